@@ -1,0 +1,395 @@
+//! The console adapter: a REPL where each line is a command as typed after
+//! `/kith`, replies print as the member would see them, and messages Kith
+//! sends (DMs, channel posts) print under a header naming the recipient and
+//! their local date and time.
+//!
+//! Input and output are injectable, so tests type lines and read the screen.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use comfy_table::{ContentArrangement, LineStyle, Table as Grid, TableStyle};
+use kith_bot::domain::Platform;
+use kith_bot::ports::{Clock, DeliveryError, ManualClock, Messenger, Recipient};
+use kith_bot::reply::{Block, Reply, Table};
+use kith_bot::{Actor, Kith};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+/// Where the console writes: a terminal, or a buffer a test reads back.
+#[derive(Clone)]
+pub struct Screen {
+    out: Arc<Mutex<Box<dyn Write + Send>>>,
+}
+
+impl Screen {
+    pub fn new(out: impl Write + Send + 'static) -> Screen {
+        Screen {
+            out: Arc::new(Mutex::new(Box::new(out))),
+        }
+    }
+
+    pub fn stdout() -> Screen {
+        Screen::new(std::io::stdout())
+    }
+
+    /// Writes `text` and a newline, and flushes so a pipe sees it at once.
+    pub fn print(&self, text: &str) -> std::io::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        writeln!(out, "{text}")?;
+        out.flush()
+    }
+
+    /// Writes `text` without a newline (a prompt).
+    pub fn prompt(&self, text: &str) -> std::io::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        write!(out, "{text}")?;
+        out.flush()
+    }
+}
+
+/// An in-memory screen for tests and scripts: everything printed, as text.
+#[derive(Clone, Default)]
+pub struct Transcript {
+    bytes: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Transcript {
+    pub fn new() -> Transcript {
+        Transcript::default()
+    }
+
+    pub fn screen(&self) -> Screen {
+        Screen::new(self.clone())
+    }
+
+    /// Everything printed so far.
+    pub fn text(&self) -> String {
+        let bytes = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Everything printed so far, and forget it.
+    pub fn take(&self) -> String {
+        let mut bytes = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        bytes.clear();
+        text
+    }
+}
+
+impl Write for Transcript {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders a reply as the console shows it: paragraphs, aligned tables,
+/// and problems marked so they stand out.
+pub fn render(reply: &Reply) -> String {
+    let mut parts = Vec::with_capacity(reply.blocks.len());
+    for block in &reply.blocks {
+        match block {
+            Block::Text(text) => parts.push(text.clone()),
+            Block::Table(table) => parts.push(grid(table)),
+        }
+    }
+    let text = parts.join("\n");
+    if reply.is_error {
+        format!("! {text}")
+    } else {
+        text
+    }
+}
+
+/// Columns under a ruled header, no other lines: quiet enough to scan.
+const GRID: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction(' '));
+
+fn grid(table: &Table) -> String {
+    let mut grid = Grid::new();
+    grid.load_style(GRID)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(&table.headers);
+    for row in &table.rows {
+        grid.add_row(row);
+    }
+    grid.lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Delivers Kith's outgoing messages onto the console screen, each under a
+/// header with the recipient and their local date and time.
+#[derive(Clone)]
+pub struct ConsoleMessenger {
+    screen: Screen,
+    clock: Arc<dyn Clock>,
+}
+
+impl ConsoleMessenger {
+    pub fn new(screen: Screen, clock: Arc<dyn Clock>) -> ConsoleMessenger {
+        ConsoleMessenger { screen, clock }
+    }
+
+    fn deliver(&self, header: String, message: &Reply) -> Result<(), DeliveryError> {
+        let text = format!("{header}\n{}\n", render(message));
+        self.screen
+            .print(&text)
+            .map_err(|e| DeliveryError::Temporary(format!("cannot write to the console: {e}")))
+    }
+}
+
+/// "Mon 26 Oct 2026 09:00 EDT" in `tz`.
+pub fn local_stamp(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%a %-d %b %Y %H:%M %Z")
+        .to_string()
+}
+
+#[async_trait]
+impl Messenger for ConsoleMessenger {
+    async fn send_dm(&self, to: &Recipient, message: &Reply) -> Result<(), DeliveryError> {
+        let header = format!(
+            "── DM to @{} · {} ──",
+            to.display_name,
+            local_stamp(self.clock.now(), to.tz)
+        );
+        self.deliver(header, message)
+    }
+
+    async fn post(&self, channel: &str, message: &Reply) -> Result<(), DeliveryError> {
+        let header = format!(
+            "── #{} · {} ──",
+            channel.trim_start_matches('#'),
+            local_stamp(self.clock.now(), chrono_tz::Tz::UTC)
+        );
+        self.deliver(header, message)
+    }
+}
+
+/// How a console session starts.
+#[derive(Debug, Clone)]
+pub struct ConsoleOptions {
+    /// The workspace the session acts in; each name is a separate workspace.
+    pub workspace: String,
+    /// Who you are at the start (`:as NAME` switches).
+    pub member: String,
+    /// Print a prompt before reading each line (for a terminal).
+    pub prompt: bool,
+    /// Print each line read after the prompt (for piped scripts), so the
+    /// output reads as a transcript.
+    pub echo: bool,
+}
+
+impl Default for ConsoleOptions {
+    fn default() -> Self {
+        ConsoleOptions {
+            workspace: "console".into(),
+            member: "me".into(),
+            prompt: false,
+            echo: false,
+        }
+    }
+}
+
+/// Whether the session goes on after a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+const CONTROLS: &str = "Console controls:\n\
+  :as NAME                      act as another member of this workspace\n\
+  :clock 2026-10-26T08:00:00Z   set the simulated clock\n\
+  :tick 3d                      move the clock forward (30m, 4h, 3d, 2w)\n\
+  :now                          show the simulated time\n\
+  :quit                         leave (end of input works too)\n\
+Anything else is a command as typed after /kith; try help.";
+
+/// A console session.
+pub struct Console {
+    kith: Kith,
+    clock: ManualClock,
+    screen: Screen,
+    options: ConsoleOptions,
+}
+
+impl Console {
+    /// A session over `kith`, whose clock must be `clock` so `:clock` and
+    /// `:tick` move the time Kith sees.
+    pub fn new(kith: Kith, clock: ManualClock, screen: Screen, options: ConsoleOptions) -> Console {
+        Console {
+            kith,
+            clock,
+            screen,
+            options,
+        }
+    }
+
+    pub fn member(&self) -> &str {
+        &self.options.member
+    }
+
+    /// Reads lines until `:quit` or the end of input.
+    pub async fn run(&mut self, input: impl AsyncBufRead + Unpin) -> anyhow::Result<()> {
+        self.screen.print(&format!(
+            "Kith console · workspace {} · you are @{}. Type help for commands, :help for console controls.",
+            self.options.workspace, self.options.member
+        ))?;
+        let mut lines = input.lines();
+        loop {
+            if self.options.prompt {
+                self.screen.prompt(&format!("{}> ", self.options.member))?;
+            }
+            let Some(line) = lines.next_line().await? else {
+                break;
+            };
+            if self.options.echo {
+                self.screen
+                    .print(&format!("{}> {line}", self.options.member))?;
+            }
+            if self.line(&line).await? == Flow::Quit {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles one line: a console control, or a command for Kith.
+    pub async fn line(&mut self, line: &str) -> anyhow::Result<Flow> {
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(Flow::Continue);
+        }
+        if let Some(control) = line.strip_prefix(':') {
+            return self.control(control);
+        }
+        let command = line
+            .strip_prefix("/kith")
+            .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+            .unwrap_or(line);
+        let actor = Actor {
+            platform: Platform::Console,
+            workspace: self.options.workspace.clone(),
+            user: self.options.member.clone(),
+            display_name: self.options.member.clone(),
+        };
+        let reply = self.kith.handle(&actor, command).await;
+        self.screen.print(&render(&reply))?;
+        Ok(Flow::Continue)
+    }
+
+    fn control(&mut self, control: &str) -> anyhow::Result<Flow> {
+        let mut words = control.split_whitespace();
+        let name = words.next().unwrap_or_default();
+        let rest: Vec<&str> = words.collect();
+        let said = match (name, rest.as_slice()) {
+            ("quit" | "q" | "exit", []) => return Ok(Flow::Quit),
+            ("help", []) => CONTROLS.to_string(),
+            ("as", [who]) => match member_name(who) {
+                Some(who) => {
+                    self.options.member = who;
+                    format!("You are now @{}.", self.options.member)
+                }
+                None => format!(
+                    "! \"{who}\" is not a member name; use letters, digits, '.', '_' or '-', like :as alice."
+                ),
+            },
+            ("clock", [when]) => match DateTime::parse_from_rfc3339(when) {
+                Ok(t) => {
+                    self.clock.set(t.with_timezone(&Utc));
+                    format!(
+                        "Clock set to {}.",
+                        local_stamp(self.clock.now(), chrono_tz::Tz::UTC)
+                    )
+                }
+                Err(_) => format!(
+                    "! \"{when}\" is not a time I can read; write it like :clock 2026-10-26T08:00:00Z."
+                ),
+            },
+            ("tick", words) => match tick(words) {
+                Some(by) => {
+                    let now = self.clock.advance(by);
+                    format!("Clock moved to {}.", local_stamp(now, chrono_tz::Tz::UTC))
+                }
+                None => {
+                    "! Say how far to move the clock, like :tick 3d, :tick 4h or :tick 2w.".into()
+                }
+            },
+            ("now", []) => local_stamp(self.clock.now(), chrono_tz::Tz::UTC),
+            _ => format!(
+                "! I don't know the console control \":{control}\". Type :help to see them."
+            ),
+        };
+        self.screen.print(&said)?;
+        Ok(Flow::Continue)
+    }
+}
+
+/// A console member name: lower-cased, `@` optional.
+fn member_name(word: &str) -> Option<String> {
+    let name = word.trim_start_matches('@');
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    ok.then(|| name.to_lowercase())
+}
+
+/// `30m`, `4h`, `3d`, `2w`, `3 days`: how far `:tick` moves the clock.
+fn tick(words: &[&str]) -> Option<Duration> {
+    let joined = words.concat();
+    let split = joined.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = joined.split_at(split);
+    let n: i64 = number.parse().ok().filter(|n| *n > 0 && *n <= 100_000)?;
+    match unit {
+        "s" | "sec" | "secs" | "second" | "seconds" => Some(Duration::seconds(n)),
+        "m" | "min" | "mins" | "minute" | "minutes" => Some(Duration::minutes(n)),
+        "h" | "hr" | "hrs" | "hour" | "hours" => Some(Duration::hours(n)),
+        "d" | "day" | "days" => Some(Duration::days(n)),
+        "w" | "week" | "weeks" => Some(Duration::weeks(n)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_read_minutes_hours_days_and_weeks() {
+        assert_eq!(tick(&["30m"]), Some(Duration::minutes(30)));
+        assert_eq!(tick(&["4h"]), Some(Duration::hours(4)));
+        assert_eq!(tick(&["3", "days"]), Some(Duration::days(3)));
+        assert_eq!(tick(&["2w"]), Some(Duration::weeks(2)));
+        assert_eq!(tick(&["soon"]), None);
+        assert_eq!(tick(&["0d"]), None);
+        assert_eq!(tick(&[]), None);
+    }
+
+    #[test]
+    fn member_names_drop_the_at_and_case() {
+        assert_eq!(member_name("@Bob"), Some("bob".into()));
+        assert_eq!(member_name("bob smith"), None);
+        assert_eq!(member_name("@"), None);
+    }
+
+    #[test]
+    fn errors_are_marked_on_the_console() {
+        assert_eq!(render(&Reply::error("Nope.")), "! Nope.");
+        assert_eq!(render(&Reply::text("Fine.")), "Fine.");
+    }
+}

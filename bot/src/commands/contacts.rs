@@ -1,0 +1,667 @@
+//! Commands that shape the network: add, show, list, snooze, every, tier, remove.
+
+use chrono::Duration;
+
+use super::args::{Args, ParseError};
+use super::{Command, CommandError, Ctx, Spec};
+use crate::domain::{Cadence, Contact, ContactChange, ContactDraft, ContactRef, Span, Tag, Tier};
+use crate::format::{date, plural, relative, signed};
+use crate::reply::{Reply, Table};
+
+const WHO: &str = "Who? Mention a member like @alice, or put an outside person's name in quotes, like \"Jane Doe\".";
+
+/// What `add` was asked to set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Add {
+    pub who: ContactRef,
+    pub tier: Option<Tier>,
+    pub every: Option<Span>,
+    pub company: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+pub const ADD: Spec = Spec {
+    name: "add",
+    usage: "add @someone [inner|close|wider] [every 3w] [at \"Company\"] [#tag ...]",
+    summary: "Add someone to your network (or update them).",
+    details: "Tiers set how often to check in: inner every 14 days, close every 30, wider every 90 (close if you don't say). `every` overrides the tier's cadence. Adding someone already in your network updates what you give.",
+    examples: &[
+        "add @alice inner",
+        "add \"Jane Doe\" wider at \"Acme\" #design",
+        "add @bob every 3w #mentor",
+    ],
+    parse: parse_add,
+};
+
+fn parse_add(args: &mut Args) -> Result<Command, ParseError> {
+    let who = args.contact(WHO)?;
+    let mut add = Add {
+        who,
+        tier: None,
+        every: None,
+        company: None,
+        tags: Vec::new(),
+    };
+    while let Some(word) = args.peek().cloned() {
+        if !word.quoted
+            && let Some(tier) = Tier::parse(&word.text)
+        {
+            args.next_word();
+            add.tier = Some(tier);
+        } else if args.eat("every") {
+            add.every = Some(args.span("How often? Write it like every 3w or every 10 days.")?);
+        } else if args.eat("at") {
+            add.company = Some(company(args)?);
+        } else if !word.quoted && word.text.starts_with('#') {
+            args.next_word();
+            let tag = Tag::parse(&word.text).ok_or_else(|| {
+                ParseError::new(format!(
+                    "\"{}\" is not a tag I can use; tags are one word of letters, digits, - or _, like #design.",
+                    word.text
+                ))
+            })?;
+            if !add.tags.contains(&tag) {
+                add.tags.push(tag);
+            }
+        } else {
+            return Err(ParseError::new(format!(
+                "I didn't understand \"{}\". After the name you can give a tier (inner, close, wider), every <how often>, at \"Company\" and #tags.",
+                word.typed()
+            )));
+        }
+    }
+    Ok(Command::Add(add))
+}
+
+/// The company after `at`: a quoted name, or words up to the next option.
+fn company(args: &mut Args) -> Result<String, ParseError> {
+    const QUESTION: &str = "At which company? Write it like at \"Acme Corp\".";
+    let mut parts = Vec::new();
+    while let Some(word) = args.peek() {
+        let option = !word.quoted
+            && (Tier::parse(&word.text).is_some()
+                || word.text.starts_with('#')
+                || word.text.eq_ignore_ascii_case("every"));
+        if option || (word.quoted && !parts.is_empty()) {
+            break;
+        }
+        let quoted = word.quoted;
+        parts.push(word.text.clone());
+        args.next_word();
+        if quoted {
+            break;
+        }
+    }
+    let name = parts.join(" ").trim().to_string();
+    match name.chars().count() {
+        0 => Err(ParseError::new(QUESTION)),
+        n if n > 100 => Err(ParseError::new(
+            "That company name is longer than 100 characters.",
+        )),
+        _ => Ok(name),
+    }
+}
+
+pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
+    refuse_self(ctx, &add.who)?;
+    let scope = ctx.member.scope();
+    let cadence = add.every.map(Cadence::from_span);
+    if let Some(existing) = ctx.store.find_contact(scope, &add.who).await? {
+        let nothing_new = add.tier.is_none()
+            && cadence.is_none()
+            && add.company.is_none()
+            && add.tags.iter().all(|t| existing.tags.contains(t));
+        if nothing_new {
+            return Ok(Reply::text(format!(
+                "{} is already in your network ({}, {}). Change the tier with: tier {} inner",
+                existing.shown(),
+                existing.tier,
+                existing.cadence(),
+                command_ref(&existing),
+            )));
+        }
+        let change = ContactChange::Details {
+            tier: add.tier,
+            cadence,
+            company: add.company,
+            add_tags: add.tags,
+        };
+        let updated = ctx
+            .store
+            .change_contact(scope, existing.id, &change)
+            .await?;
+        return Ok(Reply::text(format!(
+            "Updated {}: {}. Next check-in: {}.",
+            updated.shown(),
+            describe(&updated),
+            next_check_in(ctx, &updated)
+        )));
+    }
+    let draft = ContactDraft {
+        who: add.who,
+        tier: add.tier.unwrap_or(Tier::Close),
+        cadence,
+        company: add.company,
+        tags: add.tags,
+    };
+    let Some(contact) = ctx.store.add_contact(scope, &draft, ctx.now).await? else {
+        return Err(CommandError::User(format!(
+            "{} was just added by another request; try again.",
+            draft.who.shown()
+        )));
+    };
+    Ok(Reply::text(format!(
+        "Added {} to your network: {}. First check-in: {}.",
+        contact.shown(),
+        describe(&contact),
+        next_check_in(ctx, &contact)
+    )))
+}
+
+/// "inner, every 2 weeks, at Acme, #design".
+fn describe(contact: &Contact) -> String {
+    let mut parts = vec![contact.tier.to_string(), contact.cadence().to_string()];
+    if let Some(company) = &contact.company {
+        parts.push(format!("at {company}"));
+    }
+    parts.extend(contact.tags.iter().map(Tag::to_string));
+    parts.join(", ")
+}
+
+/// "Sun 6 Dec (in 2 weeks)" or "now (due since Sun 6 Dec)".
+pub(super) fn next_check_in(ctx: &Ctx<'_>, contact: &Contact) -> String {
+    let tz = ctx.member.tz;
+    let due = contact.next_due();
+    if due <= ctx.now {
+        format!("now (due since {})", date(ctx.now, due, tz))
+    } else {
+        format!(
+            "{} ({})",
+            date(ctx.now, due, tz),
+            relative(ctx.now, due, tz)
+        )
+    }
+}
+
+/// How to refer to a contact in a command: `@alice` or `"Jane Doe"`.
+pub(super) fn command_ref(contact: &Contact) -> String {
+    match contact.member_external_id {
+        Some(_) => contact.shown(),
+        None => format!("\"{}\"", contact.name),
+    }
+}
+
+pub(super) fn refuse_self(ctx: &Ctx<'_>, who: &ContactRef) -> Result<(), CommandError> {
+    match who {
+        ContactRef::Member(m) if m.id == ctx.member.external_id => Err(CommandError::User(
+            "That's you! Your network is everyone else; mention someone else.".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The contact, or an error telling how to add them.
+pub(super) async fn find(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Contact, CommandError> {
+    refuse_self(ctx, who)?;
+    match ctx.store.find_contact(ctx.member.scope(), who).await? {
+        Some(contact) => Ok(contact),
+        None => {
+            let typed = match who {
+                ContactRef::Member(_) => who.shown(),
+                ContactRef::Named(name) => format!("\"{name}\""),
+            };
+            Err(CommandError::User(format!(
+                "{} isn't in your network yet. Add them with: add {typed}",
+                who.shown()
+            )))
+        }
+    }
+}
+
+pub const SHOW: Spec = Spec {
+    name: "show",
+    usage: "show @someone",
+    summary: "Everything you have logged about someone.",
+    details: "Shows the tier, cadence, last contact, next check-in, favour balance and the latest entries.",
+    examples: &["show @alice", "show \"Jane Doe\""],
+    parse: |args| {
+        let who = args.contact(WHO)?;
+        args.finish()?;
+        Ok(Command::Show(who))
+    },
+};
+
+const HISTORY: u32 = 10;
+
+pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError> {
+    let contact = find(ctx, who).await?;
+    let tz = ctx.member.tz;
+    let history = ctx
+        .store
+        .history(ctx.member.scope(), contact.id, HISTORY + 1)
+        .await?;
+    let last = match contact.last_contact {
+        Some(t) => format!("{} ({})", relative(ctx.now, t, tz), date(ctx.now, t, tz)),
+        None => format!("none yet (added {})", date(ctx.now, contact.added_at, tz)),
+    };
+    let mut lines = vec![
+        format!("{} · {}", contact.shown(), describe(&contact)),
+        format!("Last contact: {last}"),
+        format!("Next check-in: {}", next_check_in(ctx, &contact)),
+        format!(
+            "Favours: you gave {}, received {} (balance {})",
+            contact.favours_given,
+            contact.favours_received,
+            signed(contact.balance())
+        ),
+    ];
+    if let Some(until) = contact.snoozed_until.filter(|u| *u > ctx.now) {
+        lines.push(format!("Snoozed until {}", date(ctx.now, until, tz)));
+    }
+    if let Some(note) = &contact.last_note {
+        lines.push(format!("Last note: {note}"));
+    }
+    let mut reply = Reply::text(lines.join("\n"));
+    if history.is_empty() {
+        reply.push_text(format!(
+            "Nothing logged yet. Log a check-in with: touch {} coffee",
+            command_ref(&contact)
+        ));
+    } else {
+        let mut table = Table::new(["When", "What", "Details"]);
+        for entry in history.iter().take(HISTORY as usize) {
+            let what = match entry.kind {
+                crate::domain::EntryKind::Touch => "check-in",
+                crate::domain::EntryKind::Gave => "you gave",
+                crate::domain::EntryKind::Got => "you got",
+                crate::domain::EntryKind::Note => "note",
+            };
+            table.row([date(ctx.now, entry.at, tz), what.into(), entry.what.clone()]);
+        }
+        reply.push_table(table);
+        if history.len() > HISTORY as usize {
+            reply.push_text(format!("Showing the latest {HISTORY} entries."));
+        }
+    }
+    Ok(reply)
+}
+
+/// What `list` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListFilter {
+    Tag(Tag),
+    Tier(Tier),
+}
+
+pub const LIST: Spec = Spec {
+    name: "list",
+    usage: "list [#tag|inner|close|wider]",
+    summary: "Your network, or the part with one tag or tier.",
+    details: "Sorted by tier, then name.",
+    examples: &["list", "list inner", "list #design"],
+    parse: |args| {
+        let filter = match args.next_word() {
+            None => None,
+            Some(word) => {
+                if let Some(tier) = Tier::parse(&word.text).filter(|_| !word.quoted) {
+                    Some(ListFilter::Tier(tier))
+                } else if let Some(tag) = Tag::parse(&word.text).filter(|_| !word.quoted) {
+                    Some(ListFilter::Tag(tag))
+                } else {
+                    return Err(ParseError::new(format!(
+                        "I can list by tier (inner, close, wider) or by #tag, not by \"{}\".",
+                        word.typed()
+                    )));
+                }
+            }
+        };
+        args.finish()?;
+        Ok(Command::List(filter))
+    },
+};
+
+pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, CommandError> {
+    let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
+    let everyone = contacts.len();
+    contacts.retain(|c| match &filter {
+        None => true,
+        Some(ListFilter::Tier(tier)) => c.tier == *tier,
+        Some(ListFilter::Tag(tag)) => c.tags.contains(tag),
+    });
+    if contacts.is_empty() {
+        return Ok(Reply::text(match (&filter, everyone) {
+            (None, _) | (_, 0) => "Your network is empty. Start with: add @alice inner".to_string(),
+            (Some(ListFilter::Tier(tier)), _) => format!("Nobody in your network is {tier}."),
+            (Some(ListFilter::Tag(tag)), _) => format!("Nobody in your network is tagged {tag}."),
+        }));
+    }
+    contacts.sort_by_key(|c| (c.tier, c.name.to_lowercase()));
+    let tz = ctx.member.tz;
+    let mut table = Table::new([
+        "Contact",
+        "Tier",
+        "Company",
+        "Tags",
+        "Last contact",
+        "Next check-in",
+    ]);
+    for c in &contacts {
+        table.row([
+            c.shown(),
+            c.tier.to_string(),
+            c.company.clone().unwrap_or_default(),
+            c.tags
+                .iter()
+                .map(Tag::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
+            c.last_contact
+                .map(|t| relative(ctx.now, t, tz))
+                .unwrap_or_else(|| "never".into()),
+            due_cell(ctx, c),
+        ]);
+    }
+    let title = match &filter {
+        None => format!(
+            "Your network: {}",
+            plural(contacts.len() as i64, "person", "people")
+        ),
+        Some(ListFilter::Tier(t)) => {
+            format!("{t}: {}", plural(contacts.len() as i64, "person", "people"))
+        }
+        Some(ListFilter::Tag(t)) => {
+            format!("{t}: {}", plural(contacts.len() as i64, "person", "people"))
+        }
+    };
+    let mut reply = Reply::text(title);
+    reply.push_table(table);
+    Ok(reply)
+}
+
+/// "in 4 days", "due today", "3 days overdue".
+pub(super) fn due_cell(ctx: &Ctx<'_>, contact: &Contact) -> String {
+    let tz = ctx.member.tz;
+    let due = contact.next_due();
+    let days = crate::format::days_between(ctx.now, due, tz);
+    if due > ctx.now {
+        relative(ctx.now, due, tz)
+    } else if days == 0 {
+        "due today".into()
+    } else {
+        format!("{} overdue", crate::format::span_in_days(-days))
+    }
+}
+
+pub const SNOOZE: Spec = Spec {
+    name: "snooze",
+    usage: "snooze @someone <how long>",
+    summary: "No reminders about someone for a while.",
+    details: "How long is like 3d, 2w, 3 weeks or 1 month. A check-in before then still counts.",
+    examples: &["snooze @alice 2w", "snooze \"Jane Doe\" 1 month"],
+    parse: |args| {
+        let who = args.contact(WHO)?;
+        let span = args.span("For how long? Write it like 2w or 10 days.")?;
+        args.finish()?;
+        Ok(Command::Snooze(who, span))
+    },
+};
+
+pub async fn snooze(ctx: &Ctx<'_>, who: &ContactRef, span: Span) -> Result<Reply, CommandError> {
+    let contact = find(ctx, who).await?;
+    let until = ctx.now + Duration::days(i64::from(span.days()));
+    let updated = ctx
+        .store
+        .change_contact(
+            ctx.member.scope(),
+            contact.id,
+            &ContactChange::SnoozeUntil(until),
+        )
+        .await?;
+    let tz = ctx.member.tz;
+    let mut text = format!(
+        "Snoozed {} for {span}: no reminders before {}.",
+        updated.shown(),
+        date(ctx.now, until, tz)
+    );
+    if updated.next_due() > until {
+        text.push_str(&format!(
+            " They weren't due until {} anyway.",
+            date(ctx.now, updated.next_due(), tz)
+        ));
+    }
+    Ok(Reply::text(text))
+}
+
+pub const EVERY: Spec = Spec {
+    name: "every",
+    usage: "every @someone <how often>",
+    summary: "Check in with someone on their own cadence.",
+    details: "Overrides the tier's cadence for this person: 10d, 2w, 3 weeks, 1 month.",
+    examples: &["every @alice 10d", "every \"Jane Doe\" 2 months"],
+    parse: |args| {
+        let who = args.contact(WHO)?;
+        let span = args.span("How often? Write it like 10d, 3w or 1 month.")?;
+        args.finish()?;
+        Ok(Command::Every(who, span))
+    },
+};
+
+pub async fn every(ctx: &Ctx<'_>, who: &ContactRef, span: Span) -> Result<Reply, CommandError> {
+    let contact = find(ctx, who).await?;
+    let cadence = Cadence::from_span(span);
+    let updated = ctx
+        .store
+        .change_contact(
+            ctx.member.scope(),
+            contact.id,
+            &ContactChange::Cadence(Some(cadence)),
+        )
+        .await?;
+    Ok(Reply::text(format!(
+        "Now checking in with {} {cadence}. Next check-in: {}.",
+        updated.shown(),
+        next_check_in(ctx, &updated)
+    )))
+}
+
+pub const TIER: Spec = Spec {
+    name: "tier",
+    usage: "tier @someone inner|close|wider",
+    summary: "Move someone to another tier.",
+    details: "inner: every 14 days, close: every 30, wider: every 90. A cadence set with `every` stays.",
+    examples: &["tier @alice inner", "tier \"Jane Doe\" wider"],
+    parse: |args| {
+        let who = args.contact(WHO)?;
+        let tier = match args.next_word() {
+            None => return Err(ParseError::new("Which tier? inner, close or wider.")),
+            Some(word) => Tier::parse(&word.text)
+                .filter(|_| !word.quoted)
+                .ok_or_else(|| {
+                    ParseError::new(format!(
+                        "\"{}\" is not a tier; the tiers are inner, close and wider.",
+                        word.typed()
+                    ))
+                })?,
+        };
+        args.finish()?;
+        Ok(Command::Tier(who, tier))
+    },
+};
+
+pub async fn tier(ctx: &Ctx<'_>, who: &ContactRef, tier: Tier) -> Result<Reply, CommandError> {
+    let contact = find(ctx, who).await?;
+    let updated = ctx
+        .store
+        .change_contact(ctx.member.scope(), contact.id, &ContactChange::Tier(tier))
+        .await?;
+    let mut text = format!("{} is now {tier}", updated.shown());
+    match updated.cadence_override {
+        Some(own) => text.push_str(&format!(" (keeping their own cadence: {own})")),
+        None => text.push_str(&format!(" ({})", updated.cadence())),
+    }
+    text.push_str(&format!(
+        ". Next check-in: {}.",
+        next_check_in(ctx, &updated)
+    ));
+    Ok(Reply::text(text))
+}
+
+pub const REMOVE: Spec = Spec {
+    name: "remove",
+    usage: "remove @someone",
+    summary: "Take someone out of your network, with everything logged about them.",
+    details: "This cannot be undone.",
+    examples: &["remove @alice", "remove \"Jane Doe\""],
+    parse: |args| {
+        let who = args.contact(WHO)?;
+        args.finish()?;
+        Ok(Command::Remove(who))
+    },
+};
+
+pub async fn remove(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError> {
+    let contact = find(ctx, who).await?;
+    let entries = ctx
+        .store
+        .remove_contact(ctx.member.scope(), contact.id)
+        .await?;
+    let balance = if contact.balance() != 0 {
+        format!(
+            " (your favour balance with them was {})",
+            signed(contact.balance())
+        )
+    } else {
+        String::new()
+    };
+    Ok(Reply::text(format!(
+        "Removed {} from your network, with {}{balance}.",
+        contact.shown(),
+        plural(entries as i64, "logged entry", "logged entries")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Command, parse};
+    use super::*;
+    use crate::domain::Mention;
+
+    fn alice() -> ContactRef {
+        ContactRef::Member(Mention {
+            id: "alice".into(),
+            label: None,
+        })
+    }
+
+    #[test]
+    fn add_reads_options_in_any_order() {
+        let parsed = parse("add \"Jane Doe\" #design at Acme Corp wider every 2 months #ux");
+        let Ok(Command::Add(add)) = parsed else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(add.who, ContactRef::Named("Jane Doe".into()));
+        assert_eq!(add.tier, Some(Tier::Wider));
+        assert_eq!(add.every.map(Span::days), Some(60));
+        assert_eq!(add.company.as_deref(), Some("Acme Corp"));
+        assert_eq!(add.tags.len(), 2);
+    }
+
+    #[test]
+    fn add_without_options_leaves_them_unset() {
+        assert_eq!(
+            parse("add @alice"),
+            Ok(Command::Add(Add {
+                who: alice(),
+                tier: None,
+                every: None,
+                company: None,
+                tags: vec![]
+            }))
+        );
+    }
+
+    #[test]
+    fn add_names_the_word_it_did_not_understand() {
+        let err = parse("add @alice innr").expect_err("typo");
+        assert!(err.message.contains("\"innr\""), "{}", err.message);
+        assert!(err.usage.is_some());
+    }
+
+    #[test]
+    fn add_without_a_company_after_at_asks_for_one() {
+        let err = parse("add @alice at").expect_err("no company");
+        assert!(err.message.contains("At which company?"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_bad_tag_is_explained() {
+        let err = parse("add @alice #").expect_err("bad tag");
+        assert!(err.message.contains("not a tag"), "{}", err.message);
+    }
+
+    #[test]
+    fn tier_needs_a_real_tier() {
+        assert_eq!(
+            parse("tier @alice inner"),
+            Ok(Command::Tier(alice(), Tier::Inner))
+        );
+        assert!(
+            parse("tier @alice best")
+                .expect_err("bad")
+                .message
+                .contains("not a tier")
+        );
+        assert!(
+            parse("tier @alice")
+                .expect_err("none")
+                .message
+                .contains("Which tier?")
+        );
+    }
+
+    #[test]
+    fn snooze_and_every_need_a_length_of_time() {
+        assert!(parse("snooze @alice 2w").is_ok());
+        assert!(parse("every @alice 3 weeks").is_ok());
+        assert!(
+            parse("every @alice 0d")
+                .expect_err("zero")
+                .message
+                .contains("at least one day")
+        );
+        assert!(
+            parse("snooze @alice soon")
+                .expect_err("soon")
+                .message
+                .contains("not a length of time")
+        );
+    }
+
+    #[test]
+    fn list_takes_one_tier_or_tag() {
+        assert_eq!(parse("list"), Ok(Command::List(None)));
+        assert_eq!(
+            parse("list close"),
+            Ok(Command::List(Some(ListFilter::Tier(Tier::Close))))
+        );
+        assert!(parse("list friends").is_err());
+        assert!(
+            parse("list inner #x")
+                .expect_err("two")
+                .message
+                .contains("didn't expect")
+        );
+    }
+
+    #[test]
+    fn show_and_remove_take_exactly_one_person() {
+        assert_eq!(parse("show @alice"), Ok(Command::Show(alice())));
+        assert!(
+            parse("show")
+                .expect_err("nobody")
+                .message
+                .starts_with("Who?")
+        );
+        assert!(parse("remove @alice @bob").is_err());
+    }
+}

@@ -1,0 +1,83 @@
+//! `help`: the command card, and one command in detail.
+
+use super::{COMMANDS, Command, Spec, spec};
+use crate::reply::{Reply, Table};
+
+pub const HELP: Spec = Spec {
+    name: "help",
+    usage: "help [command]",
+    summary: "This card, or one command in detail.",
+    details: "",
+    examples: &["help", "help gave"],
+    parse: |args| {
+        let topic = args
+            .next_word()
+            .map(|w| w.text.trim_start_matches('/').to_lowercase());
+        args.finish()?;
+        Ok(Command::Help(topic))
+    },
+};
+
+pub fn help(topic: Option<&str>) -> Reply {
+    match topic {
+        None => card(),
+        Some(name) => match spec(name) {
+            Some(spec) => detail(spec),
+            None => Reply::error(format!(
+                "There is no command \"{name}\". Type help to see them all."
+            )),
+        },
+    }
+}
+
+fn card() -> Reply {
+    let mut table = Table::new(["Command", "What it does"]);
+    for spec in COMMANDS {
+        table.row([spec.usage.to_string(), spec.summary.to_string()]);
+    }
+    let mut reply = Reply::text("Kith keeps your networking ledger, privately. Commands:");
+    reply.push_table(table);
+    reply.push_text(
+        "@someone is a mention, or an outside person's name in quotes: \"Jane Doe\". \
+         Type help <command> for examples, e.g. help gave.",
+    );
+    reply
+}
+
+fn detail(spec: &Spec) -> Reply {
+    let mut text = format!("{}\n{}", spec.usage, spec.summary);
+    if !spec.details.is_empty() {
+        text.push('\n');
+        text.push_str(spec.details);
+    }
+    text.push_str("\nExamples:");
+    for example in spec.examples {
+        text.push_str("\n  ");
+        text.push_str(example);
+    }
+    Reply::text(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_lists_every_command() {
+        let text = help(None).plain_text();
+        for spec in COMMANDS {
+            assert!(text.contains(spec.usage), "missing {}", spec.name);
+        }
+    }
+
+    #[test]
+    fn help_on_one_command_shows_its_examples() {
+        let text = help(Some("gave")).plain_text();
+        assert!(text.contains("gave @alice reviewed her resume"), "{text}");
+    }
+
+    #[test]
+    fn help_on_an_unknown_command_is_an_error() {
+        assert!(help(Some("fly")).is_error);
+    }
+}

@@ -1,0 +1,205 @@
+//! The command language, shared by every adapter. Each command is defined
+//! once — its help, its parser and its handler side by side in the module
+//! that owns it — and listed in [`COMMANDS`].
+
+pub mod args;
+mod contacts;
+mod help;
+mod ledger;
+mod overview;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{ContactRef, Member, Span, Tier};
+use crate::ports::Store;
+use crate::reply::Reply;
+pub use args::ParseError;
+use args::{Args, split_words};
+
+/// A command as the core understands it, whatever platform it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Add(contacts::Add),
+    Log(ledger::Log),
+    Show(ContactRef),
+    List(Option<contacts::ListFilter>),
+    Due,
+    Balance,
+    Snooze(ContactRef, Span),
+    Every(ContactRef, Span),
+    Tier(ContactRef, Tier),
+    Remove(ContactRef),
+    Help(Option<String>),
+}
+
+/// One command's definition: its name, help and parser.
+pub struct Spec {
+    pub name: &'static str,
+    /// The form to type, e.g. `gave @someone <what> [when]`.
+    pub usage: &'static str,
+    /// One line on what it does.
+    pub summary: &'static str,
+    /// Lines to try, shown by `help <name>`.
+    pub examples: &'static [&'static str],
+    /// More detail for `help <name>`.
+    pub details: &'static str,
+    parse: fn(&mut Args) -> Result<Command, ParseError>,
+}
+
+/// Every command, in the order `help` lists them.
+pub static COMMANDS: &[Spec] = &[
+    contacts::ADD,
+    ledger::GAVE,
+    ledger::GOT,
+    ledger::TOUCH,
+    ledger::NOTE,
+    contacts::SHOW,
+    contacts::LIST,
+    overview::DUE,
+    overview::BALANCE,
+    contacts::SNOOZE,
+    contacts::EVERY,
+    contacts::TIER,
+    contacts::REMOVE,
+    help::HELP,
+];
+
+/// Finds a command by name (any case).
+pub fn spec(name: &str) -> Option<&'static Spec> {
+    COMMANDS.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+}
+
+/// Parses a line as typed after `/kith`. An empty line asks for help.
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    let mut words = split_words(line)?.into_iter();
+    let Some(name) = words.next() else {
+        return Ok(Command::Help(None));
+    };
+    let Some(spec) = spec(&name.text).filter(|_| !name.quoted) else {
+        return Err(unknown_command(&name.text));
+    };
+    let mut args = Args::new(words.collect());
+    (spec.parse)(&mut args).map_err(|e| e.with_usage(spec.usage))
+}
+
+fn unknown_command(name: &str) -> ParseError {
+    let closest = COMMANDS
+        .iter()
+        .map(|s| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), s.name),
+                s.name,
+            )
+        })
+        .min();
+    // One slip in a short name, two in a longer one.
+    let allowed = if name.chars().count() <= 4 { 1 } else { 2 };
+    let hint = match closest {
+        Some((distance, near)) if distance <= allowed => format!(" Did you mean \"{near}\"?"),
+        _ => String::new(),
+    };
+    ParseError::new(format!(
+        "I don't know the command \"{name}\".{hint} Type help to see what I can do."
+    ))
+}
+
+/// What a handler needs: the store, the time, and who is asking.
+pub struct Ctx<'a> {
+    pub store: &'a dyn Store,
+    pub now: DateTime<Utc>,
+    pub member: &'a Member,
+}
+
+/// Why a command did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Something the member can fix; the text says how.
+    #[error("{0}")]
+    User(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<ParseError> for CommandError {
+    fn from(e: ParseError) -> Self {
+        CommandError::User(e.to_user_text())
+    }
+}
+
+/// Runs a parsed command for the member in `ctx`.
+pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
+    match command {
+        Command::Add(add) => contacts::add(ctx, add).await,
+        Command::Log(log) => ledger::log(ctx, log).await,
+        Command::Show(who) => contacts::show(ctx, &who).await,
+        Command::List(filter) => contacts::list(ctx, filter).await,
+        Command::Due => overview::due(ctx).await,
+        Command::Balance => overview::balance(ctx).await,
+        Command::Snooze(who, span) => contacts::snooze(ctx, &who, span).await,
+        Command::Every(who, span) => contacts::every(ctx, &who, span).await,
+        Command::Tier(who, tier) => contacts::tier(ctx, &who, tier).await,
+        Command::Remove(who) => contacts::remove(ctx, &who).await,
+        Command::Help(topic) => Ok(help::help(topic.as_deref())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_line_asks_for_help() {
+        assert_eq!(parse("   "), Ok(Command::Help(None)));
+    }
+
+    #[test]
+    fn command_names_are_read_in_any_case() {
+        assert_eq!(parse("DUE"), Ok(Command::Due));
+    }
+
+    #[test]
+    fn an_unknown_command_suggests_the_nearest_one() {
+        let err = parse("toutch @alice").expect_err("unknown");
+        assert!(
+            err.message.contains("Did you mean \"touch\"?"),
+            "{}",
+            err.message
+        );
+        let err = parse("frobnicate").expect_err("unknown");
+        assert!(!err.message.contains("Did you mean"), "{}", err.message);
+        assert!(err.message.contains("Type help"), "{}", err.message);
+    }
+
+    #[test]
+    fn mistakes_in_a_command_show_its_usage() {
+        let err = parse("snooze @alice").expect_err("no span");
+        assert_eq!(err.usage, Some(contacts::SNOOZE.usage));
+    }
+
+    #[test]
+    fn every_command_has_a_unique_name_usage_and_example() {
+        let mut names: Vec<_> = COMMANDS.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), COMMANDS.len());
+        for spec in COMMANDS {
+            assert!(spec.usage.starts_with(spec.name), "{}", spec.name);
+            assert!(!spec.summary.is_empty(), "{}", spec.name);
+            assert!(!spec.examples.is_empty(), "{}", spec.name);
+        }
+    }
+
+    #[test]
+    fn every_example_in_the_help_parses() {
+        for spec in COMMANDS {
+            for example in spec.examples {
+                assert!(
+                    parse(example).is_ok(),
+                    "{}: {example} -> {:?}",
+                    spec.name,
+                    parse(example)
+                );
+            }
+        }
+    }
+}

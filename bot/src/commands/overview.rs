@@ -1,0 +1,136 @@
+//! Commands that look across the network: due, balance.
+
+use super::contacts::{command_ref, due_cell};
+use super::{Command, CommandError, Ctx, Spec};
+use crate::format::{date, plural, relative, signed};
+use crate::reply::{Reply, Table};
+
+pub const DUE: Spec = Spec {
+    name: "due",
+    usage: "due",
+    summary: "Who is due a check-in, most overdue first.",
+    details: "Someone is due once their cadence has passed since your last touch, favour or note (or since you added them), unless snoozed.",
+    examples: &["due"],
+    parse: |args| {
+        args.finish()?;
+        Ok(Command::Due)
+    },
+};
+
+pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
+    if contacts.is_empty() {
+        return Ok(Reply::text(
+            "Your network is empty. Start with: add @alice inner",
+        ));
+    }
+    contacts.sort_by_key(|c| (c.next_due(), c.name.to_lowercase()));
+    let tz = ctx.member.tz;
+    let (due, later): (Vec<_>, Vec<_>) = contacts.iter().partition(|c| c.is_due(ctx.now));
+    let Some(first) = due.first() else {
+        let next = later.first().map(|c| {
+            format!(
+                " Next up: {}, {} ({}).",
+                c.shown(),
+                date(ctx.now, c.next_due(), tz),
+                relative(ctx.now, c.next_due(), tz)
+            )
+        });
+        return Ok(Reply::text(format!(
+            "Nobody is due for a check-in.{}",
+            next.unwrap_or_default()
+        )));
+    };
+    let mut table = Table::new(["Contact", "Tier", "Last contact", "Due"]);
+    for c in &due {
+        table.row([
+            c.shown(),
+            c.tier.to_string(),
+            c.last_contact
+                .map(|t| relative(ctx.now, t, tz))
+                .unwrap_or_else(|| "never".into()),
+            due_cell(ctx, c),
+        ]);
+    }
+    let mut reply = Reply::text(format!(
+        "Time to check in: {} due",
+        plural(due.len() as i64, "person is", "people are")
+    ));
+    reply.push_table(table);
+    reply.push_text(format!(
+        "Log a check-in with: touch {} coffee",
+        command_ref(first)
+    ));
+    Ok(reply)
+}
+
+pub const BALANCE: Spec = Spec {
+    name: "balance",
+    usage: "balance",
+    summary: "Favours given and received, per person.",
+    details: "Balance is favours you gave minus favours you received: negative means you owe one, positive that they have only been taking.",
+    examples: &["balance"],
+    parse: |args| {
+        args.finish()?;
+        Ok(Command::Balance)
+    },
+};
+
+pub async fn balance(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
+    contacts.retain(|c| c.favours_given + c.favours_received > 0);
+    if contacts.is_empty() {
+        return Ok(Reply::text(
+            "No favours logged yet. Log one with: gave @alice reviewed her resume (or got @alice ...)",
+        ));
+    }
+    // Most lopsided first, either way, so the ones to act on are on top.
+    contacts.sort_by_key(|c| (-c.balance().abs(), c.balance(), c.name.to_lowercase()));
+    let mut table = Table::new(["Contact", "Gave", "Got", "Balance"]);
+    let (mut given, mut received) = (0u32, 0u32);
+    for c in &contacts {
+        given += c.favours_given;
+        received += c.favours_received;
+        table.row([
+            c.shown(),
+            c.favours_given.to_string(),
+            c.favours_received.to_string(),
+            signed(c.balance()),
+        ]);
+    }
+    let mut reply = Reply::text("Your favour balance (gave minus got)");
+    reply.push_table(table);
+    let mut summary = format!(
+        "In all you gave {} and got {}.",
+        plural(given, "favour", "favours"),
+        plural(received, "favour", "favours")
+    );
+    let owe: Vec<String> = contacts
+        .iter()
+        .filter(|c| c.balance() < 0)
+        .map(|c| c.shown())
+        .collect();
+    if !owe.is_empty() {
+        summary.push_str(&format!(" You owe: {}.", owe.join(", ")));
+    }
+    reply.push_text(summary);
+    Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Command, parse};
+
+    #[test]
+    fn due_and_balance_take_no_arguments() {
+        assert_eq!(parse("due"), Ok(Command::Due));
+        assert_eq!(parse("balance"), Ok(Command::Balance));
+        let err = parse("due @alice").expect_err("extra");
+        assert!(
+            err.message.contains("didn't expect \"@alice\""),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.usage, Some("due"));
+    }
+}

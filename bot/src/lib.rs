@@ -1,0 +1,14 @@
+//! Kith's core: the networking ledger, the command language and the ports
+//! through which it reaches the store, the platforms and the clock.
+//!
+//! Nothing here knows about Slack, Discord or SQL; adapters translate at the
+//! edge (see `DESIGN.md`).
+
+pub mod commands;
+pub mod domain;
+pub mod format;
+mod kith;
+pub mod ports;
+pub mod reply;
+
+pub use kith::{Actor, Kith};

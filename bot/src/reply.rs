@@ -1,0 +1,139 @@
+//! What Kith says back, in neutral terms each adapter renders natively:
+//! plain text in the console, Block Kit on Slack, components on Discord.
+
+/// Who sees a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Only the member who ran the command (Slack/Discord ephemeral).
+    Private,
+    /// Everyone in the channel.
+    Public,
+}
+
+/// One part of a reply, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A paragraph; may hold several lines.
+    Text(String),
+    /// Rows under headers, to be shown aligned.
+    Table(Table),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new<const N: usize>(headers: [&str; N]) -> Table {
+        Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row<const N: usize>(&mut self, cells: [String; N]) {
+        debug_assert_eq!(N, self.headers.len(), "a row has one cell per header");
+        self.rows.push(cells.into());
+    }
+}
+
+/// A message from Kith: blocks in order, and who may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub visibility: Visibility,
+    pub blocks: Vec<Block>,
+    /// Set when the reply reports a problem with what was typed.
+    pub is_error: bool,
+}
+
+impl Reply {
+    /// A private reply of one paragraph.
+    pub fn text(text: impl Into<String>) -> Reply {
+        Reply {
+            visibility: Visibility::Private,
+            blocks: vec![Block::Text(text.into())],
+            is_error: false,
+        }
+    }
+
+    /// A private reply that says what was wrong and what to type instead.
+    pub fn error(text: impl Into<String>) -> Reply {
+        Reply {
+            is_error: true,
+            ..Reply::text(text)
+        }
+    }
+
+    pub fn empty() -> Reply {
+        Reply {
+            visibility: Visibility::Private,
+            blocks: Vec::new(),
+            is_error: false,
+        }
+    }
+
+    pub fn push_text(&mut self, text: impl Into<String>) -> &mut Reply {
+        self.blocks.push(Block::Text(text.into()));
+        self
+    }
+
+    pub fn push_table(&mut self, table: Table) -> &mut Reply {
+        self.blocks.push(Block::Table(table));
+        self
+    }
+
+    /// The reply as plain text, tables as tab-free aligned columns; for logs,
+    /// tests and platforms that only take text.
+    pub fn plain_text(&self) -> String {
+        let mut out = Vec::new();
+        for block in &self.blocks {
+            match block {
+                Block::Text(t) => out.push(t.clone()),
+                Block::Table(table) => out.push(table.plain_text()),
+            }
+        }
+        out.join("\n\n")
+    }
+}
+
+impl Table {
+    /// Columns padded to their widest cell, separated by two spaces.
+    pub fn plain_text(&self) -> String {
+        let columns = self.headers.len();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate().take(columns) {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            padded.join("  ").trim_end().to_string()
+        };
+        let mut lines = vec![line(&self.headers)];
+        lines.extend(self.rows.iter().map(|r| line(r)));
+        lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_tables_align_columns_to_the_widest_cell() {
+        let mut table = Table::new(["Contact", "Tier"]);
+        table.row(["@alice".into(), "inner".into()]);
+        table.row(["Jane Doe".into(), "close".into()]);
+        assert_eq!(
+            table.plain_text(),
+            "Contact   Tier\n@alice    inner\nJane Doe  close"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! `kith`: run the bot (the console when no platform is configured), or one
+//! of its tools.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use kith::{Config, ConsoleArgs};
+use kith_console::Screen;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "kith",
+    version,
+    about = "Kith keeps your networking ledger: favours, check-ins and introductions."
+)]
+struct Cli {
+    /// A TOML configuration file (default: ./kith.toml if present).
+    #[arg(long, global = true, env = "KITH_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run Kith. With no platform credentials configured, this is the console.
+    Run,
+    /// A REPL acting as a member: type commands as after /kith.
+    Console {
+        /// The SQLite file to use (default: the configured database_url).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Who you are at the start.
+        #[arg(long = "as", value_name = "NAME")]
+        member: Option<String>,
+        /// Which workspace to act in; each name is a separate workspace.
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    let console_args = match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Run => ConsoleArgs::default(),
+        Cmd::Console {
+            db,
+            member,
+            workspace,
+        } => ConsoleArgs {
+            db,
+            member,
+            workspace,
+        },
+        Cmd::Migrate => {
+            kith::open_store(&config.database_url).await?.close().await;
+            eprintln!("Migrations applied to {}.", config.database_url);
+            return Ok(());
+        }
+    };
+    let interactive = std::io::stdin().is_terminal();
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    kith::run_console(&config, console_args, stdin, Screen::stdout(), interactive).await
+}

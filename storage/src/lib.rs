@@ -1,0 +1,556 @@
+//! Kith's store over sqlx. SQLite is the embedded default: one file shared by
+//! every workspace, in WAL mode with a busy timeout and foreign keys on, its
+//! migrations applied when it opens.
+//!
+//! Every query that reads or writes a network is scoped by workspace and
+//! owner, so one member can never reach another's contacts.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kith_bot::domain::{
+    Cadence, Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind, Member,
+    MemberId, Platform, Scope, Tag, Tier, WorkspaceId,
+};
+use kith_bot::ports::{Recorded, Store};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` — `sqlite://kith.db`,
+    /// `sqlite::memory:` or a plain file path — and applies migrations.
+    pub async fn open(url: &str) -> anyhow::Result<SqliteStore> {
+        let options = if url.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("{url} is not a SQLite database URL"))?
+        } else {
+            SqliteConnectOptions::new().filename(Path::new(url))
+        };
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open the database {url}"))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("cannot apply the database migrations")?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The pool, for tests and tools that inspect the database directly.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A write transaction that takes the write lock up front, so two
+    /// writers queue on the busy timeout instead of failing to upgrade.
+    async fn write(&self) -> anyhow::Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+fn to_secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_secs(secs: i64) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| anyhow!("stored time {secs} is out of range"))
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: i64,
+    workspace_id: i64,
+    external_id: String,
+    display_name: String,
+    tz: String,
+    welcomed: bool,
+}
+
+impl MemberRow {
+    fn into_member(self) -> Member {
+        let tz = self.tz.parse().unwrap_or_else(|_| {
+            tracing::warn!(member = self.id, tz = %self.tz, "unknown stored time zone; using UTC");
+            chrono_tz::Tz::UTC
+        });
+        Member {
+            id: MemberId(self.id),
+            workspace: WorkspaceId(self.workspace_id),
+            external_id: self.external_id,
+            display_name: self.display_name,
+            tz,
+            welcomed: self.welcomed,
+        }
+    }
+}
+
+const MEMBER_COLUMNS: &str = "id, workspace_id, external_id, display_name, tz, welcomed";
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    id: i64,
+    member_external_id: Option<String>,
+    name: String,
+    company: Option<String>,
+    tier: String,
+    cadence_days: Option<i64>,
+    snoozed_until: Option<i64>,
+    added_at: i64,
+    last_contact_at: Option<i64>,
+    given: i64,
+    received: i64,
+    last_note: Option<String>,
+    tags: Option<String>,
+}
+
+impl TryFrom<ContactRow> for Contact {
+    type Error = anyhow::Error;
+
+    fn try_from(row: ContactRow) -> anyhow::Result<Contact> {
+        let mut tags: Vec<Tag> = row
+            .tags
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(Tag::from_stored)
+            .collect();
+        tags.sort();
+        Ok(Contact {
+            id: ContactId(row.id),
+            member_external_id: row.member_external_id,
+            name: row.name,
+            company: row.company,
+            tier: Tier::parse(&row.tier)
+                .ok_or_else(|| anyhow!("stored tier {} is unknown", row.tier))?,
+            cadence_override: row
+                .cadence_days
+                .and_then(|d| u32::try_from(d).ok())
+                .and_then(Cadence::from_days),
+            tags,
+            snoozed_until: row.snoozed_until.map(from_secs).transpose()?,
+            added_at: from_secs(row.added_at)?,
+            last_contact: row.last_contact_at.map(from_secs).transpose()?,
+            favours_given: u32::try_from(row.given)?,
+            favours_received: u32::try_from(row.received)?,
+            last_note: row.last_note,
+        })
+    }
+}
+
+/// A contact with its counts, scoped to one owner; callers append conditions.
+macro_rules! contact_select {
+    () => {
+        "SELECT c.id, m.external_id AS member_external_id,
+                COALESCE(m.display_name, c.name) AS name, c.company, c.tier,
+                c.cadence_days, c.snoozed_until, c.added_at, c.last_contact_at,
+                (SELECT COUNT(*) FROM entries e WHERE e.contact_id = c.id AND e.kind = 'gave') AS given,
+                (SELECT COUNT(*) FROM entries e WHERE e.contact_id = c.id AND e.kind = 'got') AS received,
+                (SELECT e.what FROM entries e WHERE e.contact_id = c.id AND e.kind = 'note'
+                  ORDER BY e.at DESC, e.id DESC LIMIT 1) AS last_note,
+                (SELECT group_concat(t.tag, ' ') FROM contact_tags t WHERE t.contact_id = c.id) AS tags
+         FROM contacts c LEFT JOIN members m ON m.id = c.member_id
+         WHERE c.workspace_id = ? AND c.owner_id = ?"
+    };
+}
+
+async fn contact_by_id(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    id: ContactId,
+) -> anyhow::Result<Contact> {
+    let row: ContactRow = sqlx::query_as(concat!(contact_select!(), " AND c.id = ?"))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| anyhow!("contact {} is not in this member's network", id.0))?;
+    row.try_into()
+}
+
+/// The id of the contact `who` refers to in the scope's network.
+async fn contact_id(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    who: &ContactRef,
+) -> anyhow::Result<Option<ContactId>> {
+    let id: Option<i64> = match who {
+        ContactRef::Member(mention) => {
+            sqlx::query_scalar(
+                "SELECT c.id FROM contacts c JOIN members m ON m.id = c.member_id
+                 WHERE c.workspace_id = ? AND c.owner_id = ? AND m.external_id = ?",
+            )
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .bind(&mention.id)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        ContactRef::Named(_) => {
+            sqlx::query_scalar(
+                "SELECT id FROM contacts
+                 WHERE workspace_id = ? AND owner_id = ? AND member_id IS NULL AND name_key = ?",
+            )
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .bind(who.name_key())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
+    Ok(id.map(ContactId))
+}
+
+/// Finds or creates a member; a given display name replaces the stored one.
+async fn upsert_member(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    external_id: &str,
+    display_name: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Member> {
+    let row: MemberRow = sqlx::query_as(
+        "INSERT INTO members (workspace_id, external_id, display_name, created_at)
+         VALUES (?, ?, COALESCE(?, ?), ?)
+         ON CONFLICT (workspace_id, external_id)
+         DO UPDATE SET display_name = COALESCE(?, display_name)
+         RETURNING id, workspace_id, external_id, display_name, tz, welcomed",
+    )
+    .bind(workspace.0)
+    .bind(external_id)
+    .bind(display_name)
+    .bind(external_id)
+    .bind(to_secs(now))
+    .bind(display_name)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.into_member())
+}
+
+/// Inserts a contact that is known not to exist yet.
+async fn insert_contact(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    draft: &ContactDraft,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ContactId> {
+    let (member_id, name) = match &draft.who {
+        ContactRef::Member(mention) => {
+            let member = upsert_member(
+                conn,
+                scope.workspace,
+                &mention.id,
+                mention.label.as_deref(),
+                now,
+            )
+            .await?;
+            if member.id == scope.member {
+                bail!("a member cannot be a contact of their own");
+            }
+            (Some(member.id.0), member.display_name)
+        }
+        ContactRef::Named(name) => (None, name.clone()),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
+                               cadence_days, added_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scope.workspace.0)
+    .bind(scope.member.0)
+    .bind(member_id)
+    .bind(&name)
+    .bind(draft.who.name_key())
+    .bind(&draft.company)
+    .bind(draft.tier.as_str())
+    .bind(draft.cadence.map(|c| i64::from(c.days())))
+    .bind(to_secs(now))
+    .fetch_one(&mut *conn)
+    .await?;
+    add_tags(conn, ContactId(id), &draft.tags).await?;
+    Ok(ContactId(id))
+}
+
+async fn add_tags(conn: &mut SqliteConnection, id: ContactId, tags: &[Tag]) -> anyhow::Result<()> {
+    for tag in tags {
+        sqlx::query("INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)")
+            .bind(id.0)
+            .bind(tag.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn workspace(
+        &self,
+        platform: Platform,
+        external_id: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<WorkspaceId> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM workspaces WHERE platform = ? AND external_id = ?")
+                .bind(platform.as_str())
+                .bind(external_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(id) = found {
+            return Ok(WorkspaceId(id));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO workspaces (platform, external_id, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform
+             RETURNING id",
+        )
+        .bind(platform.as_str())
+        .bind(external_id)
+        .bind(to_secs(now))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(WorkspaceId(id))
+    }
+
+    async fn member(
+        &self,
+        workspace: WorkspaceId,
+        external_id: &str,
+        display_name: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Member> {
+        if let Some(member) = self.find_member(workspace, external_id).await?
+            && member.display_name == display_name
+        {
+            return Ok(member);
+        }
+        let mut conn = self.pool.acquire().await?;
+        upsert_member(&mut conn, workspace, external_id, Some(display_name), now).await
+    }
+
+    async fn find_member(
+        &self,
+        workspace: WorkspaceId,
+        external_id: &str,
+    ) -> anyhow::Result<Option<Member>> {
+        let row: Option<MemberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEMBER_COLUMNS} FROM members WHERE workspace_id = ? AND external_id = ?"
+        )))
+        .bind(workspace.0)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(MemberRow::into_member))
+    }
+
+    async fn mark_welcomed(&self, workspace: WorkspaceId, member: MemberId) -> anyhow::Result<()> {
+        sqlx::query("UPDATE members SET welcomed = 1 WHERE workspace_id = ? AND id = ?")
+            .bind(workspace.0)
+            .bind(member.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn find_contact(
+        &self,
+        scope: Scope,
+        who: &ContactRef,
+    ) -> anyhow::Result<Option<Contact>> {
+        let mut conn = self.pool.acquire().await?;
+        match contact_id(&mut conn, scope, who).await? {
+            Some(id) => Ok(Some(contact_by_id(&mut conn, scope, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn add_contact(
+        &self,
+        scope: Scope,
+        draft: &ContactDraft,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Contact>> {
+        let mut tx = self.write().await?;
+        if contact_id(&mut tx, scope, &draft.who).await?.is_some() {
+            return Ok(None);
+        }
+        let id = insert_contact(&mut tx, scope, draft, now).await?;
+        let contact = contact_by_id(&mut tx, scope, id).await?;
+        tx.commit().await?;
+        Ok(Some(contact))
+    }
+
+    async fn record(
+        &self,
+        scope: Scope,
+        draft: &ContactDraft,
+        entry: &Entry,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Recorded> {
+        let mut tx = self.write().await?;
+        let (id, added) = match contact_id(&mut tx, scope, &draft.who).await? {
+            Some(id) => (id, false),
+            None => (insert_contact(&mut tx, scope, draft, now).await?, true),
+        };
+        sqlx::query(
+            "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id.0)
+        .bind(entry.kind.as_str())
+        .bind(&entry.what)
+        .bind(to_secs(entry.at))
+        .bind(to_secs(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE contacts SET last_contact_at = MAX(COALESCE(last_contact_at, ?1), ?1)
+             WHERE id = ?2 AND workspace_id = ?3 AND owner_id = ?4",
+        )
+        .bind(to_secs(entry.at))
+        .bind(id.0)
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .execute(&mut *tx)
+        .await?;
+        let contact = contact_by_id(&mut tx, scope, id).await?;
+        tx.commit().await?;
+        Ok(Recorded { contact, added })
+    }
+
+    async fn change_contact(
+        &self,
+        scope: Scope,
+        id: ContactId,
+        change: &ContactChange,
+    ) -> anyhow::Result<Contact> {
+        let mut tx = self.write().await?;
+        let update = match change {
+            ContactChange::Tier(tier) => sqlx::query(
+                "UPDATE contacts SET tier = ? WHERE id = ? AND workspace_id = ? AND owner_id = ?",
+            )
+            .bind(tier.as_str()),
+            ContactChange::Cadence(cadence) => sqlx::query(
+                "UPDATE contacts SET cadence_days = ? WHERE id = ? AND workspace_id = ? AND owner_id = ?",
+            )
+            .bind(cadence.map(|c| i64::from(c.days()))),
+            ContactChange::SnoozeUntil(until) => sqlx::query(
+                "UPDATE contacts SET snoozed_until = ? WHERE id = ? AND workspace_id = ? AND owner_id = ?",
+            )
+            .bind(to_secs(*until)),
+            ContactChange::Details {
+                tier,
+                cadence,
+                company,
+                ..
+            } => sqlx::query(
+                "UPDATE contacts SET tier = COALESCE(?, tier), cadence_days = COALESCE(?, cadence_days),
+                        company = COALESCE(?, company)
+                 WHERE id = ? AND workspace_id = ? AND owner_id = ?",
+            )
+            .bind(tier.map(Tier::as_str))
+            .bind(cadence.map(|c| i64::from(c.days())))
+            .bind(company.clone()),
+        };
+        let changed = update
+            .bind(id.0)
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            bail!("contact {} is not in this member's network", id.0);
+        }
+        if let ContactChange::Details { add_tags: tags, .. } = change {
+            add_tags(&mut tx, id, tags).await?;
+        }
+        let contact = contact_by_id(&mut tx, scope, id).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    async fn remove_contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<u64> {
+        let mut tx = self.write().await?;
+        let entries: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM entries e JOIN contacts c ON c.id = e.contact_id
+             WHERE c.id = ? AND c.workspace_id = ? AND c.owner_id = ?",
+        )
+        .bind(id.0)
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        let removed =
+            sqlx::query("DELETE FROM contacts WHERE id = ? AND workspace_id = ? AND owner_id = ?")
+                .bind(id.0)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if removed != 1 {
+            bail!("contact {} is not in this member's network", id.0);
+        }
+        tx.commit().await?;
+        Ok(u64::try_from(entries)?)
+    }
+
+    async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>> {
+        let rows: Vec<ContactRow> = sqlx::query_as(concat!(contact_select!(), " ORDER BY c.id"))
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(Contact::try_from).collect()
+    }
+
+    async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT e.kind, e.what, e.at FROM entries e JOIN contacts c ON c.id = e.contact_id
+             WHERE c.id = ? AND c.workspace_id = ? AND c.owner_id = ?
+             ORDER BY e.at DESC, e.id DESC LIMIT ?",
+        )
+        .bind(id.0)
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(kind, what, at)| {
+                Ok(Entry {
+                    kind: EntryKind::parse(&kind)
+                        .ok_or_else(|| anyhow!("stored entry kind {kind} is unknown"))?,
+                    what,
+                    at: from_secs(at)?,
+                })
+            })
+            .collect()
+    }
+}
