@@ -36,7 +36,7 @@ impl SqliteStore {
     pub async fn open(url: &str) -> anyhow::Result<SqliteStore> {
         let options = if url.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(url)
-                .with_context(|| format!("{url} is not a SQLite database URL"))?
+                .with_context(|| format!("{} is not a SQLite database URL", redact(url)))?
         } else {
             SqliteConnectOptions::new().filename(Path::new(url))
         };
@@ -50,7 +50,7 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await
-            .with_context(|| format!("cannot open the database {url}"))?;
+            .with_context(|| format!("cannot open the database {}", redact(url)))?;
         MIGRATOR
             .run(&pool)
             .await
@@ -71,6 +71,20 @@ impl SqliteStore {
     /// writers queue on the busy timeout instead of failing to upgrade.
     async fn write(&self) -> anyhow::Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// A database URL fit for a log or an error: any password is masked.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -552,5 +566,20 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_in_database_urls_are_masked() {
+        assert_eq!(
+            redact("postgres://kith:s3cret@db:5432/kith"),
+            "postgres://kith:***@db:5432/kith"
+        );
+        assert_eq!(redact("sqlite://kith.db"), "sqlite://kith.db");
+        assert_eq!(redact("postgres://kith@db/kith"), "postgres://kith@db/kith");
     }
 }

@@ -1,0 +1,188 @@
+//! The store never lets one member's scope reach another member's network,
+//! nor one workspace's scope another workspace's rows.
+
+use chrono::{DateTime, TimeZone, Utc};
+use kith_bot::domain::{
+    ContactChange, ContactDraft, ContactRef, Entry, EntryKind, Mention, Platform, Scope, Tier,
+};
+use kith_bot::ports::Store;
+use kith_storage::SqliteStore;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+        .single()
+        .expect("t")
+}
+
+fn alice() -> ContactRef {
+    ContactRef::Member(Mention {
+        id: "alice".into(),
+        label: None,
+    })
+}
+
+fn draft() -> ContactDraft {
+    ContactDraft {
+        who: alice(),
+        tier: Tier::Inner,
+        cadence: None,
+        company: None,
+        tags: vec![],
+    }
+}
+
+async fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("k.db").display().to_string())
+        .await
+        .expect("opens");
+    (dir, store)
+}
+
+async fn scope(store: &SqliteStore, platform: Platform, ws: &str, member: &str) -> Scope {
+    let workspace = store
+        .workspace(platform, ws, now())
+        .await
+        .expect("workspace");
+    store
+        .member(workspace, member, member, now())
+        .await
+        .expect("member")
+        .scope()
+}
+
+#[tokio::test]
+async fn another_members_scope_cannot_read_change_or_remove_my_contact() {
+    let (_dir, store) = store().await;
+    let me = scope(&store, Platform::Slack, "T1", "me").await;
+    let bob = scope(&store, Platform::Slack, "T1", "bob").await;
+    let entry = Entry {
+        kind: EntryKind::Gave,
+        what: "intro".into(),
+        at: now(),
+    };
+    let mine = store
+        .record(me, &draft(), &entry, now())
+        .await
+        .expect("recorded")
+        .contact;
+
+    assert_eq!(store.find_contact(bob, &alice()).await.expect("find"), None);
+    assert!(store.contacts(bob).await.expect("contacts").is_empty());
+    assert!(
+        store
+            .history(bob, mine.id, 10)
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    assert!(
+        store
+            .change_contact(bob, mine.id, &ContactChange::Tier(Tier::Wider))
+            .await
+            .is_err()
+    );
+    assert!(store.remove_contact(bob, mine.id).await.is_err());
+
+    let still = store
+        .find_contact(me, &alice())
+        .await
+        .expect("find")
+        .expect("mine");
+    assert_eq!(still, mine);
+}
+
+#[tokio::test]
+async fn a_scope_mixing_workspaces_reaches_nothing() {
+    let (_dir, store) = store().await;
+    let me = scope(&store, Platform::Slack, "T1", "me").await;
+    let elsewhere = scope(&store, Platform::Discord, "G1", "me").await;
+    let mine = store
+        .add_contact(me, &draft(), now())
+        .await
+        .expect("added")
+        .expect("new");
+
+    // My member id with another workspace's id: not my network.
+    let forged = Scope {
+        workspace: elsewhere.workspace,
+        member: me.member,
+    };
+    assert_eq!(
+        store.find_contact(forged, &alice()).await.expect("find"),
+        None
+    );
+    assert!(
+        store
+            .change_contact(forged, mine.id, &ContactChange::Tier(Tier::Wider))
+            .await
+            .is_err()
+    );
+    assert!(store.remove_contact(forged, mine.id).await.is_err());
+    assert!(
+        store
+            .contacts(elsewhere)
+            .await
+            .expect("contacts")
+            .is_empty()
+    );
+    assert_eq!(store.contacts(me).await.expect("contacts"), vec![mine]);
+}
+
+#[tokio::test]
+async fn the_same_platform_id_in_two_workspaces_is_two_members() {
+    let (_dir, store) = store().await;
+    let a = scope(&store, Platform::Slack, "T1", "U1").await;
+    let b = scope(&store, Platform::Slack, "T2", "U1").await;
+    assert_ne!(a.member, b.member);
+    assert_ne!(a.workspace, b.workspace);
+}
+
+#[tokio::test]
+async fn a_failed_entry_leaves_no_contact_behind() {
+    let (_dir, store) = store().await;
+    let me = scope(&store, Platform::Console, "c", "me").await;
+    sqlx::query("CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        .execute(store.pool())
+        .await
+        .expect("trigger");
+    let entry = Entry {
+        kind: EntryKind::Touch,
+        what: String::new(),
+        at: now(),
+    };
+
+    assert!(store.record(me, &draft(), &entry, now()).await.is_err());
+    assert!(store.contacts(me).await.expect("contacts").is_empty());
+    let members: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE external_id = 'alice'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+    assert_eq!(members, 0, "the mentioned member was rolled back too");
+}
+
+#[tokio::test]
+async fn reopening_applies_no_migration_twice() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("k.db").display().to_string();
+    let first = SqliteStore::open(&path).await.expect("first open");
+    let me = scope(&first, Platform::Console, "c", "me").await;
+    first.add_contact(me, &draft(), now()).await.expect("added");
+    first.close().await;
+
+    let again = SqliteStore::open(&format!("sqlite://{path}"))
+        .await
+        .expect("second open");
+    assert_eq!(again.contacts(me).await.expect("contacts").len(), 1);
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(again.pool())
+        .await
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(again.pool())
+        .await
+        .expect("pragma");
+    assert_eq!(fk, 1);
+}

@@ -1,0 +1,126 @@
+//! A console session on a fresh SQLite file, with a clock the test moves:
+//! type a line, read what appeared on the screen.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use kith_bot::Kith;
+use kith_bot::ports::ManualClock;
+use kith_console::{Console, ConsoleOptions, Transcript};
+use kith_storage::SqliteStore;
+use tempfile::TempDir;
+
+/// Sunday 22 November 2026, 10:00 UTC: "now" in every story.
+pub fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+        .single()
+        .expect("valid start")
+}
+
+pub struct App {
+    /// Holds the database file until the test ends.
+    _dir: TempDir,
+    pub db: PathBuf,
+    pub store: SqliteStore,
+    pub screen: Transcript,
+    pub console: Console,
+}
+
+impl App {
+    /// A console as member `me` in workspace `console`, on a new database.
+    pub async fn spawn() -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("kith.db");
+        App::open(dir, db, "console").await
+    }
+
+    /// Another console on the same database file, in `workspace`.
+    pub async fn beside(&self, workspace: &str) -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        App::open(dir, self.db.clone(), workspace).await
+    }
+
+    async fn open(dir: TempDir, db: PathBuf, workspace: &str) -> App {
+        let store = SqliteStore::open(&db.display().to_string())
+            .await
+            .expect("opens");
+        let clock = ManualClock::at(start());
+        let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
+        let screen = Transcript::new();
+        let options = ConsoleOptions {
+            workspace: workspace.into(),
+            member: "me".into(),
+            prompt: false,
+            echo: false,
+        };
+        let console = Console::new(kith, clock.clone(), screen.screen(), options);
+        App {
+            _dir: dir,
+            db,
+            store,
+            screen,
+            console,
+        }
+    }
+
+    /// Types one line and returns what the console printed for it.
+    pub async fn say(&mut self, line: &str) -> String {
+        self.console
+            .line(line)
+            .await
+            .expect("the console keeps running");
+        self.screen.take()
+    }
+
+    /// Types lines, ignoring what they print (set-up steps).
+    pub async fn given(&mut self, lines: &[&str]) {
+        for line in lines {
+            let out = self.say(line).await;
+            assert!(!out.starts_with("! "), "set-up step {line:?} failed: {out}");
+        }
+    }
+
+    /// Every row of the ledger tables, as text: what a failed command must
+    /// leave exactly as it was.
+    pub async fn ledger(&self) -> Vec<String> {
+        let mut rows = Vec::new();
+        for (table, columns) in [
+            ("workspaces", "id, platform, external_id"),
+            ("members", "id, workspace_id, external_id, display_name, tz"),
+            (
+                "contacts",
+                "id, workspace_id, owner_id, member_id, name, company, tier, cadence_days, snoozed_until, added_at, last_contact_at",
+            ),
+            ("contact_tags", "contact_id, tag"),
+            ("entries", "id, contact_id, kind, what, at"),
+        ] {
+            let sql = format!(
+                "SELECT '{table}' || ': ' || quote({}) FROM {table} ORDER BY 1",
+                columns.replace(", ", ") || ', ' || quote(")
+            );
+            let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_all(self.store.pool())
+                .await
+                .expect("reads the ledger");
+            rows.extend(found);
+        }
+        rows
+    }
+
+    /// How many rows `table` holds.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(self.store.pool())
+            .await
+            .expect("counts")
+    }
+}
+
+/// Asserts `text` contains each of `parts`, showing the whole screen if not.
+#[track_caller]
+pub fn assert_shows(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "expected {part:?} on screen:\n{text}");
+    }
+}

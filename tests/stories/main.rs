@@ -1,0 +1,10 @@
+//! Story tests: a member types into the console adapter and reads the
+//! screen, against a real SQLite file and an injected clock.
+
+mod cadence;
+mod console;
+mod contacts;
+mod helpers;
+mod isolation;
+mod ledger;
+mod mistakes;
