@@ -24,6 +24,52 @@ impl Platform {
     }
 }
 
+impl Platform {
+    pub fn parse(s: &str) -> Option<Platform> {
+        match s {
+            "console" => Some(Platform::Console),
+            "slack" => Some(Platform::Slack),
+            "discord" => Some(Platform::Discord),
+            _ => None,
+        }
+    }
+}
+
+/// A credential (bot token, signing secret). Its `Debug` and `Display` never
+/// show the value, so it cannot leak into a log or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A bot's installation in one workspace (Slack OAuth v2: one token per team).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installation {
+    pub bot_token: Secret,
+    pub bot_user_id: Option<String>,
+}
+
 /// A workspace (Slack team, Discord guild, console session) as the store knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WorkspaceId(pub i64);
@@ -53,8 +99,38 @@ pub struct Member {
     pub external_id: String,
     pub display_name: String,
     pub tz: chrono_tz::Tz,
+    /// Where `tz` came from.
+    pub tz_source: TzSource,
     /// Whether they have seen the first-use welcome.
     pub welcomed: bool,
+}
+
+/// Where a member's time zone came from; the member's own choice wins over
+/// the platform's profile, which wins over the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TzSource {
+    Default,
+    Platform,
+    Member,
+}
+
+impl TzSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TzSource::Default => "default",
+            TzSource::Platform => "platform",
+            TzSource::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TzSource> {
+        match s {
+            "default" => Some(TzSource::Default),
+            "platform" => Some(TzSource::Platform),
+            "member" => Some(TzSource::Member),
+            _ => None,
+        }
+    }
 }
 
 impl Member {
@@ -597,6 +673,13 @@ mod tests {
             ..contact()
         };
         assert_eq!(c.balance(), -2);
+    }
+
+    #[test]
+    fn secrets_never_show_their_value() {
+        let secret = Secret::new("xoxb-123");
+        assert_eq!(format!("{secret:?} {secret}"), "Secret(***) ***");
+        assert_eq!(secret.expose(), "xoxb-123");
     }
 
     #[test]

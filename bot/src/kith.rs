@@ -5,8 +5,12 @@ use std::sync::Arc;
 
 use tracing::{error, instrument};
 
+use chrono::Duration;
+
+use crate::actions::Action;
 use crate::commands::{self, CommandError, Ctx};
-use crate::domain::{Member, Platform};
+use crate::domain::{Entry, EntryKind, Member, Platform};
+use crate::format::date;
 use crate::ports::{Clock, Store};
 use crate::reply::Reply;
 
@@ -19,6 +23,37 @@ pub struct Actor {
     /// The platform's id of the member.
     pub user: String,
     pub display_name: String,
+    /// The member's time zone as the platform knows it (Slack profile), used
+    /// until they set one with `settings tz`.
+    pub tz_hint: Option<chrono_tz::Tz>,
+}
+
+impl Actor {
+    pub fn new(
+        platform: Platform,
+        workspace: impl Into<String>,
+        user: impl Into<String>,
+        display_name: impl Into<String>,
+    ) -> Actor {
+        Actor {
+            platform,
+            workspace: workspace.into(),
+            user: user.into(),
+            display_name: display_name.into(),
+            tz_hint: None,
+        }
+    }
+}
+
+/// What pressing a button did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pressed {
+    /// One line to show the member (private).
+    pub outcome: Reply,
+    /// The actions block the press settles: replace it with the outcome
+    /// (see `Reply::settle`) so it cannot be pressed twice. `None` when the
+    /// press was refused and the message should stay as it is.
+    pub settles: Option<String>,
 }
 
 /// Kith's core, shared by every adapter.
@@ -102,7 +137,93 @@ impl Kith {
             .workspace(actor.platform, &actor.workspace, now)
             .await?;
         self.store
-            .member(workspace, &actor.user, &actor.display_name, now)
+            .member(
+                workspace,
+                &actor.user,
+                &actor.display_name,
+                actor.tz_hint,
+                now,
+            )
             .await
+    }
+
+    /// Runs the action of a pressed button (`done:42`) for the member who
+    /// pressed it. Only the presser's own contacts can be acted on.
+    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
+    pub async fn press(&self, actor: &Actor, action: &str) -> Pressed {
+        let refused = |text: &str| Pressed {
+            outcome: Reply::error(text),
+            settles: None,
+        };
+        let Some(action) = Action::parse(action) else {
+            return refused("That button is not one of mine any more; type due to see who is due.");
+        };
+        match self.run_action(actor, action).await {
+            Ok(Some(text)) => Pressed {
+                outcome: Reply::text(text),
+                settles: Some(action.block_id()),
+            },
+            Ok(None) => Pressed {
+                outcome: Reply::error("That contact is no longer in your network."),
+                settles: Some(action.block_id()),
+            },
+            Err(e) => {
+                error!(error = %e, "button action failed");
+                refused(OOPS)
+            }
+        }
+    }
+
+    async fn run_action(&self, actor: &Actor, action: Action) -> anyhow::Result<Option<String>> {
+        let member = self.member(actor).await?;
+        let scope = member.scope();
+        let now = self.clock.now();
+        let Some(contact) = self.store.contact(scope, action.contact()).await? else {
+            return Ok(None);
+        };
+        let who = contact.shown();
+        let text = match action {
+            Action::Done(id) => {
+                let entry = Entry {
+                    kind: EntryKind::Touch,
+                    what: "checked in (from a reminder)".into(),
+                    at: now,
+                };
+                let after = self.store.log_entry(scope, id, &entry, now).await?;
+                format!(
+                    "Done: logged a check-in with {who}. Next check-in: {}.",
+                    date(now, after.next_due(), member.tz)
+                )
+            }
+            Action::Snooze(id) => {
+                let until = now + Duration::days(7);
+                let change = crate::domain::ContactChange::SnoozeUntil(until);
+                self.store.change_contact(scope, id, &change).await?;
+                format!(
+                    "Snoozed {who} for a week, until {}.",
+                    date(now, until, member.tz)
+                )
+            }
+            Action::Skip(id) => {
+                let until = now + contact.cadence().duration();
+                let change = crate::domain::ContactChange::SnoozeUntil(until);
+                self.store.change_contact(scope, id, &change).await?;
+                format!(
+                    "Skipped {who} this time. Next check-in: {}.",
+                    date(now, until, member.tz)
+                )
+            }
+        };
+        Ok(Some(text))
+    }
+
+    /// Deletes a workspace and all its data (the app was uninstalled, the
+    /// bot removed from the guild). Returns whether there was any.
+    pub async fn forget_workspace(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<bool> {
+        self.store.forget_workspace(platform, external_id).await
     }
 }

@@ -4,6 +4,7 @@
 //! Nothing here knows about Slack, Discord or SQL; adapters translate at the
 //! edge (see `DESIGN.md`).
 
+pub mod actions;
 pub mod commands;
 pub mod domain;
 pub mod format;
@@ -11,4 +12,4 @@ mod kith;
 pub mod ports;
 pub mod reply;
 
-pub use kith::{Actor, Kith};
+pub use kith::{Actor, Kith, Pressed};

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::{
-    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Member, MemberId, Platform,
-    Scope, WorkspaceId,
+    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, Member,
+    MemberId, Platform, Scope, WorkspaceId,
 };
 use crate::reply::Reply;
 
@@ -92,12 +92,15 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> anyhow::Result<WorkspaceId>;
 
-    /// Finds or creates a member; a new `display_name` replaces the old one.
+    /// Finds or creates a member; a new `display_name` replaces the old
+    /// one, and a time zone from the platform (`tz_hint`) replaces one that
+    /// the member has not chosen themselves.
     async fn member(
         &self,
         workspace: WorkspaceId,
         external_id: &str,
         display_name: &str,
+        tz_hint: Option<chrono_tz::Tz>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Member>;
 
@@ -110,6 +113,43 @@ pub trait Store: Send + Sync {
 
     /// Records that the member has seen the welcome.
     async fn mark_welcomed(&self, workspace: WorkspaceId, member: MemberId) -> anyhow::Result<()>;
+
+    /// Deletes a workspace and everything in it (members, networks,
+    /// installation). Returns whether there was one.
+    async fn forget_workspace(&self, platform: Platform, external_id: &str)
+    -> anyhow::Result<bool>;
+
+    /// Stores the bot's installation in a workspace, replacing any earlier one.
+    async fn save_installation(
+        &self,
+        platform: Platform,
+        external_id: &str,
+        installation: &Installation,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
+
+    /// The bot's installation in a workspace, if any.
+    async fn installation(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<Option<Installation>>;
+
+    /// Forgets the bot's installation in a workspace (tokens revoked), keeping its data.
+    async fn remove_installation(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<()>;
+
+    /// Records an inbound event id; `true` the first time it is seen, `false`
+    /// for a retry or redelivery that must not be processed again.
+    async fn first_sighting(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
 
     /// Finds a contact in the scope's network.
     async fn find_contact(&self, scope: Scope, who: &ContactRef)
@@ -134,6 +174,19 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Recorded>;
 
+    /// Finds a contact in the scope's network by id.
+    async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>>;
+
+    /// Logs an entry about a contact already in the scope's network; returns
+    /// the contact after it.
+    async fn log_entry(
+        &self,
+        scope: Scope,
+        id: ContactId,
+        entry: &Entry,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Contact>;
+
     /// Changes a contact's settings; returns the contact after the change.
     async fn change_contact(
         &self,
@@ -157,6 +210,9 @@ pub trait Store: Send + Sync {
 /// and show when it arrived.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recipient {
+    pub platform: Platform,
+    /// The platform's id of the member's workspace (Slack team, Discord guild).
+    pub workspace: String,
     pub external_id: String,
     pub display_name: String,
     pub tz: chrono_tz::Tz,
@@ -176,9 +232,21 @@ pub enum DeliveryError {
 /// Outbound messages to a platform.
 #[async_trait]
 pub trait Messenger: Send + Sync {
-    /// Sends a direct message to one member.
-    async fn send_dm(&self, to: &Recipient, message: &Reply) -> Result<(), DeliveryError>;
+    /// Sends a direct message to one member. `key` is stable across retries
+    /// of the same delivery (e.g. a Discord nonce), so a platform that can
+    /// drop a resend does.
+    async fn send_dm(
+        &self,
+        to: &Recipient,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError>;
 
-    /// Posts to a channel (by the platform's channel id or name).
-    async fn post(&self, channel: &str, message: &Reply) -> Result<(), DeliveryError>;
+    /// Posts to a channel of a workspace (by the platform's channel id).
+    async fn post(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+    ) -> Result<(), DeliveryError>;
 }

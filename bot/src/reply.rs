@@ -17,6 +17,19 @@ pub enum Block {
     Text(String),
     /// Rows under headers, to be shown aligned.
     Table(Table),
+    /// Buttons about one item (e.g. one contact in a reminder). `id` is
+    /// unique within the message, so an adapter can replace this block with
+    /// the outcome once a button is pressed and it cannot be pressed twice.
+    Actions { id: String, buttons: Vec<Button> },
+}
+
+/// A button: what it says and the action it runs when pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    pub label: String,
+    /// The encoded [`crate::actions::Action`]; hand it back to `Kith::press`.
+    pub action: String,
+    pub primary: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +97,23 @@ impl Reply {
         self
     }
 
+    /// Replaces the actions block `id` with `outcome`, as a platform updates
+    /// a message in place once one of its buttons was pressed. Returns
+    /// whether the block was there.
+    pub fn settle(&mut self, id: &str, outcome: &str) -> bool {
+        let found = self
+            .blocks
+            .iter()
+            .position(|b| matches!(b, Block::Actions { id: block, .. } if block == id));
+        match found {
+            Some(i) => {
+                self.blocks[i] = Block::Text(outcome.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The reply as plain text, tables as tab-free aligned columns; for logs,
     /// tests and platforms that only take text.
     pub fn plain_text(&self) -> String {
@@ -92,6 +122,13 @@ impl Reply {
             match block {
                 Block::Text(t) => out.push(t.clone()),
                 Block::Table(table) => out.push(table.plain_text()),
+                Block::Actions { buttons, .. } => out.push(
+                    buttons
+                        .iter()
+                        .map(|b| format!("[{}]", b.label))
+                        .collect::<Vec<_>>()
+                        .join("  "),
+                ),
             }
         }
         out.join("\n\n")

@@ -37,12 +37,16 @@ CREATE TABLE contacts (
     snoozed_until   INTEGER,
     added_at        INTEGER NOT NULL,
     -- The latest touch, favour or note; kept with each entry logged.
-    last_contact_at INTEGER
+    last_contact_at INTEGER,
+    -- When they are next due a check-in (the core's rule, kept by the store
+    -- on every change), so the scheduler finds due contacts by index.
+    due_at          INTEGER NOT NULL
 );
 
 CREATE UNIQUE INDEX contacts_owner_member ON contacts (owner_id, member_id) WHERE member_id IS NOT NULL;
 CREATE UNIQUE INDEX contacts_owner_name ON contacts (owner_id, name_key) WHERE member_id IS NULL;
 CREATE INDEX contacts_scope ON contacts (workspace_id, owner_id);
+CREATE INDEX contacts_owner_due ON contacts (owner_id, due_at);
 
 CREATE TABLE contact_tags (
     contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,

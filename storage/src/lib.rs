@@ -13,8 +13,8 @@ use anyhow::{Context, anyhow, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kith_bot::domain::{
-    Cadence, Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind, Member,
-    MemberId, Platform, Scope, Tag, Tier, WorkspaceId,
+    Cadence, Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind,
+    Installation, Member, MemberId, Platform, Scope, Secret, Tag, Tier, TzSource, WorkspaceId,
 };
 use kith_bot::ports::{Recorded, Store};
 use sqlx::sqlite::{
@@ -103,6 +103,7 @@ struct MemberRow {
     external_id: String,
     display_name: String,
     tz: String,
+    tz_source: String,
     welcomed: bool,
 }
 
@@ -118,12 +119,13 @@ impl MemberRow {
             external_id: self.external_id,
             display_name: self.display_name,
             tz,
+            tz_source: TzSource::parse(&self.tz_source).unwrap_or(TzSource::Default),
             welcomed: self.welcomed,
         }
     }
 }
 
-const MEMBER_COLUMNS: &str = "id, workspace_id, external_id, display_name, tz, welcomed";
+const MEMBER_COLUMNS: &str = "id, workspace_id, external_id, display_name, tz, tz_source, welcomed";
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {
@@ -254,7 +256,7 @@ async fn upsert_member(
          VALUES (?, ?, COALESCE(?, ?), ?)
          ON CONFLICT (workspace_id, external_id)
          DO UPDATE SET display_name = COALESCE(?, display_name)
-         RETURNING id, workspace_id, external_id, display_name, tz, welcomed",
+         RETURNING id, workspace_id, external_id, display_name, tz, tz_source, welcomed",
     )
     .bind(workspace.0)
     .bind(external_id)
@@ -293,8 +295,8 @@ async fn insert_contact(
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
-                               cadence_days, added_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               cadence_days, added_at, due_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
     )
     .bind(scope.workspace.0)
     .bind(scope.member.0)
@@ -308,7 +310,74 @@ async fn insert_contact(
     .fetch_one(&mut *conn)
     .await?;
     add_tags(conn, ContactId(id), &draft.tags).await?;
+    refresh_due(conn, scope, ContactId(id)).await?;
     Ok(ContactId(id))
+}
+
+/// Stores when the contact is next due, by the core's rule, after a change;
+/// returns the contact as it now is.
+async fn refresh_due(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    id: ContactId,
+) -> anyhow::Result<Contact> {
+    let contact = contact_by_id(conn, scope, id).await?;
+    sqlx::query("UPDATE contacts SET due_at = ? WHERE id = ?")
+        .bind(to_secs(contact.next_due()))
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(contact)
+}
+
+/// Logs an entry about a contact of the scope and keeps last contact and
+/// due date with it; returns the contact after it.
+async fn insert_entry(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    id: ContactId,
+    entry: &Entry,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Contact> {
+    let updated = sqlx::query(
+        "UPDATE contacts SET last_contact_at = MAX(COALESCE(last_contact_at, ?1), ?1)
+         WHERE id = ?2 AND workspace_id = ?3 AND owner_id = ?4",
+    )
+    .bind(to_secs(entry.at))
+    .bind(id.0)
+    .bind(scope.workspace.0)
+    .bind(scope.member.0)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated != 1 {
+        bail!("contact {} is not in this member's network", id.0);
+    }
+    sqlx::query(
+        "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id.0)
+    .bind(entry.kind.as_str())
+    .bind(&entry.what)
+    .bind(to_secs(entry.at))
+    .bind(to_secs(now))
+    .execute(&mut *conn)
+    .await?;
+    refresh_due(conn, scope, id).await
+}
+
+async fn workspace_id(
+    pool: &SqlitePool,
+    platform: Platform,
+    external_id: &str,
+) -> anyhow::Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM workspaces WHERE platform = ? AND external_id = ?")
+            .bind(platform.as_str())
+            .bind(external_id)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 async fn add_tags(conn: &mut SqliteConnection, id: ContactId, tags: &[Tag]) -> anyhow::Result<()> {
@@ -330,13 +399,7 @@ impl Store for SqliteStore {
         external_id: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<WorkspaceId> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM workspaces WHERE platform = ? AND external_id = ?")
-                .bind(platform.as_str())
-                .bind(external_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        if let Some(id) = found {
+        if let Some(id) = workspace_id(&self.pool, platform, external_id).await? {
             return Ok(WorkspaceId(id));
         }
         let id: i64 = sqlx::query_scalar(
@@ -357,15 +420,34 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         external_id: &str,
         display_name: &str,
+        tz_hint: Option<chrono_tz::Tz>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Member> {
-        if let Some(member) = self.find_member(workspace, external_id).await?
-            && member.display_name == display_name
+        let found = self.find_member(workspace, external_id).await?;
+        let mut member = match found {
+            Some(member) if member.display_name == display_name => member,
+            _ => {
+                let mut conn = self.pool.acquire().await?;
+                upsert_member(&mut conn, workspace, external_id, Some(display_name), now).await?
+            }
+        };
+        if let Some(tz) = tz_hint
+            && member.tz_source < TzSource::Member
+            && (member.tz != tz || member.tz_source == TzSource::Default)
         {
-            return Ok(member);
+            sqlx::query(
+                "UPDATE members SET tz = ?, tz_source = 'platform'
+                 WHERE id = ? AND workspace_id = ? AND tz_source <> 'member'",
+            )
+            .bind(tz.name())
+            .bind(member.id.0)
+            .bind(workspace.0)
+            .execute(&self.pool)
+            .await?;
+            member.tz = tz;
+            member.tz_source = TzSource::Platform;
         }
-        let mut conn = self.pool.acquire().await?;
-        upsert_member(&mut conn, workspace, external_id, Some(display_name), now).await
+        Ok(member)
     }
 
     async fn find_member(
@@ -390,6 +472,96 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn forget_workspace(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<bool> {
+        let deleted = sqlx::query("DELETE FROM workspaces WHERE platform = ? AND external_id = ?")
+            .bind(platform.as_str())
+            .bind(external_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(deleted > 0)
+    }
+
+    async fn save_installation(
+        &self,
+        platform: Platform,
+        external_id: &str,
+        installation: &Installation,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let workspace = self.workspace(platform, external_id, now).await?;
+        sqlx::query(
+            "INSERT INTO installations (workspace_id, bot_token, bot_user_id, installed_at)
+             VALUES (?, ?, ?, ?)
+             ON CONFLICT (workspace_id) DO UPDATE SET bot_token = excluded.bot_token,
+                 bot_user_id = excluded.bot_user_id, installed_at = excluded.installed_at",
+        )
+        .bind(workspace.0)
+        .bind(installation.bot_token.expose())
+        .bind(&installation.bot_user_id)
+        .bind(to_secs(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn installation(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<Option<Installation>> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT i.bot_token, i.bot_user_id FROM installations i
+             JOIN workspaces w ON w.id = i.workspace_id
+             WHERE w.platform = ? AND w.external_id = ?",
+        )
+        .bind(platform.as_str())
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(token, bot_user_id)| Installation {
+            bot_token: Secret::new(token),
+            bot_user_id,
+        }))
+    }
+
+    async fn remove_installation(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<()> {
+        if let Some(id) = workspace_id(&self.pool, platform, external_id).await? {
+            sqlx::query("DELETE FROM installations WHERE workspace_id = ?")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn first_sighting(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)
+             ON CONFLICT (platform, event_id) DO NOTHING",
+        )
+        .bind(platform.as_str())
+        .bind(event_id)
+        .bind(to_secs(now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
     }
 
     async fn find_contact(
@@ -420,6 +592,29 @@ impl Store for SqliteStore {
         Ok(Some(contact))
     }
 
+    async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
+        let row: Option<ContactRow> = sqlx::query_as(concat!(contact_select!(), " AND c.id = ?"))
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(Contact::try_from).transpose()
+    }
+
+    async fn log_entry(
+        &self,
+        scope: Scope,
+        id: ContactId,
+        entry: &Entry,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Contact> {
+        let mut tx = self.write().await?;
+        let contact = insert_entry(&mut tx, scope, id, entry, now).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
     async fn record(
         &self,
         scope: Scope,
@@ -432,27 +627,7 @@ impl Store for SqliteStore {
             Some(id) => (id, false),
             None => (insert_contact(&mut tx, scope, draft, now).await?, true),
         };
-        sqlx::query(
-            "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(id.0)
-        .bind(entry.kind.as_str())
-        .bind(&entry.what)
-        .bind(to_secs(entry.at))
-        .bind(to_secs(now))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE contacts SET last_contact_at = MAX(COALESCE(last_contact_at, ?1), ?1)
-             WHERE id = ?2 AND workspace_id = ?3 AND owner_id = ?4",
-        )
-        .bind(to_secs(entry.at))
-        .bind(id.0)
-        .bind(scope.workspace.0)
-        .bind(scope.member.0)
-        .execute(&mut *tx)
-        .await?;
-        let contact = contact_by_id(&mut tx, scope, id).await?;
+        let contact = insert_entry(&mut tx, scope, id, entry, now).await?;
         tx.commit().await?;
         Ok(Recorded { contact, added })
     }
@@ -504,7 +679,7 @@ impl Store for SqliteStore {
         if let ContactChange::Details { add_tags: tags, .. } = change {
             add_tags(&mut tx, id, tags).await?;
         }
-        let contact = contact_by_id(&mut tx, scope, id).await?;
+        let contact = refresh_due(&mut tx, scope, id).await?;
         tx.commit().await?;
         Ok(contact)
     }

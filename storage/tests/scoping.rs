@@ -45,7 +45,7 @@ async fn scope(store: &SqliteStore, platform: Platform, ws: &str, member: &str) 
         .await
         .expect("workspace");
     store
-        .member(workspace, member, member, now())
+        .member(workspace, member, member, None, now())
         .await
         .expect("member")
         .scope()
@@ -185,4 +185,179 @@ async fn reopening_applies_no_migration_twice() {
         .await
         .expect("pragma");
     assert_eq!(fk, 1);
+}
+
+#[tokio::test]
+async fn forgetting_a_workspace_deletes_everything_in_it_and_nothing_else() {
+    let (_dir, store) = store().await;
+    let gone = scope(&store, Platform::Slack, "T1", "me").await;
+    let kept = scope(&store, Platform::Slack, "T2", "me").await;
+    let entry = Entry {
+        kind: EntryKind::Note,
+        what: "x".into(),
+        at: now(),
+    };
+    store
+        .record(gone, &draft(), &entry, now())
+        .await
+        .expect("recorded");
+    store
+        .record(kept, &draft(), &entry, now())
+        .await
+        .expect("recorded");
+    let token = kith_bot::domain::Installation {
+        bot_token: kith_bot::domain::Secret::new("xoxb-1"),
+        bot_user_id: None,
+    };
+    store
+        .save_installation(Platform::Slack, "T1", &token, now())
+        .await
+        .expect("saved");
+
+    assert!(
+        store
+            .forget_workspace(Platform::Slack, "T1")
+            .await
+            .expect("forgot")
+    );
+    assert!(
+        !store
+            .forget_workspace(Platform::Slack, "T1")
+            .await
+            .expect("again")
+    );
+    for table in ["members", "contacts", "entries"] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(store.pool())
+                .await
+                .expect("count");
+        // Only the kept workspace's rows remain (me and alice; one contact; one entry).
+        assert_eq!(n, if table == "members" { 2 } else { 1 }, "{table}");
+    }
+    assert_eq!(
+        store
+            .installation(Platform::Slack, "T1")
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(store.contacts(kept).await.expect("kept").len(), 1);
+}
+
+#[tokio::test]
+async fn installations_are_saved_replaced_and_removed_per_workspace() {
+    let (_dir, store) = store().await;
+    let install = |t: &str| kith_bot::domain::Installation {
+        bot_token: kith_bot::domain::Secret::new(t),
+        bot_user_id: Some("UBOT".into()),
+    };
+    store
+        .save_installation(Platform::Slack, "T1", &install("xoxb-1"), now())
+        .await
+        .expect("saved");
+    store
+        .save_installation(Platform::Slack, "T1", &install("xoxb-2"), now())
+        .await
+        .expect("replaced");
+    store
+        .save_installation(Platform::Slack, "T2", &install("xoxb-3"), now())
+        .await
+        .expect("saved");
+    assert_eq!(
+        store
+            .installation(Platform::Slack, "T1")
+            .await
+            .expect("read"),
+        Some(install("xoxb-2"))
+    );
+    store
+        .remove_installation(Platform::Slack, "T1")
+        .await
+        .expect("removed");
+    assert_eq!(
+        store
+            .installation(Platform::Slack, "T1")
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        store
+            .installation(Platform::Slack, "T2")
+            .await
+            .expect("read"),
+        Some(install("xoxb-3"))
+    );
+    assert_eq!(
+        store
+            .installation(Platform::Discord, "T2")
+            .await
+            .expect("read"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn an_event_id_is_new_only_once_per_platform() {
+    let (_dir, store) = store().await;
+    assert!(
+        store
+            .first_sighting(Platform::Slack, "Ev1", now())
+            .await
+            .expect("first")
+    );
+    assert!(
+        !store
+            .first_sighting(Platform::Slack, "Ev1", now())
+            .await
+            .expect("retry")
+    );
+    assert!(
+        store
+            .first_sighting(Platform::Discord, "Ev1", now())
+            .await
+            .expect("other platform")
+    );
+}
+
+#[tokio::test]
+async fn the_platforms_time_zone_is_used_until_the_member_sets_one() {
+    let (_dir, store) = store().await;
+    let ws = store
+        .workspace(Platform::Slack, "T1", now())
+        .await
+        .expect("ws");
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
+    let tokyo: chrono_tz::Tz = "Asia/Tokyo".parse().expect("tz");
+    let plain = store
+        .member(ws, "U1", "ann", None, now())
+        .await
+        .expect("member");
+    assert_eq!(
+        (plain.tz, plain.tz_source),
+        (chrono_tz::Tz::UTC, kith_bot::domain::TzSource::Default)
+    );
+    let hinted = store
+        .member(ws, "U1", "ann", Some(berlin), now())
+        .await
+        .expect("member");
+    assert_eq!(
+        (hinted.tz, hinted.tz_source),
+        (berlin, kith_bot::domain::TzSource::Platform)
+    );
+    let moved = store
+        .member(ws, "U1", "ann", Some(tokyo), now())
+        .await
+        .expect("member");
+    assert_eq!(moved.tz, tokyo);
+    assert_eq!(
+        store
+            .find_member(ws, "U1")
+            .await
+            .expect("find")
+            .expect("ann")
+            .tz,
+        tokyo
+    );
 }

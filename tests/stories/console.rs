@@ -91,6 +91,8 @@ async fn deliveries_print_under_a_header_with_the_recipients_local_time() {
     );
     let messenger = ConsoleMessenger::new(transcript.screen(), Arc::new(clock.clone()));
     let alice = Recipient {
+        platform: kith_bot::domain::Platform::Console,
+        workspace: "console".into(),
         external_id: "alice".into(),
         display_name: "alice".into(),
         tz: "America/New_York".parse().expect("tz"),
@@ -99,9 +101,12 @@ async fn deliveries_print_under_a_header_with_the_recipients_local_time() {
     let mut table = Table::new(["Contact", "Due"]);
     table.row(["@bob".into(), "today".into()]);
     reply.push_table(table);
-    messenger.send_dm(&alice, &reply).await.expect("delivered");
     messenger
-        .post("#resources", &Reply::text("A new link"))
+        .send_dm(&alice, &reply, "key-1")
+        .await
+        .expect("delivered");
+    messenger
+        .post("console", "#resources", &Reply::text("A new link"))
         .await
         .expect("posted");
 

@@ -23,6 +23,7 @@ pub struct App {
     _dir: TempDir,
     pub db: PathBuf,
     pub store: SqliteStore,
+    pub kith: Kith,
     pub screen: Transcript,
     pub console: Console,
 }
@@ -54,11 +55,12 @@ impl App {
             prompt: false,
             echo: false,
         };
-        let console = Console::new(kith, clock.clone(), screen.screen(), options);
+        let console = Console::new(kith.clone(), clock.clone(), screen.screen(), options);
         App {
             _dir: dir,
             db,
             store,
+            kith,
             screen,
             console,
         }

@@ -1,6 +1,7 @@
 //! Story tests: a member types into the console adapter and reads the
 //! screen, against a real SQLite file and an injected clock.
 
+mod buttons;
 mod cadence;
 mod console;
 mod contacts;

@@ -101,6 +101,14 @@ pub fn render(reply: &Reply) -> String {
         match block {
             Block::Text(text) => parts.push(text.clone()),
             Block::Table(table) => parts.push(grid(table)),
+            Block::Actions { buttons, .. } => parts.push(format!(
+                "  {}",
+                buttons
+                    .iter()
+                    .map(|b| format!("[{}]", b.label))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            )),
         }
     }
     let text = parts.join("\n");
@@ -159,7 +167,12 @@ pub fn local_stamp(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 
 #[async_trait]
 impl Messenger for ConsoleMessenger {
-    async fn send_dm(&self, to: &Recipient, message: &Reply) -> Result<(), DeliveryError> {
+    async fn send_dm(
+        &self,
+        to: &Recipient,
+        message: &Reply,
+        _key: &str,
+    ) -> Result<(), DeliveryError> {
         let header = format!(
             "── DM to @{} · {} ──",
             to.display_name,
@@ -168,7 +181,12 @@ impl Messenger for ConsoleMessenger {
         self.deliver(header, message)
     }
 
-    async fn post(&self, channel: &str, message: &Reply) -> Result<(), DeliveryError> {
+    async fn post(
+        &self,
+        _workspace: &str,
+        channel: &str,
+        message: &Reply,
+    ) -> Result<(), DeliveryError> {
         let header = format!(
             "── #{} · {} ──",
             channel.trim_start_matches('#'),
@@ -280,12 +298,12 @@ impl Console {
             .strip_prefix("/kith")
             .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
             .unwrap_or(line);
-        let actor = Actor {
-            platform: Platform::Console,
-            workspace: self.options.workspace.clone(),
-            user: self.options.member.clone(),
-            display_name: self.options.member.clone(),
-        };
+        let actor = Actor::new(
+            Platform::Console,
+            &self.options.workspace,
+            &self.options.member,
+            &self.options.member,
+        );
         let reply = self.kith.handle(&actor, command).await;
         self.screen.print(&render(&reply))?;
         Ok(Flow::Continue)
