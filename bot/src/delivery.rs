@@ -27,9 +27,10 @@ use crate::reminders;
 /// A digest may go out this long after its time (e.g. after downtime).
 const DIGEST_GRACE_HOURS: i64 = 12;
 
-/// Works out one member's deliveries at `now`: the reminder for each
-/// window that is open now (if anyone is due), the digest if its time has
-/// come, and when to look again. Pure, so every rule is unit-tested.
+/// Works out one member's deliveries at `now`: the reminder for the window
+/// that is open now if anyone is due, the digest if its time has come, and
+/// when to look again — the next window, or later in this one when a
+/// contact falls due before it closes. Pure, so every rule is unit-tested.
 pub fn plan(pending: &Pending, now: DateTime<Utc>) -> Plan {
     let member = &pending.member;
     let mut deliveries = Vec::new();
@@ -37,14 +38,22 @@ pub fn plan(pending: &Pending, now: DateTime<Utc>) -> Plan {
     let mut slot = member
         .window
         .slot_after(member.tz, pending.next_reminder_at.unwrap_or(now));
+    let mut revisit = None;
     while slot.start <= now {
-        if now < slot.end && pending.has_due_contacts {
-            deliveries.push(NewDelivery {
-                kind: DeliveryKind::Reminder,
-                local_date: slot.local_date,
-                not_before: slot.start,
-                expires_at: slot.end,
-            });
+        if now < slot.end {
+            match pending.earliest_due {
+                Some(due) if due <= now => deliveries.push(NewDelivery {
+                    kind: DeliveryKind::Reminder,
+                    local_date: slot.local_date,
+                    not_before: slot.start,
+                    expires_at: slot.end,
+                }),
+                Some(due) if due < slot.end => {
+                    revisit = Some(due);
+                    break;
+                }
+                _ => {}
+            }
         }
         slot = member.window.slot_after(member.tz, slot.end.max(now));
     }
@@ -72,7 +81,7 @@ pub fn plan(pending: &Pending, now: DateTime<Utc>) -> Plan {
         workspace: member.workspace,
         member: member.id,
         deliveries,
-        next_reminder_at: slot.start,
+        next_reminder_at: revisit.unwrap_or(slot.start),
         next_digest_at,
     }
 }
@@ -419,7 +428,7 @@ mod tests {
             },
             next_reminder_at,
             next_digest_at,
-            has_due_contacts: true,
+            earliest_due: Some(utc(1, 0, 0)),
         }
     }
 
@@ -463,10 +472,23 @@ mod tests {
     #[test]
     fn no_reminder_row_when_nobody_is_due_but_the_schedule_moves_on() {
         let mut p = pending(Some(utc(23, 9, 0)), Some(utc(30, 9, 0)));
-        p.has_due_contacts = false;
+        p.earliest_due = Some(utc(25, 12, 0));
         let plan = plan(&p, utc(23, 9, 0));
         assert!(plan.deliveries.is_empty());
         assert_eq!(plan.next_reminder_at, utc(24, 9, 0));
+    }
+
+    #[test]
+    fn someone_falling_due_inside_the_window_is_reminded_then() {
+        let mut p = pending(Some(utc(23, 9, 0)), Some(utc(30, 9, 0)));
+        p.earliest_due = Some(utc(23, 9, 40));
+        let first = plan(&p, utc(23, 9, 0));
+        assert!(first.deliveries.is_empty());
+        assert_eq!(first.next_reminder_at, utc(23, 9, 40));
+        p.next_reminder_at = Some(first.next_reminder_at);
+        let then = plan(&p, utc(23, 9, 40));
+        assert_eq!(then.deliveries.len(), 1);
+        assert_eq!(then.next_reminder_at, utc(24, 9, 0));
     }
 
     #[test]

@@ -232,8 +232,8 @@ pub struct Pending {
     pub member: Member,
     pub next_reminder_at: Option<DateTime<Utc>>,
     pub next_digest_at: Option<DateTime<Utc>>,
-    /// Whether any of their contacts is due at the time asked about.
-    pub has_due_contacts: bool,
+    /// When their first contact falls due (or fell due), if they have any.
+    pub earliest_due: Option<DateTime<Utc>>,
 }
 
 /// What kind of message an outbox row holds.

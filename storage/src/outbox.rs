@@ -20,7 +20,7 @@ struct PendingRow {
     member: MemberRow,
     next_reminder_at: Option<i64>,
     next_digest_at: Option<i64>,
-    has_due: bool,
+    earliest_due: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,7 +51,7 @@ impl Outbox for SqliteStore {
             "SELECT ",
             member_columns!("m."),
             ", m.next_reminder_at, m.next_digest_at,
-               EXISTS (SELECT 1 FROM contacts c WHERE c.owner_id = m.id AND c.due_at <= ?1) AS has_due
+               (SELECT MIN(c.due_at) FROM contacts c WHERE c.owner_id = m.id) AS earliest_due
              FROM members m
              WHERE m.welcomed = 1 AND m.dms = 1
                AND (m.next_reminder_at IS NULL OR m.next_reminder_at <= ?1
@@ -70,7 +70,7 @@ impl Outbox for SqliteStore {
                 Ok(Pending {
                     next_reminder_at: never(row.next_reminder_at)?,
                     next_digest_at: never(row.next_digest_at)?,
-                    has_due_contacts: row.has_due,
+                    earliest_due: row.earliest_due.map(from_secs).transpose()?,
                     member: row.member.into_member(),
                 })
             })

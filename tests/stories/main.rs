@@ -9,3 +9,4 @@ mod helpers;
 mod isolation;
 mod ledger;
 mod mistakes;
+mod reminders;

@@ -15,7 +15,7 @@ use comfy_table::{ContentArrangement, LineStyle, Table as Grid, TableStyle};
 use kith_bot::delivery::Delivery;
 use kith_bot::domain::Platform;
 use kith_bot::ports::{Clock, DeliveryError, ManualClock, Messenger, Recipient};
-use kith_bot::reply::{Block, Reply, Table};
+use kith_bot::reply::{Block, Button, Reply, Table};
 use kith_bot::{Actor, Kith};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -146,6 +146,12 @@ fn grid(table: &Table) -> String {
         .join("\n")
 }
 
+/// A reminder as delivered, and the outcomes of its pressed items.
+struct Delivered {
+    message: Reply,
+    settled: HashMap<String, String>,
+}
+
 /// Delivers Kith's outgoing messages onto the console screen, each under a
 /// header with the recipient and their local date and time, and keeps each
 /// member's latest DM so its buttons can be pressed (`:press`).
@@ -153,7 +159,7 @@ fn grid(table: &Table) -> String {
 pub struct ConsoleMessenger {
     screen: Screen,
     clock: Arc<dyn Clock>,
-    inbox: Arc<Mutex<HashMap<String, Reply>>>,
+    inbox: Arc<Mutex<HashMap<String, Delivered>>>,
 }
 
 impl ConsoleMessenger {
@@ -166,24 +172,46 @@ impl ConsoleMessenger {
     }
 
     /// The latest DM with buttons (a reminder) delivered to a member, as it
-    /// now stands.
+    /// now stands: pressed items replaced by what pressing them did.
     pub fn last_dm(&self, member: &str) -> Option<Reply> {
-        self.inbox
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(member)
-            .cloned()
+        let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        let delivered = inbox.get(member)?;
+        let mut now = delivered.message.clone();
+        for (block, outcome) in &delivered.settled {
+            now.settle(block, outcome);
+        }
+        Some(now)
     }
 
-    /// Replaces a pressed block of a member's latest DM with its outcome.
+    /// Item `n` (from 1) of a member's latest reminder: its block id and
+    /// buttons, and the outcome if it was already pressed.
+    fn item(&self, member: &str, n: usize) -> Option<(String, Vec<Button>, Option<String>)> {
+        let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        let delivered = inbox.get(member)?;
+        let (id, buttons) = delivered
+            .message
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Actions { id, buttons } => Some((id.clone(), buttons.clone())),
+                _ => None,
+            })
+            .nth(n.checked_sub(1)?)?;
+        let settled = delivered.settled.get(&id).cloned();
+        Some((id, buttons, settled))
+    }
+
+    /// Records that a block of a member's latest reminder was pressed.
     fn settle(&self, member: &str, block: &str, outcome: &str) {
-        if let Some(dm) = self
+        if let Some(delivered) = self
             .inbox
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get_mut(member)
         {
-            dm.settle(block, outcome);
+            delivered
+                .settled
+                .insert(block.to_string(), outcome.to_string());
         }
     }
 
@@ -221,10 +249,13 @@ impl Messenger for ConsoleMessenger {
             .iter()
             .any(|b| matches!(b, Block::Actions { .. }));
         if has_buttons {
-            self.inbox
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(to.external_id.clone(), message.clone());
+            self.inbox.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                to.external_id.clone(),
+                Delivered {
+                    message: message.clone(),
+                    settled: HashMap::new(),
+                },
+            );
         }
         Ok(())
     }
@@ -356,30 +387,22 @@ impl Console {
         let Some((_, messenger)) = &self.delivery else {
             return Ok("! Reminders are not running in this console.".into());
         };
-        let Some(dm) = messenger.last_dm(&self.options.member) else {
-            return Ok(format!(
-                "! @{} has no reminder to press yet.",
-                self.options.member
-            ));
-        };
-        let items: Vec<&Vec<kith_bot::reply::Button>> = dm
-            .blocks
-            .iter()
-            .filter_map(|b| match b {
-                Block::Actions { buttons, .. } => Some(buttons),
-                _ => None,
-            })
-            .collect();
-        let Some(buttons) = item
+        let member = &self.options.member;
+        if messenger.last_dm(member).is_none() {
+            return Ok(format!("! @{member} has no reminder to press yet."));
+        }
+        let Some((_, buttons, settled)) = item
             .parse::<usize>()
             .ok()
-            .and_then(|n| items.get(n.checked_sub(1)?))
+            .and_then(|n| messenger.item(member, n))
         else {
             return Ok(format!(
-                "! There is no item {item} with buttons in your latest reminder (items with buttons: {}).",
-                items.len()
+                "! There is no item {item} with buttons in your latest reminder."
             ));
         };
+        if let Some(outcome) = settled {
+            return Ok(format!("! Item {item} was already pressed: {outcome}"));
+        }
         let verb = verb.to_ascii_lowercase();
         let Some(button) = buttons
             .iter()
