@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kith_bot::domain::{MemberId, Platform};
-use kith_bot::ports::{Claimed, DeliveryKind, Outbox, Pending, Plan, Settle};
+use kith_bot::ports::{Claimed, DeliveryKind, NewDelivery, Outbox, Pending, Plan, Settle};
 
 use crate::{MemberRow, SqliteStore, from_secs, to_secs};
 
@@ -78,38 +78,53 @@ impl Outbox for SqliteStore {
     }
 
     async fn schedule(&self, plans: &[Plan], now: DateTime<Utc>) -> anyhow::Result<u64> {
+        // Many rows per statement: a tick for ten thousand members is a few
+        // dozen statements in one transaction, not twenty thousand.
+        const ROWS: usize = 500;
         let mut tx = self.write().await?;
         let mut inserted = 0;
-        for plan in plans {
-            for delivery in &plan.deliveries {
-                inserted += sqlx::query(
-                    "INSERT INTO outbox (workspace_id, member_id, kind, local_date, not_before,
-                                         expires_at, next_attempt_at, created_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (member_id, kind, local_date) DO NOTHING",
-                )
-                .bind(plan.workspace.0)
-                .bind(plan.member.0)
-                .bind(delivery.kind.as_str())
-                .bind(delivery.local_date.to_string())
-                .bind(to_secs(delivery.not_before))
-                .bind(to_secs(delivery.expires_at))
-                .bind(to_secs(delivery.not_before))
-                .bind(to_secs(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        let deliveries: Vec<(&Plan, &NewDelivery)> = plans
+            .iter()
+            .flat_map(|p| p.deliveries.iter().map(move |d| (p, d)))
+            .collect();
+        for chunk in deliveries.chunks(ROWS) {
+            let sql = format!(
+                "INSERT INTO outbox (workspace_id, member_id, kind, local_date, not_before,
+                                     expires_at, next_attempt_at, created_at)
+                 VALUES {}
+                 ON CONFLICT (member_id, kind, local_date) DO NOTHING",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (plan, delivery) in chunk {
+                query = query
+                    .bind(plan.workspace.0)
+                    .bind(plan.member.0)
+                    .bind(delivery.kind.as_str())
+                    .bind(delivery.local_date.to_string())
+                    .bind(to_secs(delivery.not_before))
+                    .bind(to_secs(delivery.expires_at))
+                    .bind(to_secs(delivery.not_before))
+                    .bind(to_secs(now));
             }
-            sqlx::query(
-                "UPDATE members SET next_reminder_at = ?, next_digest_at = ?
-                 WHERE id = ? AND workspace_id = ?",
-            )
-            .bind(to_secs(plan.next_reminder_at))
-            .bind(plan.next_digest_at.map(to_secs).unwrap_or(NEVER))
-            .bind(plan.member.0)
-            .bind(plan.workspace.0)
-            .execute(&mut *tx)
-            .await?;
+            inserted += query.execute(&mut *tx).await?.rows_affected();
+        }
+        for chunk in plans.chunks(ROWS) {
+            let sql = format!(
+                "UPDATE members SET next_reminder_at = v.column3, next_digest_at = v.column4
+                 FROM (VALUES {}) AS v
+                 WHERE members.id = v.column1 AND members.workspace_id = v.column2",
+                vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for plan in chunk {
+                query = query
+                    .bind(plan.member.0)
+                    .bind(plan.workspace.0)
+                    .bind(to_secs(plan.next_reminder_at))
+                    .bind(plan.next_digest_at.map(to_secs).unwrap_or(NEVER));
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(inserted)
