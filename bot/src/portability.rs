@@ -271,6 +271,8 @@ pub struct Parsed {
     pub repeats: usize,
     /// Settings carried by a Kith export.
     pub settings: Vec<SettingsChange>,
+    /// Whose ledger a Kith export is (their platform id).
+    pub owner: Option<String>,
 }
 
 const LINKEDIN_HEADER: &str =
@@ -372,6 +374,7 @@ impl Collector {
                 problems: Vec::new(),
                 repeats: 0,
                 settings: Vec::new(),
+                owner: None,
             },
             seen: Default::default(),
         }
@@ -685,6 +688,7 @@ fn kith(name: &str, text: &str) -> Result<Parsed, String> {
         ));
     }
     let mut out = Collector::new(Format::Kith);
+    out.parsed.owner = Some(ledger.member.id.clone());
     let s = &ledger.settings;
     match crate::commands::time_zone(&s.tz) {
         Ok(tz) => out.parsed.settings.push(SettingsChange::Tz(tz)),

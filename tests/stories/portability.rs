@@ -389,3 +389,27 @@ async fn the_command_line_imports_and_exports_for_a_named_member() {
     );
     assert_eq!(app.ledger().await, before);
 }
+
+#[tokio::test]
+async fn importing_someone_elses_export_that_names_you_leaves_you_out() {
+    let mut app = App::spawn().await;
+    app.given(&[":as bob", "gave @me a ride", "add @alice", "export"])
+        .await;
+    let json = std::fs::read_dir(app.dir())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("bob's export");
+    app.given(&[":as me", "help"]).await;
+    let out = app.say(&format!("import {}", json.display())).await;
+    assert_shows(
+        &out,
+        &[
+            "Imported 1 contact from a Kith export.",
+            "The export is someone else's, so your settings are unchanged.",
+            "Left as they were: you (you are not your own contact).",
+        ],
+    );
+    assert_shows(&app.say("list").await, &["@alice"]);
+}

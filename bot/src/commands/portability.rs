@@ -113,17 +113,31 @@ pub async fn import_parsed(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> anyhow::Result<String> {
     let (mut added, mut existing) = (0, 0);
-    let total = parsed.items.len();
-    for (i, batch) in parsed.items.chunks(IMPORT_BATCH).enumerate() {
+    // A member cannot be their own contact (someone else's export may
+    // name them); leave them out rather than refuse the file.
+    let is_self = |item: &&portability::ImportItem| matches!(&item.draft.who, crate::domain::ContactRef::Member(m) if m.id == member.external_id);
+    let yourself = parsed.items.iter().filter(is_self).count();
+    let items: Vec<portability::ImportItem> = parsed
+        .items
+        .iter()
+        .filter(|i| !is_self(i))
+        .cloned()
+        .collect();
+    let total = items.len();
+    for (i, batch) in items.chunks(IMPORT_BATCH).enumerate() {
         let (a, e) = store.import(member.scope(), batch, now).await?;
         added += a;
         existing += e;
         progress((i * IMPORT_BATCH + batch.len()).min(total), total);
     }
-    for change in &parsed.settings {
-        store
-            .change_settings(member.workspace, member.id, change)
-            .await?;
+    // Settings come back only from the member's own export.
+    let own = parsed.owner.as_deref() == Some(member.external_id.as_str());
+    if own {
+        for change in &parsed.settings {
+            store
+                .change_settings(member.workspace, member.id, change)
+                .await?;
+        }
     }
     let mut lines = vec![format!(
         "Imported {} from {}.",
@@ -131,7 +145,11 @@ pub async fn import_parsed(
         parsed.format.describe()
     )];
     if parsed.format == Format::Kith {
-        lines.push("Your settings from the export are restored.".into());
+        lines.push(if own {
+            "Your settings from the export are restored.".into()
+        } else {
+            "The export is someone else's, so your settings are unchanged.".to_string()
+        });
     }
     let mut unchanged = Vec::new();
     if existing > 0 {
@@ -139,6 +157,9 @@ pub async fn import_parsed(
             "{} already in your network",
             plural(existing as i64, "was", "were")
         ));
+    }
+    if yourself > 0 {
+        unchanged.push("you (you are not your own contact)".to_string());
     }
     if parsed.repeats > 0 {
         unchanged.push(format!(
