@@ -9,22 +9,27 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use kith_bot::Kith;
-use kith_bot::ports::ManualClock;
+use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleOptions, Screen};
+use kith_slack::{SlackApp, SlackConfig, SlackWeb};
 use kith_storage::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncBufRead;
 
 /// Kith's configuration. Defaults live here; a TOML file and then
 /// `KITH_`-prefixed environment variables override them
-/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`). `config/kith.example.toml`
-/// documents every key.
+/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`, `KITH_SLACK_BOT_TOKEN`).
+/// `config/kith.example.toml` documents every key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Where the ledger lives: `sqlite://PATH` (created if missing) or a path.
     pub database_url: String,
+    /// Where the HTTP server listens (Slack's request URLs, `/healthz`).
+    pub http_addr: String,
     pub console: ConsoleConfig,
+    /// The Slack adapter (`[slack]`, or `KITH_SLACK_*` in the environment).
+    pub slack: SlackConfig,
 }
 
 /// The console adapter's settings.
@@ -42,10 +47,12 @@ impl Default for Config {
         let console = ConsoleOptions::default();
         Config {
             database_url: "sqlite://kith.db".into(),
+            http_addr: "0.0.0.0:3000".into(),
             console: ConsoleConfig {
                 workspace: console.workspace,
                 member: console.member,
             },
+            slack: SlackConfig::default(),
         }
     }
 }
@@ -54,7 +61,7 @@ impl Config {
     /// Defaults, then the TOML file (if given, or `kith.toml` if present),
     /// then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
-        Config::load_from(file, Env::prefixed("KITH_").split("__"))
+        Config::load_from(file, environment())
     }
 
     fn load_from(file: Option<&Path>, env: Env) -> anyhow::Result<Config> {
@@ -76,6 +83,20 @@ impl Config {
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
     }
+}
+
+/// `KITH_`-prefixed variables as configuration keys: `__` nests
+/// (`KITH_CONSOLE__MEMBER` is `console.member`), and the flat Slack names
+/// the platform documents map into `[slack]` (`KITH_SLACK_BOT_TOKEN` is
+/// `slack.bot_token`).
+fn environment() -> Env {
+    Env::prefixed("KITH_").split("__").map(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        match key.strip_prefix("slack_") {
+            Some(rest) => format!("slack.{rest}").into(),
+            None => key.into(),
+        }
+    })
 }
 
 /// What `kith console` was asked for on the command line.
@@ -121,6 +142,71 @@ pub async fn run_console(
     outcome
 }
 
+/// The Slack adapter over `store`, configured by `config`.
+pub fn slack_app(
+    config: &SlackConfig,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Arc<SlackApp> {
+    let kith = Kith::new(store.clone(), clock);
+    let client = Arc::new(kith_slack::web::client(&config.api_url));
+    let web = Arc::new(SlackWeb::new(
+        client,
+        store,
+        config.bot_token.clone(),
+        kith_slack::Limits::default(),
+    ));
+    Arc::new(SlackApp::new(kith, web, config.clone()))
+}
+
+/// Every HTTP route Kith serves: the platforms' and `GET /healthz`.
+pub fn http_router(slack: Option<Arc<SlackApp>>) -> axum::Router {
+    let mut router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    if let Some(slack) = slack {
+        router = router.merge(kith_slack::http::router(slack));
+    }
+    router
+}
+
+/// Runs Kith on Slack until Ctrl-C: Socket Mode when an app token is set,
+/// the HTTP server when a signing secret is.
+pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
+    if let Some(problem) = config.slack.problem() {
+        anyhow::bail!(problem);
+    }
+    let store = open_store(&config.database_url).await?;
+    let slack = slack_app(
+        &config.slack,
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+    );
+    let socket = match &config.slack.app_token {
+        Some(token) => Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?),
+        None => None,
+    };
+    let outcome = if config.slack.signing_secret.is_some() {
+        let listener = tokio::net::TcpListener::bind(&config.http_addr)
+            .await
+            .with_context(|| format!("could not listen on {}", config.http_addr))?;
+        tracing::info!(addr = %config.http_addr, "serving Slack over HTTP");
+        axum::serve(listener, http_router(Some(slack)))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("the HTTP server stopped")
+    } else {
+        tokio::signal::ctrl_c()
+            .await
+            .context("could not wait for Ctrl-C")
+    };
+    if let Some(socket) = socket {
+        socket.shutdown().await;
+    }
+    store.close().await;
+    outcome
+}
+
 #[cfg(test)]
 // figment's Jail closures return its own (large) error type.
 #[allow(clippy::result_large_err)]
@@ -161,6 +247,26 @@ mod tests {
             jail.create_file("kith.toml", "databse_url = \"x\"\n")?;
             let err = Config::load(None).expect_err("typo");
             assert!(err.to_string().contains("databse_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn slacks_flat_variables_fill_the_slack_section() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KITH_SLACK_BOT_TOKEN", "xoxb-env");
+            jail.set_env("KITH_SLACK_SIGNING_SECRET", "signing");
+            jail.set_env("KITH_SLACK_API_URL", "http://127.0.0.1:9/api");
+            jail.set_env("KITH_HTTP_ADDR", "127.0.0.1:8080");
+            jail.set_env("KITH_CONSOLE__MEMBER", "dana");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let token = config.slack.bot_token.as_ref().map(|t| t.expose());
+            assert_eq!(token, Some("xoxb-env"));
+            assert!(config.slack.signing_secret.is_some());
+            assert_eq!(config.slack.api_url, "http://127.0.0.1:9/api");
+            assert_eq!(config.http_addr, "127.0.0.1:8080");
+            assert_eq!(config.console.member, "dana");
+            assert!(!format!("{config:?}").contains("xoxb-env"));
             Ok(())
         });
     }
