@@ -143,11 +143,7 @@ pub async fn run_console(
 }
 
 /// The Slack adapter over `store`, configured by `config`.
-pub fn slack_app(
-    config: &SlackConfig,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-) -> Arc<SlackApp> {
+pub fn slack_app(config: &SlackConfig, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> SlackApp {
     let kith = Kith::new(store.clone(), clock);
     let client = Arc::new(kith_slack::web::client(&config.api_url));
     let web = Arc::new(SlackWeb::new(
@@ -156,7 +152,7 @@ pub fn slack_app(
         config.bot_token.clone(),
         kith_slack::Limits::default(),
     ));
-    Arc::new(SlackApp::new(kith, web, config.clone()))
+    SlackApp::new(kith, web, config.clone())
 }
 
 /// Every HTTP route Kith serves: the platforms' and `GET /healthz`.
@@ -175,11 +171,11 @@ pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
         anyhow::bail!(problem);
     }
     let store = open_store(&config.database_url).await?;
-    let slack = slack_app(
+    let slack = Arc::new(slack_app(
         &config.slack,
         Arc::new(store.clone()),
         Arc::new(SystemClock),
-    );
+    ));
     let socket = match &config.slack.app_token {
         Some(token) => Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?),
         None => None,
