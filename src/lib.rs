@@ -174,18 +174,45 @@ pub fn http_router(slack: Option<Arc<SlackApp>>) -> axum::Router {
     router
 }
 
+/// Reminders and digests for Slack members: the core's scheduler and sender
+/// delivering through the Slack adapter's Web API.
+pub fn slack_delivery(store: &SqliteStore, slack: &SlackApp, clock: Arc<dyn Clock>) -> Delivery {
+    Delivery::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Messengers::new().with(Platform::Slack, slack.web().clone()),
+        clock,
+        format!("slack-{}", std::process::id()),
+    )
+}
+
+/// How often a running Kith looks for reminders and digests to send.
+pub const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Runs Kith on Slack until Ctrl-C: Socket Mode when an app token is set,
-/// the HTTP server when a signing secret is.
+/// the HTTP server when a signing secret is, and the reminder scheduler
+/// and sender alongside.
 pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
     if let Some(problem) = config.slack.problem() {
         anyhow::bail!(problem);
     }
     let store = open_store(&config.database_url).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let slack = Arc::new(slack_app(
         &config.slack,
         Arc::new(store.clone()),
-        Arc::new(SystemClock),
+        clock.clone(),
     ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let delivery = slack_delivery(&store, &slack, clock);
+    let mut until_stopped = stopped.clone();
+    let delivery = tokio::spawn(async move {
+        delivery
+            .run(DELIVERY_EVERY, async move {
+                let _ = until_stopped.wait_for(|s| *s).await;
+            })
+            .await;
+    });
     let socket = match &config.slack.app_token {
         Some(token) => Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?),
         None => None,
@@ -206,6 +233,10 @@ pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
             .await
             .context("could not wait for Ctrl-C")
     };
+    let _ = stop.send(true);
+    if let Err(e) = delivery.await {
+        tracing::error!(error = %e, "the delivery loop failed");
+    }
     if let Some(socket) = socket {
         socket.shutdown().await;
     }

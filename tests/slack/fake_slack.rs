@@ -111,6 +111,11 @@ impl FakeSlack {
         self.lock().oauth = Some((team.into(), team_name.into(), bot_token.into()));
     }
 
+    /// The `ts` of the last message chat.postMessage accepted.
+    pub fn last_ts(&self) -> String {
+        format!("1700000000.{:06}", self.lock().next_ts)
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
     }

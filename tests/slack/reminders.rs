@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chrono::TimeZone;
 use kith_bot::ports::{DeliveryError, Messenger};
 use kith_bot::reply::{Block, Button, Reply};
 use serde_json::{Value, json};
@@ -272,4 +273,54 @@ async fn a_dm_to_an_uninstalled_team_fails_permanently() {
         "{outcome:?}"
     );
     assert!(app.fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn the_scheduler_sends_a_due_reminder_through_slack_and_done_settles_it() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    let delivery = kith::slack_delivery(
+        &app.store,
+        &app.slack,
+        std::sync::Arc::new(app.clock.clone()),
+    );
+    // Bob (inner, every 14 days) is due; Monday 7 December, 09:30 UTC is
+    // inside U1's default window (weekdays 09:00, UTC: Slack gave no tz).
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 7, 9, 30, 0)
+            .single()
+            .expect("valid"),
+    );
+    delivery.catch_up().await.expect("a delivery round");
+
+    let opened = app.fake.calls_to("conversations.open");
+    assert_eq!(opened.len(), 1, "{:?}", app.fake.calls());
+    assert_eq!(opened[0].params["users"], json!(["U1"]));
+    let posted = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posted.len(), 1);
+    let message = posted[0].params.clone();
+    assert!(
+        message["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Time to check in: 1 person is due")),
+        "{message}"
+    );
+    let ts = app.fake.last_ts();
+
+    // Nothing more goes out on the next round the same day.
+    delivery.catch_up().await.expect("a delivery round");
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 1);
+
+    let body = press(&app, &message, "DU1", &ts, &format!("done:{bob}"));
+    assert_eq!(
+        app.post_signed("/slack/actions", FORM, &body)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
+    let update = &app.fake.calls_to("chat.update")[0].params;
+    assert_eq!(update["ts"], ts);
+    assert!(!update.to_string().contains("\"actions\""), "{update}");
 }
