@@ -187,3 +187,21 @@ async fn healthz_answers_ok() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.expect("text"), "ok");
 }
+
+#[tokio::test]
+async fn slacks_escaping_is_undone_before_the_core_reads_the_line() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> coffee &amp; cake")
+        .await;
+    assert_eq!(app.entries().await, ["gave: coffee & cake"]);
+}
+
+#[tokio::test]
+async fn slacks_ssl_check_is_answered_without_running_anything() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_signed("/slack/commands", FORM, "ssl_check=1&token=x")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+}

@@ -324,3 +324,17 @@ async fn the_scheduler_sends_a_due_reminder_through_slack_and_done_settles_it() 
     assert_eq!(update["ts"], ts);
     assert!(!update.to_string().contains("\"actions\""), "{update}");
 }
+
+#[tokio::test]
+async fn the_dm_channel_is_opened_once_per_member() {
+    let app = TestApp::spawn().await;
+    for key in ["a", "b"] {
+        app.slack
+            .web()
+            .send_dm(&app.recipient(TEAM, "U1"), &Reply::text("hi"), key)
+            .await
+            .expect("sent");
+    }
+    assert_eq!(app.fake.calls_to("conversations.open").len(), 1);
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 2);
+}

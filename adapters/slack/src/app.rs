@@ -102,7 +102,7 @@ impl SlackApp {
     }
 
     async fn run_command(&self, event: SlackCommandEvent, user_name: Option<String>) -> Reply {
-        let text = event.text.unwrap_or_default();
+        let text = crate::text::normalise(event.text.as_deref().unwrap_or_default());
         let line = match event.command.0.trim_start_matches('/') {
             "favour" | "favor" => match favour_line(&text) {
                 Some(line) => line,

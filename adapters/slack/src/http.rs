@@ -70,6 +70,11 @@ async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: By
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
+    let form = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body).unwrap_or_default();
+    if form.get("ssl_check").map(String::as_str) == Some("1") {
+        // Slack checking the certificate of the command URL: nothing to run.
+        return StatusCode::OK.into_response();
+    }
     let event: SlackCommandEvent = match serde_urlencoded::from_bytes(&body) {
         Ok(event) => event,
         Err(e) => {
@@ -77,9 +82,7 @@ async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: By
             return bad_request("That is not a Slack slash command payload.");
         }
     };
-    let user_name = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body)
-        .ok()
-        .and_then(|mut form| form.remove("user_name"));
+    let user_name = form.get("user_name").cloned();
     axum::Json(app.command(event, user_name).await).into_response()
 }
 

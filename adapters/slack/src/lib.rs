@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod oauth;
 pub mod signature;
 pub mod socket;
+pub mod text;
 pub mod web;
 
 pub use app::{ACK_BUDGET, InstallError, SlackApp};

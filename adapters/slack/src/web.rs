@@ -167,6 +167,14 @@ pub struct Profile {
 
 const PROFILE_TTL: Duration = Duration::from_secs(6 * 60 * 60);
 
+/// Past this many channels, the per-channel limiter forgets idle ones.
+const LIMITER_KEYS: usize = 10_000;
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned cache only means a panic elsewhere; the entries are fine.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Slack's Web API for every team Kith is installed in.
 pub struct SlackWeb {
     client: Arc<Client>,
@@ -177,6 +185,9 @@ pub struct SlackWeb {
     tier3: DefaultKeyedRateLimiter<String>,
     tier4: DefaultKeyedRateLimiter<String>,
     profiles: Mutex<HashMap<(String, String), (Profile, Instant)>>,
+    /// DM channel per (team, user): conversations.open is Tier 3, and a
+    /// member's DM channel does not change.
+    dm_channels: Mutex<HashMap<(String, String), SlackChannelId>>,
 }
 
 impl SlackWeb {
@@ -195,6 +206,7 @@ impl SlackWeb {
             tier4: RateLimiter::keyed(Quota::per_minute(limits.tier4_per_minute)),
             limits,
             profiles: Mutex::new(HashMap::new()),
+            dm_channels: Mutex::new(HashMap::new()),
         }
     }
 
@@ -255,6 +267,10 @@ impl SlackWeb {
 
     /// Opens (or finds) the DM channel with a member.
     pub async fn open_dm(&self, team: &str, user: &str) -> Result<SlackChannelId, CallError> {
+        let key = (team.to_string(), user.to_string());
+        if let Some(channel) = lock(&self.dm_channels).get(&key) {
+            return Ok(channel.clone());
+        }
         let token = self.token(team).await?;
         let session = self.client.open_session(&token);
         let request =
@@ -265,6 +281,7 @@ impl SlackWeb {
                 session.conversations_open(&request)
             })
             .await?;
+        lock(&self.dm_channels).insert(key, opened.channel.id.clone());
         Ok(opened.channel.id)
     }
 
@@ -278,6 +295,9 @@ impl SlackWeb {
         let token = self.token(team).await?;
         let session = self.client.open_session(&token);
         let request = SlackApiChatPostMessageRequest::new(channel.clone(), content);
+        if self.per_channel.len() > LIMITER_KEYS {
+            self.per_channel.retain_recent();
+        }
         self.per_channel
             .until_key_ready(&format!("{team}/{}", channel.0))
             .await;
@@ -367,16 +387,16 @@ impl SlackWeb {
         Some(profile)
     }
 
-    /// Forgets cached profiles of a team (uninstalled, tokens revoked).
+    /// Forgets what is cached about a team (uninstalled, tokens revoked, reinstalled).
     pub fn forget_team(&self, team: &str) {
         self.lock_profiles().retain(|(t, _), _| t != team);
+        lock(&self.dm_channels).retain(|(t, _), _| t != team);
     }
 
     fn lock_profiles(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<(String, String), (Profile, Instant)>> {
-        // A poisoned cache only means a panic elsewhere; the entries are fine.
-        self.profiles.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.profiles)
     }
 
     /// Exchanges an OAuth code for the team's bot token (oauth.v2.access).
@@ -408,8 +428,14 @@ impl Messenger for SlackWeb {
         // Slack has no idempotency key for chat.postMessage; the outbox's
         // lease keeps resends to the rare crash between post and mark-sent.
         let channel = self.open_dm(&to.workspace, &to.external_id).await?;
-        self.post_message(&to.workspace, &channel, blocks::render(message))
-            .await?;
+        let posted = self
+            .post_message(&to.workspace, &channel, blocks::render(message))
+            .await;
+        if let Err(e) = posted {
+            // Open the DM afresh next time, in case the channel is gone.
+            lock(&self.dm_channels).remove(&(to.workspace.clone(), to.external_id.clone()));
+            return Err(e.into());
+        }
         Ok(())
     }
 
