@@ -189,7 +189,36 @@ pub fn slack_delivery(store: &SqliteStore, slack: &SlackApp, clock: Arc<dyn Cloc
 /// How often a running Kith looks for reminders and digests to send.
 pub const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Runs Kith on Slack until Ctrl-C: Socket Mode when an app token is set,
+/// Resolves on Ctrl-C, or on SIGTERM (how containers and systemd stop us).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// Runs Kith on Slack until Ctrl-C or SIGTERM: Socket Mode when an app token is set,
 /// the HTTP server when a signing secret is, and the reminder scheduler
 /// and sender alongside.
 pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
@@ -223,15 +252,12 @@ pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
             .with_context(|| format!("could not listen on {}", config.http_addr))?;
         tracing::info!(addr = %config.http_addr, "serving Slack over HTTP");
         axum::serve(listener, http_router(Some(slack)))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the HTTP server stopped")
     } else {
-        tokio::signal::ctrl_c()
-            .await
-            .context("could not wait for Ctrl-C")
+        shutdown_signal().await;
+        Ok(())
     };
     let _ = stop.send(true);
     if let Err(e) = delivery.await {
