@@ -11,23 +11,27 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use kith_bot::Kith;
 use kith_bot::delivery::{Delivery, Messengers};
 use kith_bot::domain::{Member, Platform};
-use kith_bot::ports::ManualClock;
-use kith_bot::ports::{Clock, Store};
+use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
+use kith_slack::{SlackApp, SlackConfig, SlackWeb};
 use kith_storage::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncBufRead;
 
 /// Kith's configuration. Defaults live here; a TOML file and then
 /// `KITH_`-prefixed environment variables override them
-/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`). `config/kith.example.toml`
-/// documents every key.
+/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`, `KITH_SLACK_BOT_TOKEN`).
+/// `config/kith.example.toml` documents every key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Where the ledger lives: `sqlite://PATH` (created if missing) or a path.
     pub database_url: String,
+    /// Where the HTTP server listens (Slack's request URLs, `/healthz`).
+    pub http_addr: String,
     pub console: ConsoleConfig,
+    /// The Slack adapter (`[slack]`, or `KITH_SLACK_*` in the environment).
+    pub slack: SlackConfig,
 }
 
 /// The console adapter's settings.
@@ -45,10 +49,12 @@ impl Default for Config {
         let console = ConsoleOptions::default();
         Config {
             database_url: "sqlite://kith.db".into(),
+            http_addr: "0.0.0.0:3000".into(),
             console: ConsoleConfig {
                 workspace: console.workspace,
                 member: console.member,
             },
+            slack: SlackConfig::default(),
         }
     }
 }
@@ -57,7 +63,7 @@ impl Config {
     /// Defaults, then the TOML file (if given, or `kith.toml` if present),
     /// then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
-        Config::load_from(file, Env::prefixed("KITH_").split("__"))
+        Config::load_from(file, environment())
     }
 
     fn load_from(file: Option<&Path>, env: Env) -> anyhow::Result<Config> {
@@ -79,6 +85,20 @@ impl Config {
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
     }
+}
+
+/// `KITH_`-prefixed variables as configuration keys: `__` nests
+/// (`KITH_CONSOLE__MEMBER` is `console.member`), and the flat Slack names
+/// the platform documents map into `[slack]` (`KITH_SLACK_BOT_TOKEN` is
+/// `slack.bot_token`).
+fn environment() -> Env {
+    Env::prefixed("KITH_").split("__").map(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        match key.strip_prefix("slack_") {
+            Some(rest) => format!("slack.{rest}").into(),
+            None => key.into(),
+        }
+    })
 }
 
 /// What `kith console` was asked for on the command line.
@@ -227,6 +247,124 @@ pub async fn run_console(
     outcome
 }
 
+/// The Slack adapter over `store`, configured by `config`.
+pub fn slack_app(config: &SlackConfig, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> SlackApp {
+    let kith = Kith::new(store.clone(), clock);
+    let client = Arc::new(kith_slack::web::client(&config.api_url));
+    let web = Arc::new(SlackWeb::new(
+        client,
+        store,
+        config.bot_token.clone(),
+        kith_slack::Limits::default(),
+    ));
+    SlackApp::new(kith, web, config.clone())
+}
+
+/// Every HTTP route Kith serves: the platforms' and `GET /healthz`.
+pub fn http_router(slack: Option<Arc<SlackApp>>) -> axum::Router {
+    let mut router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    if let Some(slack) = slack {
+        router = router.merge(kith_slack::http::router(slack));
+    }
+    router
+}
+
+/// Reminders and digests for Slack members: the core's scheduler and sender
+/// delivering through the Slack adapter's Web API.
+pub fn slack_delivery(store: &SqliteStore, slack: &SlackApp, clock: Arc<dyn Clock>) -> Delivery {
+    Delivery::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Messengers::new().with(Platform::Slack, slack.web().clone()),
+        clock,
+        format!("slack-{}", std::process::id()),
+    )
+}
+
+/// How often a running Kith looks for reminders and digests to send.
+pub const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Resolves on Ctrl-C, or on SIGTERM (how containers and systemd stop us).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// Runs Kith on Slack until Ctrl-C or SIGTERM: Socket Mode when an app token is set,
+/// the HTTP server when a signing secret is, and the reminder scheduler
+/// and sender alongside.
+pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
+    if let Some(problem) = config.slack.problem() {
+        anyhow::bail!(problem);
+    }
+    let store = open_store(&config.database_url).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let slack = Arc::new(slack_app(
+        &config.slack,
+        Arc::new(store.clone()),
+        clock.clone(),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let delivery = slack_delivery(&store, &slack, clock);
+    let mut until_stopped = stopped.clone();
+    let delivery = tokio::spawn(async move {
+        delivery
+            .run(DELIVERY_EVERY, async move {
+                let _ = until_stopped.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    let socket = match &config.slack.app_token {
+        Some(token) => Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?),
+        None => None,
+    };
+    let outcome = if config.slack.signing_secret.is_some() {
+        let listener = tokio::net::TcpListener::bind(&config.http_addr)
+            .await
+            .with_context(|| format!("could not listen on {}", config.http_addr))?;
+        tracing::info!(addr = %config.http_addr, "serving Slack over HTTP");
+        axum::serve(listener, http_router(Some(slack)))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("the HTTP server stopped")
+    } else {
+        shutdown_signal().await;
+        Ok(())
+    };
+    let _ = stop.send(true);
+    if let Err(e) = delivery.await {
+        tracing::error!(error = %e, "the delivery loop failed");
+    }
+    if let Some(socket) = socket {
+        socket.shutdown().await;
+    }
+    store.close().await;
+    outcome
+}
+
 #[cfg(test)]
 // figment's Jail closures return its own (large) error type.
 #[allow(clippy::result_large_err)]
@@ -267,6 +405,26 @@ mod tests {
             jail.create_file("kith.toml", "databse_url = \"x\"\n")?;
             let err = Config::load(None).expect_err("typo");
             assert!(err.to_string().contains("databse_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn slacks_flat_variables_fill_the_slack_section() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KITH_SLACK_BOT_TOKEN", "xoxb-env");
+            jail.set_env("KITH_SLACK_SIGNING_SECRET", "signing");
+            jail.set_env("KITH_SLACK_API_URL", "http://127.0.0.1:9/api");
+            jail.set_env("KITH_HTTP_ADDR", "127.0.0.1:8080");
+            jail.set_env("KITH_CONSOLE__MEMBER", "dana");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let token = config.slack.bot_token.as_ref().map(|t| t.expose());
+            assert_eq!(token, Some("xoxb-env"));
+            assert!(config.slack.signing_secret.is_some());
+            assert_eq!(config.slack.api_url, "http://127.0.0.1:9/api");
+            assert_eq!(config.http_addr, "127.0.0.1:8080");
+            assert_eq!(config.console.member, "dana");
+            assert!(!format!("{config:?}").contains("xoxb-env"));
             Ok(())
         });
     }

@@ -1,7 +1,7 @@
 //! `kith`: run the bot (the console when no platform is configured), or one
 //! of its tools.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,6 +59,22 @@ enum Cmd {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Slack tools.
+    Slack {
+        #[command(subcommand)]
+        command: SlackCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum SlackCmd {
+    /// Print an app manifest to paste into Slack's "Create an app → From a manifest".
+    Manifest {
+        /// Kith's public base URL for HTTP mode (e.g. https://kith.example.org);
+        /// without it the manifest sets up Socket Mode.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 /// Whose ledger a tool works on.
@@ -111,7 +127,20 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     let console_args = match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Run if config.slack.is_configured() => return kith::run_slack(&config).await,
         Cmd::Run => ConsoleArgs::default(),
+        Cmd::Slack {
+            command: SlackCmd::Manifest { url },
+        } => {
+            let manifest = kith_slack::manifest::manifest(url.as_deref());
+            let text = serde_json::to_string_pretty(&manifest)?;
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let mut out = std::io::stdout().lock();
+            return match writeln!(out, "{text}") {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            };
+        }
         Cmd::Console {
             db,
             member,
