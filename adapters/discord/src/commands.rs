@@ -340,7 +340,12 @@ const FAVOUR: [&str; 2] = ["gave", "got"];
 /// A typed option's value as the interaction carried it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionValue {
-    User(u64),
+    /// A member, with their username (shown by the core until it learns
+    /// their display name).
+    User {
+        id: u64,
+        name: Option<String>,
+    },
     Text(String),
     Integer(i64),
 }
@@ -388,7 +393,7 @@ pub fn line(
                 Ok(Some(t).filter(|t| !t.is_empty()))
             }
             Some(OptionValue::Integer(n)) => Ok(Some(n.to_string())),
-            Some(OptionValue::User(_)) => Err(BadOptions(format!(
+            Some(OptionValue::User { .. }) => Err(BadOptions(format!(
                 "The option \"{name}\" takes text, not a member. {STALE}"
             ))),
         }
@@ -397,7 +402,9 @@ pub fn line(
     for slot in &slots {
         match slot {
             Slot::Who => match (get("user"), text("name")?) {
-                (Some(OptionValue::User(id)), None) => words.push(format!("<@{id}>")),
+                (Some(OptionValue::User { id, name }), None) => {
+                    words.push(mention(*id, name.as_deref()))
+                }
                 (None, Some(name)) => {
                     let name: String = name
                         .chars()
@@ -477,6 +484,22 @@ pub fn line(
         }
     }
     Ok(words.join(" "))
+}
+
+/// A member as the core parses one: `<@ID|username>` (the label is what
+/// the core shows), or `<@ID>` when the name would not survive as one word.
+fn mention(id: u64, name: Option<&str>) -> String {
+    match name {
+        Some(name)
+            if !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
+        {
+            format!("<@{id}|{name}>")
+        }
+        _ => format!("<@{id}>"),
+    }
 }
 
 /// A `when` given as its own option must be all of a when, so it is never
@@ -613,10 +636,36 @@ mod tests {
                 "gave",
                 &[
                     ("what", text("reviewed her resume")),
-                    ("user", OptionValue::User(42))
+                    ("user", OptionValue::User { id: 42, name: None })
                 ]
             ),
             Ok("gave <@42> reviewed her resume".into())
+        );
+        assert_eq!(
+            line(
+                "show",
+                &[(
+                    "user",
+                    OptionValue::User {
+                        id: 42,
+                        name: Some("bob.o".into())
+                    }
+                )]
+            ),
+            Ok("show <@42|bob.o>".into())
+        );
+        assert_eq!(
+            line(
+                "show",
+                &[(
+                    "user",
+                    OptionValue::User {
+                        id: 42,
+                        name: Some("Bob Ortiz".into())
+                    }
+                )]
+            ),
+            Ok("show <@42>".into())
         );
         assert_eq!(
             line(
@@ -633,7 +682,7 @@ mod tests {
             line(
                 "add",
                 &[
-                    ("user", OptionValue::User(7)),
+                    ("user", OptionValue::User { id: 7, name: None }),
                     ("tier", text("inner")),
                     ("every", text("3w")),
                     ("at", text("Acme Corp")),
@@ -651,7 +700,10 @@ mod tests {
             super::line(
                 "favour",
                 "got",
-                &opts(&[("user", OptionValue::User(1)), ("what", text("x"))])
+                &opts(&[
+                    ("user", OptionValue::User { id: 1, name: None }),
+                    ("what", text("x"))
+                ])
             ),
             Ok("got <@1> x".into())
         );
@@ -671,7 +723,7 @@ mod tests {
         let err = line(
             "gave",
             &[
-                ("user", OptionValue::User(1)),
+                ("user", OptionValue::User { id: 1, name: None }),
                 ("name", text("Jane")),
                 ("what", text("x")),
             ],
@@ -680,12 +732,13 @@ mod tests {
         assert!(err.0.contains("not both"), "{err}");
         let err = line("gave", &[("what", text("x"))]).expect_err("nobody");
         assert!(err.0.starts_with("Who?"), "{err}");
-        let err = line("gave", &[("user", OptionValue::User(1))]).expect_err("no what");
+        let err = line("gave", &[("user", OptionValue::User { id: 1, name: None })])
+            .expect_err("no what");
         assert!(err.0.contains("what"), "{err}");
         let err = line(
             "gave",
             &[
-                ("user", OptionValue::User(1)),
+                ("user", OptionValue::User { id: 1, name: None }),
                 ("what", text("x")),
                 ("when", text("last tuesday")),
             ],

@@ -12,8 +12,8 @@ use kith_bot::domain::{Platform, TzSource};
 use kith_bot::reply::{Block, Reply};
 use serde_json::{Value, json};
 use serenity::model::application::{
-    CommandDataOption, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
-    Interaction,
+    CommandDataOption, CommandDataOptionValue, CommandDataResolved, CommandInteraction,
+    ComponentInteraction, Interaction,
 };
 use serenity::model::user::User;
 use tokio::task::JoinHandle;
@@ -48,14 +48,20 @@ fn display_name(user: &User, nick: Option<&str>) -> String {
 }
 
 /// The options of a subcommand, as the command grammar reads them.
-fn options(given: &[CommandDataOption]) -> Result<Vec<(String, OptionValue)>, String> {
+fn options(
+    given: &[CommandDataOption],
+    resolved: &CommandDataResolved,
+) -> Result<Vec<(String, OptionValue)>, String> {
     given
         .iter()
         .map(|option| {
             let value = match &option.value {
                 CommandDataOptionValue::String(s) => OptionValue::Text(s.clone()),
                 CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
-                CommandDataOptionValue::User(id) => OptionValue::User(id.get()),
+                CommandDataOptionValue::User(id) => OptionValue::User {
+                    id: id.get(),
+                    name: resolved.users.get(id).map(|u| u.name.clone()),
+                },
                 _ => {
                     return Err(format!(
                         "I can't read the option \"{}\"; ask the server's admin to run `kith discord register`. Nothing was changed.",
@@ -77,7 +83,7 @@ fn command_line(interaction: &CommandInteraction) -> Result<String, String> {
     let CommandDataOptionValue::SubCommand(given) = &first.value else {
         return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
     };
-    let given = options(given)?;
+    let given = options(given, &data.resolved)?;
     commands::line(&data.name, &first.name, &given).map_err(|e| e.0)
 }
 

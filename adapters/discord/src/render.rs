@@ -64,7 +64,7 @@ pub fn content(reply: &Reply) -> String {
     let mut parts = Vec::new();
     for block in &reply.blocks {
         match block {
-            Block::Text(text) => parts.push(text.clone()),
+            Block::Text(text) => parts.push(mentions(text)),
             Block::Table(table) => parts.push(format!(
                 "```\n{}\n```",
                 table.plain_text().replace("```", "'''")
@@ -79,6 +79,30 @@ pub fn content(reply: &Reply) -> String {
         text
     };
     fit(&text)
+}
+
+/// `@1234...` (a member the core knows only by their Discord id) as a
+/// Discord mention, which shows their name (and, with `allowed_mentions`
+/// empty, pings nobody).
+fn mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let digits = after[1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after.len() - 1);
+        let preceded = out.ends_with('<');
+        if (15..=21).contains(&digits) && !preceded {
+            out.push_str(&format!("<@{}>", &after[1..=digits]));
+        } else {
+            out.push_str(&after[..=digits]);
+        }
+        rest = &after[digits + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Cuts content to Discord's limit, closing a code block left open.
@@ -260,6 +284,26 @@ mod tests {
         assert_eq!(ButtonId::parse(&id.encode()), Some(id));
         for bad in ["", "done:2", "1|contact:2", "|a|b", "a||b", "a|b|"] {
             assert_eq!(ButtonId::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn members_known_by_id_become_mentions() {
+        assert_eq!(
+            mentions(
+                "Logged: you gave @200000000000000002 coffee. Balance with @200000000000000002: +1."
+            ),
+            "Logged: you gave <@200000000000000002> coffee. Balance with <@200000000000000002>: +1."
+        );
+        for unchanged in [
+            "@bob",
+            "mail a@b.c",
+            "<@200000000000000002>",
+            "@12",
+            "@",
+            "a@",
+        ] {
+            assert_eq!(mentions(unchanged), unchanged);
         }
     }
 
