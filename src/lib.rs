@@ -9,8 +9,10 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use kith_bot::Kith;
+use kith_bot::delivery::{Delivery, Messengers};
+use kith_bot::domain::Platform;
 use kith_bot::ports::ManualClock;
-use kith_console::{Console, ConsoleOptions, Screen};
+use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
 use kith_storage::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncBufRead;
@@ -107,6 +109,14 @@ pub async fn run_console(
     let store = open_store(&url).await?;
     let clock = ManualClock::default();
     let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
+    let messenger = ConsoleMessenger::new(screen.clone(), Arc::new(clock.clone()));
+    let delivery = Delivery::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Messengers::new().with(Platform::Console, Arc::new(messenger.clone())),
+        Arc::new(clock.clone()),
+        format!("console-{}", std::process::id()),
+    );
     let options = ConsoleOptions {
         workspace: args
             .workspace
@@ -115,7 +125,7 @@ pub async fn run_console(
         prompt: interactive,
         echo: !interactive,
     };
-    let mut console = Console::new(kith, clock, screen, options);
+    let mut console = Console::new(kith, clock, screen, options).with_delivery(delivery, messenger);
     let outcome = console.run(input).await.context("the console stopped");
     store.close().await;
     outcome

@@ -101,8 +101,26 @@ pub struct Member {
     pub tz: chrono_tz::Tz,
     /// Where `tz` came from.
     pub tz_source: TzSource,
-    /// Whether they have seen the first-use welcome.
+    /// Whether they have used Kith themselves (and seen the welcome); only
+    /// they get reminders and digests, never someone merely mentioned.
     pub welcomed: bool,
+    /// When reminders may arrive.
+    pub window: crate::schedule::Window,
+    /// The digest schedule; `None` when turned off.
+    pub digest: Option<crate::schedule::Digest>,
+    /// Whether Kith may send them direct messages at all.
+    pub dms: bool,
+    /// Why direct messages failed for good, until they are told.
+    pub dm_failure: Option<String>,
+}
+
+/// A change to a member's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsChange {
+    Tz(chrono_tz::Tz),
+    Window(crate::schedule::Window),
+    Digest(Option<crate::schedule::Digest>),
+    Dms(bool),
 }
 
 /// Where a member's time zone came from; the member's own choice wins over

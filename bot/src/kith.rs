@@ -9,10 +9,10 @@ use chrono::Duration;
 
 use crate::actions::Action;
 use crate::commands::{self, CommandError, Ctx};
-use crate::domain::{Entry, EntryKind, Member, Platform};
+use crate::domain::{Entry, EntryKind, Member, Platform, TzSource};
 use crate::format::date;
 use crate::ports::{Clock, Store};
-use crate::reply::Reply;
+use crate::reply::{Block, Reply};
 
 /// Who is speaking, as the adapter received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +69,21 @@ const WELCOME: &str = concat!(
     "  add @alice inner              put someone in your network\n",
     "  gave @alice <what>            log a favour you did (got @alice <what> for one you received)\n",
     "  touch @alice coffee           log a check-in\n",
-    "Times are shown in UTC for now. Type help for everything else."
+    "I'll DM you on weekday mornings when someone is due, and a digest on Mondays ",
+    "(turn DMs off with: settings dms off)."
 );
+
+/// The welcome, with where the member's time zone stands.
+fn welcome(member: &Member) -> String {
+    let tz = match member.tz_source {
+        TzSource::Default => {
+            "What is your time zone? I'm using UTC until you tell me: settings tz Europe/Berlin (any IANA name)."
+                .to_string()
+        }
+        _ => format!("Your time zone is {} (change it with settings tz).", member.tz.name()),
+    };
+    format!("{WELCOME}\n{tz} Type help for everything else.")
+}
 
 const OOPS: &str =
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.";
@@ -119,11 +132,30 @@ impl Kith {
             }
         };
         if !member.welcomed {
+            // As the command left them (it may have set their time zone).
+            let now = match self
+                .store
+                .find_member(member.workspace, &member.external_id)
+                .await
+            {
+                Ok(Some(now)) => now,
+                _ => member.clone(),
+            };
             match self.store.mark_welcomed(member.workspace, member.id).await {
-                Ok(()) => reply
-                    .blocks
-                    .insert(0, crate::reply::Block::Text(WELCOME.into())),
+                Ok(()) => reply.blocks.insert(0, Block::Text(welcome(&now))),
                 Err(e) => error!(error = %e, "could not record the welcome"),
+            }
+        }
+        if let Some(reason) = &member.dm_failure {
+            match self.store.clear_dm_failure(member.workspace, member.id).await {
+                Ok(()) => reply.blocks.insert(
+                    0,
+                    Block::Text(format!(
+                        "I couldn't send you direct messages ({reason}), so I've paused reminders \
+                         and digests. Once I'm allowed to DM you, turn them back on with: settings dms on"
+                    )),
+                ),
+                Err(e) => error!(error = %e, "could not clear the DM failure"),
             }
         }
         reply

@@ -6,10 +6,13 @@
 
 pub mod actions;
 pub mod commands;
+pub mod delivery;
 pub mod domain;
 pub mod format;
 mod kith;
 pub mod ports;
+pub mod reminders;
 pub mod reply;
+pub mod schedule;
 
 pub use kith::{Actor, Kith, Pressed};

@@ -187,6 +187,25 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Contact>;
 
+    /// Changes a member's settings (and has their schedule worked out again).
+    async fn change_settings(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+        change: &crate::domain::SettingsChange,
+    ) -> anyhow::Result<Member>;
+
+    /// Forgets a recorded DM failure once the member has been told.
+    async fn clear_dm_failure(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+    ) -> anyhow::Result<()>;
+
+    /// Favours (given, received) logged as happening at or after `since`.
+    async fn favours_since(&self, scope: Scope, since: DateTime<Utc>)
+    -> anyhow::Result<(u32, u32)>;
+
     /// Changes a contact's settings; returns the contact after the change.
     async fn change_contact(
         &self,
@@ -204,6 +223,143 @@ pub trait Store: Send + Sync {
 
     /// Entries about one contact, latest first.
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>>;
+}
+
+/// A member whose reminder or digest time has come (or who has no
+/// schedule yet), as the scheduler sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub member: Member,
+    pub next_reminder_at: Option<DateTime<Utc>>,
+    pub next_digest_at: Option<DateTime<Utc>>,
+    /// When their first contact falls due (or fell due), if they have any.
+    pub earliest_due: Option<DateTime<Utc>>,
+}
+
+/// What kind of message an outbox row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryKind {
+    Reminder,
+    Digest,
+}
+
+impl DeliveryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryKind::Reminder => "reminder",
+            DeliveryKind::Digest => "digest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryKind> {
+        match s {
+            "reminder" => Some(DeliveryKind::Reminder),
+            "digest" => Some(DeliveryKind::Digest),
+            _ => None,
+        }
+    }
+}
+
+/// An outbox row to write: one of each kind per member per local date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub kind: DeliveryKind,
+    pub local_date: chrono::NaiveDate,
+    pub not_before: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What the scheduler decided for one member: rows to write and when to
+/// look at them next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub workspace: WorkspaceId,
+    pub member: MemberId,
+    pub deliveries: Vec<NewDelivery>,
+    pub next_reminder_at: DateTime<Utc>,
+    /// `None` when the member has no digest.
+    pub next_digest_at: Option<DateTime<Utc>>,
+}
+
+/// An outbox row a sender has claimed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    pub id: i64,
+    /// The claim's token: only its holder may settle the row.
+    pub lease: String,
+    pub kind: DeliveryKind,
+    pub local_date: chrono::NaiveDate,
+    pub attempts: u32,
+    pub expires_at: DateTime<Utc>,
+    pub member: Member,
+    pub platform: Platform,
+    pub workspace_external_id: String,
+}
+
+/// How a claimed row ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    Sent,
+    /// Try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// Stop trying this row.
+    GaveUp {
+        error: String,
+    },
+    /// The recipient cannot be reached (blocked DMs, left): stop this row,
+    /// pause their DMs and tell them next time they use a command.
+    Refused {
+        error: String,
+    },
+    /// Nothing to say any more (nobody is due now).
+    Skipped,
+    /// Its window passed before it could be sent.
+    Expired,
+}
+
+/// The durable outbox: the scheduler writes rows, senders claim and settle them.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Up to `limit` members, who use Kith and accept DMs, whose next
+    /// reminder or digest is at or before `now`, or who have no schedule yet.
+    async fn pending(&self, now: DateTime<Utc>, limit: u32) -> anyhow::Result<Vec<Pending>>;
+
+    /// Writes the plans' rows (a row already there for that member, kind
+    /// and date is left alone) and next times, in one transaction. Returns
+    /// how many rows were new.
+    async fn schedule(&self, plans: &[Plan], now: DateTime<Utc>) -> anyhow::Result<u64>;
+
+    /// Claims up to `limit` rows ready at `now` for the given platforms,
+    /// leased until `now + lease`; a row whose lease lapsed can be claimed
+    /// again. Two claims never hold the same row.
+    async fn claim(
+        &self,
+        owner: &str,
+        platforms: &[Platform],
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Claimed>>;
+
+    /// Settles a claimed row; `false` if the claim was lost (the lease
+    /// lapsed and another sender took the row).
+    async fn settle(
+        &self,
+        row: &Claimed,
+        outcome: &Settle,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// Forgets every member's next reminder and digest times, so they are
+    /// worked out afresh from the clock (after it was moved backwards).
+    async fn reschedule_all(&self) -> anyhow::Result<()>;
+
+    /// The earliest instant after `after` at which something is scheduled
+    /// to happen: a reminder window, a digest, a retry or a lapsing lease.
+    async fn next_wakeup(&self, after: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>>;
 }
 
 /// Who a direct message goes to, with what the adapter needs to reach them

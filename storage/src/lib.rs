@@ -14,9 +14,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kith_bot::domain::{
     Cadence, Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind,
-    Installation, Member, MemberId, Platform, Scope, Secret, Tag, Tier, TzSource, WorkspaceId,
+    Installation, Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, TzSource,
+    WorkspaceId,
 };
 use kith_bot::ports::{Recorded, Store};
+use kith_bot::schedule::{Digest, Window};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -105,6 +107,12 @@ struct MemberRow {
     tz: String,
     tz_source: String,
     welcomed: bool,
+    window_start: i64,
+    window_end: i64,
+    window_daily: bool,
+    digest_cron: Option<String>,
+    dms: bool,
+    dm_failure: Option<String>,
 }
 
 impl MemberRow {
@@ -121,11 +129,57 @@ impl MemberRow {
             tz,
             tz_source: TzSource::parse(&self.tz_source).unwrap_or(TzSource::Default),
             welcomed: self.welcomed,
+            window: u32::try_from(self.window_start)
+                .ok()
+                .zip(u32::try_from(self.window_end).ok())
+                .and_then(|(s, e)| Window::from_minutes(s, e, self.window_daily))
+                .unwrap_or_default(),
+            digest: self.digest_cron.as_deref().and_then(|cron| {
+                Digest::parse(cron)
+                    .inspect_err(|e| tracing::warn!(member = self.id, error = %e, "stored digest schedule unreadable; digest off"))
+                    .ok()
+            }),
+            dms: self.dms,
+            dm_failure: self.dm_failure,
         }
     }
 }
 
-const MEMBER_COLUMNS: &str = "id, workspace_id, external_id, display_name, tz, tz_source, welcomed";
+/// The columns a `MemberRow` reads, for `concat!` into queries.
+macro_rules! member_columns {
+    ($prefix:literal) => {
+        concat!(
+            $prefix,
+            "id, ",
+            $prefix,
+            "workspace_id, ",
+            $prefix,
+            "external_id, ",
+            $prefix,
+            "display_name, ",
+            $prefix,
+            "tz, ",
+            $prefix,
+            "tz_source, ",
+            $prefix,
+            "welcomed, ",
+            $prefix,
+            "window_start, ",
+            $prefix,
+            "window_end, ",
+            $prefix,
+            "window_daily, ",
+            $prefix,
+            "digest_cron, ",
+            $prefix,
+            "dms, ",
+            $prefix,
+            "dm_failure"
+        )
+    };
+}
+
+mod outbox;
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {
@@ -251,13 +305,14 @@ async fn upsert_member(
     display_name: Option<&str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Member> {
-    let row: MemberRow = sqlx::query_as(
+    let row: MemberRow = sqlx::query_as(concat!(
         "INSERT INTO members (workspace_id, external_id, display_name, created_at)
          VALUES (?, ?, COALESCE(?, ?), ?)
          ON CONFLICT (workspace_id, external_id)
          DO UPDATE SET display_name = COALESCE(?, display_name)
-         RETURNING id, workspace_id, external_id, display_name, tz, tz_source, welcomed",
-    )
+         RETURNING ",
+        member_columns!("")
+    ))
     .bind(workspace.0)
     .bind(external_id)
     .bind(display_name)
@@ -455,9 +510,11 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         external_id: &str,
     ) -> anyhow::Result<Option<Member>> {
-        let row: Option<MemberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {MEMBER_COLUMNS} FROM members WHERE workspace_id = ? AND external_id = ?"
-        )))
+        let row: Option<MemberRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            member_columns!(""),
+            " FROM members WHERE workspace_id = ? AND external_id = ?"
+        ))
         .bind(workspace.0)
         .bind(external_id)
         .fetch_optional(&self.pool)
@@ -630,6 +687,96 @@ impl Store for SqliteStore {
         let contact = insert_entry(&mut tx, scope, id, entry, now).await?;
         tx.commit().await?;
         Ok(Recorded { contact, added })
+    }
+
+    async fn change_settings(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+        change: &SettingsChange,
+    ) -> anyhow::Result<Member> {
+        let mut tx = self.write().await?;
+        let update = match change {
+            SettingsChange::Tz(tz) => sqlx::query(
+                "UPDATE members SET tz = ?, tz_source = 'member' WHERE id = ? AND workspace_id = ?",
+            )
+            .bind(tz.name()),
+            SettingsChange::Window(window) => {
+                let (start, end) = window.minutes();
+                sqlx::query(
+                    "UPDATE members SET window_start = ?, window_end = ?, window_daily = ?
+                     WHERE id = ? AND workspace_id = ?",
+                )
+                .bind(i64::from(start))
+                .bind(i64::from(end))
+                .bind(window.daily)
+            }
+            SettingsChange::Digest(digest) => {
+                sqlx::query("UPDATE members SET digest_cron = ? WHERE id = ? AND workspace_id = ?")
+                    .bind(digest.as_ref().map(|d| d.expression().to_string()))
+            }
+            SettingsChange::Dms(on) => {
+                sqlx::query("UPDATE members SET dms = ? WHERE id = ? AND workspace_id = ?")
+                    .bind(*on)
+            }
+        };
+        let changed = update
+            .bind(member.0)
+            .bind(workspace.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            bail!("member {} is not in workspace {}", member.0, workspace.0);
+        }
+        // Any change of zone, window or schedule is worked out afresh.
+        sqlx::query(
+            "UPDATE members SET next_reminder_at = NULL, next_digest_at = NULL WHERE id = ?",
+        )
+        .bind(member.0)
+        .execute(&mut *tx)
+        .await?;
+        let row: MemberRow = sqlx::query_as(concat!(
+            "SELECT ",
+            member_columns!(""),
+            " FROM members WHERE id = ?"
+        ))
+        .bind(member.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.into_member())
+    }
+
+    async fn clear_dm_failure(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE members SET dm_failure = NULL WHERE id = ? AND workspace_id = ?")
+            .bind(member.0)
+            .bind(workspace.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn favours_since(
+        &self,
+        scope: Scope,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<(u32, u32)> {
+        let (given, received): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(e.kind = 'gave'), 0), COALESCE(SUM(e.kind = 'got'), 0)
+             FROM entries e JOIN contacts c ON c.id = e.contact_id
+             WHERE c.workspace_id = ? AND c.owner_id = ? AND e.at >= ?",
+        )
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(to_secs(since))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((u32::try_from(given)?, u32::try_from(received)?))
     }
 
     async fn change_contact(

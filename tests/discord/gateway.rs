@@ -45,8 +45,8 @@ async fn a_favour_logged_over_the_gateway_is_answered_privately_and_stored() {
     let content = callback.body["data"]["content"].as_str().expect("content");
     assert!(content.contains("Welcome to Kith"), "{content}");
     assert!(
-        content.contains("time zone"),
-        "first use asks for a time zone: {content}"
+        content.contains("What is your time zone?") && content.contains("`/kith settings`"),
+        "first use asks for a time zone, the Discord way: {content}"
     );
     assert!(
         content.contains("Logged: you gave @bob “reviewed his resume”"),

@@ -178,3 +178,25 @@ async fn a_slow_command_is_deferred_and_followed_up_over_http_too() {
     );
     assert_eq!(app.entries().await, ["gave: coffee"]);
 }
+
+#[tokio::test]
+async fn setting_a_time_zone_as_the_first_command_needs_no_reminder_to_set_it() {
+    let app = App::spawn().await;
+    let (_, answer) = app
+        .post_signed(&slash(
+            606,
+            ALICE,
+            "kith",
+            "settings",
+            &[Opt::Str("tz", "Europe/Berlin")],
+        ))
+        .await;
+    let content = answer["data"]["content"].as_str().expect("content");
+    assert!(content.contains("Europe/Berlin"), "{content}");
+    assert!(!content.contains("`/kith settings`"), "{content}");
+    let tz: String = sqlx::query_scalar("SELECT tz FROM members")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("member");
+    assert_eq!(tz, "Europe/Berlin");
+}

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use kith_bot::Kith;
+use kith_bot::delivery::{Delivery, Messengers};
+use kith_bot::domain::Platform;
 use kith_bot::ports::ManualClock;
-use kith_console::{Console, ConsoleOptions, Transcript};
+use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Transcript};
 use kith_storage::SqliteStore;
 use tempfile::TempDir;
 
@@ -55,7 +57,16 @@ impl App {
             prompt: false,
             echo: false,
         };
-        let console = Console::new(kith.clone(), clock.clone(), screen.screen(), options);
+        let messenger = ConsoleMessenger::new(screen.screen(), Arc::new(clock.clone()));
+        let delivery = Delivery::new(
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+            Messengers::new().with(Platform::Console, Arc::new(messenger.clone())),
+            Arc::new(clock.clone()),
+            "stories",
+        );
+        let console = Console::new(kith.clone(), clock.clone(), screen.screen(), options)
+            .with_delivery(delivery, messenger);
         App {
             _dir: dir,
             db,

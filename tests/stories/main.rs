@@ -9,3 +9,5 @@ mod helpers;
 mod isolation;
 mod ledger;
 mod mistakes;
+mod outbox;
+mod reminders;

@@ -5,15 +5,17 @@
 //!
 //! Input and output are injectable, so tests type lines and read the screen.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use comfy_table::{ContentArrangement, LineStyle, Table as Grid, TableStyle};
+use kith_bot::delivery::Delivery;
 use kith_bot::domain::Platform;
 use kith_bot::ports::{Clock, DeliveryError, ManualClock, Messenger, Recipient};
-use kith_bot::reply::{Block, Reply, Table};
+use kith_bot::reply::{Block, Button, Reply, Table};
 use kith_bot::{Actor, Kith};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -97,18 +99,25 @@ impl Write for Transcript {
 /// and problems marked so they stand out.
 pub fn render(reply: &Reply) -> String {
     let mut parts = Vec::with_capacity(reply.blocks.len());
+    let mut items = 0;
     for block in &reply.blocks {
         match block {
             Block::Text(text) => parts.push(text.clone()),
             Block::Table(table) => parts.push(grid(table)),
-            Block::Actions { buttons, .. } => parts.push(format!(
-                "  {}",
-                buttons
+            Block::Actions { buttons, .. } => {
+                items += 1;
+                let labels: Vec<String> =
+                    buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+                let verbs: Vec<&str> = buttons
                     .iter()
-                    .map(|b| format!("[{}]", b.label))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-            )),
+                    .filter_map(|b| b.action.split(':').next())
+                    .collect();
+                parts.push(format!(
+                    "  {}   (:press {items} {})",
+                    labels.join("  "),
+                    verbs.join("|")
+                ));
+            }
         }
     }
     let text = parts.join("\n");
@@ -137,17 +146,73 @@ fn grid(table: &Table) -> String {
         .join("\n")
 }
 
+/// A reminder as delivered, and the outcomes of its pressed items.
+struct Delivered {
+    message: Reply,
+    settled: HashMap<String, String>,
+}
+
 /// Delivers Kith's outgoing messages onto the console screen, each under a
-/// header with the recipient and their local date and time.
+/// header with the recipient and their local date and time, and keeps each
+/// member's latest DM so its buttons can be pressed (`:press`).
 #[derive(Clone)]
 pub struct ConsoleMessenger {
     screen: Screen,
     clock: Arc<dyn Clock>,
+    inbox: Arc<Mutex<HashMap<String, Delivered>>>,
 }
 
 impl ConsoleMessenger {
     pub fn new(screen: Screen, clock: Arc<dyn Clock>) -> ConsoleMessenger {
-        ConsoleMessenger { screen, clock }
+        ConsoleMessenger {
+            screen,
+            clock,
+            inbox: Arc::default(),
+        }
+    }
+
+    /// The latest DM with buttons (a reminder) delivered to a member, as it
+    /// now stands: pressed items replaced by what pressing them did.
+    pub fn last_dm(&self, member: &str) -> Option<Reply> {
+        let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        let delivered = inbox.get(member)?;
+        let mut now = delivered.message.clone();
+        for (block, outcome) in &delivered.settled {
+            now.settle(block, outcome);
+        }
+        Some(now)
+    }
+
+    /// Item `n` (from 1) of a member's latest reminder: its block id and
+    /// buttons, and the outcome if it was already pressed.
+    fn item(&self, member: &str, n: usize) -> Option<(String, Vec<Button>, Option<String>)> {
+        let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        let delivered = inbox.get(member)?;
+        let (id, buttons) = delivered
+            .message
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Actions { id, buttons } => Some((id.clone(), buttons.clone())),
+                _ => None,
+            })
+            .nth(n.checked_sub(1)?)?;
+        let settled = delivered.settled.get(&id).cloned();
+        Some((id, buttons, settled))
+    }
+
+    /// Records that a block of a member's latest reminder was pressed.
+    fn settle(&self, member: &str, block: &str, outcome: &str) {
+        if let Some(delivered) = self
+            .inbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(member)
+        {
+            delivered
+                .settled
+                .insert(block.to_string(), outcome.to_string());
+        }
     }
 
     fn deliver(&self, header: String, message: &Reply) -> Result<(), DeliveryError> {
@@ -178,7 +243,21 @@ impl Messenger for ConsoleMessenger {
             to.display_name,
             local_stamp(self.clock.now(), to.tz)
         );
-        self.deliver(header, message)
+        self.deliver(header, message)?;
+        let has_buttons = message
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Actions { .. }));
+        if has_buttons {
+            self.inbox.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                to.external_id.clone(),
+                Delivered {
+                    message: message.clone(),
+                    settled: HashMap::new(),
+                },
+            );
+        }
+        Ok(())
     }
 
     async fn post(
@@ -230,8 +309,9 @@ pub enum Flow {
 
 const CONTROLS: &str = "Console controls:\n\
   :as NAME                      act as another member of this workspace\n\
-  :clock 2026-10-26T08:00:00Z   set the simulated clock\n\
+  :clock 2026-10-26T08:00:00Z   set the simulated clock (what comes due on the way is sent)\n\
   :tick 3d                      move the clock forward (30m, 4h, 3d, 2w)\n\
+  :press N done|snooze|skip     press a button on item N of your latest reminder\n\
   :now                          show the simulated time\n\
   :quit                         leave (end of input works too)\n\
 Anything else is a command as typed after /kith; try help.";
@@ -242,6 +322,7 @@ pub struct Console {
     clock: ManualClock,
     screen: Screen,
     options: ConsoleOptions,
+    delivery: Option<(Delivery, ConsoleMessenger)>,
 }
 
 impl Console {
@@ -253,7 +334,87 @@ impl Console {
             clock,
             screen,
             options,
+            delivery: None,
         }
+    }
+
+    /// Runs reminders and digests in the session: after every line, and
+    /// for every moment the clock passes, whatever comes due is scheduled
+    /// and sent through `messenger`, in order.
+    pub fn with_delivery(mut self, delivery: Delivery, messenger: ConsoleMessenger) -> Console {
+        self.delivery = Some((delivery, messenger));
+        self
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::new(
+            Platform::Console,
+            &self.options.workspace,
+            &self.options.member,
+            &self.options.member,
+        )
+    }
+
+    /// Sends what is due now; a fault is shown, not fatal.
+    async fn catch_up(&self) -> anyhow::Result<()> {
+        if let Some((delivery, _)) = &self.delivery
+            && let Err(e) = delivery.catch_up().await
+        {
+            tracing::error!(error = %e, "delivery failed");
+            self.screen
+                .print(&format!("! Sending reminders failed: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Moves the clock to `target`, stopping at each moment something is
+    /// due on the way so it goes out at its own time.
+    async fn advance_to(&self, target: DateTime<Utc>) -> anyhow::Result<()> {
+        if let Some((delivery, _)) = &self.delivery {
+            for _ in 0..100_000 {
+                self.catch_up().await?;
+                match delivery.next_wakeup().await? {
+                    Some(next) if next <= target => self.clock.set(next),
+                    _ => break,
+                }
+            }
+        }
+        self.clock.set(target);
+        self.catch_up().await
+    }
+
+    async fn press(&self, item: &str, verb: &str) -> anyhow::Result<String> {
+        let Some((_, messenger)) = &self.delivery else {
+            return Ok("! Reminders are not running in this console.".into());
+        };
+        let member = &self.options.member;
+        if messenger.last_dm(member).is_none() {
+            return Ok(format!("! @{member} has no reminder to press yet."));
+        }
+        let Some((_, buttons, settled)) = item
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| messenger.item(member, n))
+        else {
+            return Ok(format!(
+                "! There is no item {item} with buttons in your latest reminder."
+            ));
+        };
+        if let Some(outcome) = settled {
+            return Ok(format!("! Item {item} was already pressed: {outcome}"));
+        }
+        let verb = verb.to_ascii_lowercase();
+        let Some(button) = buttons
+            .iter()
+            .find(|b| b.action.starts_with(&format!("{verb}:")))
+        else {
+            return Ok(format!("! Press done, snooze or skip, not \"{verb}\"."));
+        };
+        let pressed = self.kith.press(&self.actor(), &button.action).await;
+        if let Some(block) = &pressed.settles {
+            messenger.settle(&self.options.member, block, &pressed.outcome.plain_text());
+        }
+        Ok(render(&pressed.outcome))
     }
 
     pub fn member(&self) -> &str {
@@ -292,24 +453,19 @@ impl Console {
             return Ok(Flow::Continue);
         }
         if let Some(control) = line.strip_prefix(':') {
-            return self.control(control);
+            return self.control(control).await;
         }
         let command = line
             .strip_prefix("/kith")
             .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
             .unwrap_or(line);
-        let actor = Actor::new(
-            Platform::Console,
-            &self.options.workspace,
-            &self.options.member,
-            &self.options.member,
-        );
-        let reply = self.kith.handle(&actor, command).await;
+        let reply = self.kith.handle(&self.actor(), command).await;
         self.screen.print(&render(&reply))?;
+        self.catch_up().await?;
         Ok(Flow::Continue)
     }
 
-    fn control(&mut self, control: &str) -> anyhow::Result<Flow> {
+    async fn control(&mut self, control: &str) -> anyhow::Result<Flow> {
         let mut words = control.split_whitespace();
         let name = words.next().unwrap_or_default();
         let rest: Vec<&str> = words.collect();
@@ -327,7 +483,18 @@ impl Console {
             },
             ("clock", [when]) => match DateTime::parse_from_rfc3339(when) {
                 Ok(t) => {
-                    self.clock.set(t.with_timezone(&Utc));
+                    let t = t.with_timezone(&Utc);
+                    if t > self.clock.now() {
+                        self.advance_to(t).await?;
+                    } else {
+                        // Back in time: nothing fires on the way, and every
+                        // schedule is worked out again from the new time.
+                        self.clock.set(t);
+                        if let Some((delivery, _)) = &self.delivery {
+                            delivery.rewind().await?;
+                        }
+                        self.catch_up().await?;
+                    }
                     format!(
                         "Clock set to {}.",
                         local_stamp(self.clock.now(), chrono_tz::Tz::UTC)
@@ -339,14 +506,21 @@ impl Console {
             },
             ("tick", words) => match tick(words) {
                 Some(by) => {
-                    let now = self.clock.advance(by);
-                    format!("Clock moved to {}.", local_stamp(now, chrono_tz::Tz::UTC))
+                    self.advance_to(self.clock.now() + by).await?;
+                    format!(
+                        "Clock moved to {}.",
+                        local_stamp(self.clock.now(), chrono_tz::Tz::UTC)
+                    )
                 }
                 None => {
                     "! Say how far to move the clock, like :tick 3d, :tick 4h or :tick 2w.".into()
                 }
             },
             ("now", []) => local_stamp(self.clock.now(), chrono_tz::Tz::UTC),
+            ("press", [item, verb]) => self.press(item, verb).await?,
+            ("press", _) => {
+                "! Say which item and button, like :press 1 done (or snooze, skip).".into()
+            }
             _ => format!(
                 "! I don't know the console control \":{control}\". Type :help to see them."
             ),

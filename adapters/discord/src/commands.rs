@@ -53,6 +53,32 @@ pub enum Slot {
     },
     /// `[#tag|inner|close|wider]`: either a tag or one of the choices.
     TagOrChoice { name: String, choices: Vec<String> },
+    /// `[tz <Zone> | dms on|off]`: at most one of several keyworded
+    /// settings, each its own option.
+    OneOf(Vec<Alternative>),
+}
+
+/// One keyworded choice of a [`Slot::OneOf`]: `window 09:00-10:00 [weekdays|daily]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    pub keyword: String,
+    pub value: Setting,
+    /// An optional choice after the value (`[weekdays|daily]`).
+    pub then: Option<Vec<String>>,
+}
+
+/// What follows an alternative's keyword.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    /// Free text (`<Zone>`, `09:00-10:00`, `"<cron>"|off`): written quoted
+    /// when the usage quotes it, unless it is one of the `literals`.
+    Text {
+        example: String,
+        quoted: bool,
+        literals: Vec<String>,
+    },
+    /// One of fixed words (`on|off`).
+    Choices(Vec<String>),
 }
 
 /// The usage line of a core command uses a form this adapter cannot offer
@@ -109,8 +135,90 @@ fn choice_name(choices: &[String]) -> String {
     if choices.iter().all(|c| Tier::parse(c).is_some()) {
         "tier".into()
     } else {
-        "choice".into()
+        choices.join("_or_")
     }
+}
+
+/// Splits `a | b c | d` at the spaced bars outside brackets and quotes.
+fn alternatives(inner: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut current = String::new();
+    let chars: Vec<char> = inner.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '<' if !quoted => depth += 1,
+            ']' | '>' if !quoted => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let spaced_bar = c == ' '
+            && chars.get(i + 1) == Some(&'|')
+            && chars.get(i + 2) == Some(&' ')
+            && depth == 0
+            && !quoted;
+        if spaced_bar {
+            out.push(std::mem::take(&mut current));
+            i += 3;
+            continue;
+        }
+        current.push(c);
+        i += 1;
+    }
+    out.push(current);
+    out
+}
+
+/// Reads one alternative: `keyword value [choices]`.
+fn alternative(text: &str) -> Option<Alternative> {
+    let mut parts = usage_parts(text).into_iter();
+    let keyword = parts.next().filter(|k| is_word(k))?;
+    let value = parts.next()?;
+    let then = match parts.next() {
+        None => None,
+        Some(group) => {
+            let inner = group.strip_prefix('[')?.strip_suffix(']')?;
+            let choices: Vec<String> = inner.split('|').map(str::to_string).collect();
+            if !choices.iter().all(|c| is_word(c)) {
+                return None;
+            }
+            Some(choices)
+        }
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let pieces: Vec<&str> = value.split('|').collect();
+    let value = if pieces.iter().all(|p| is_word(p)) && pieces.len() > 1 {
+        Setting::Choices(pieces.iter().map(|p| p.to_string()).collect())
+    } else {
+        let (free, literals): (Vec<&str>, Vec<&str>) = pieces.iter().partition(|p| !is_word(p));
+        let [free] = free.as_slice() else {
+            return None;
+        };
+        let quoted = free.starts_with('"') && free.ends_with('"') && free.len() > 1;
+        let example = free.trim_matches('"');
+        let example = example
+            .strip_prefix('<')
+            .and_then(|e| e.strip_suffix('>'))
+            .unwrap_or(example);
+        if example.is_empty() || example.contains(['[', ']', '|']) {
+            return None;
+        }
+        Setting::Text {
+            example: example.into(),
+            quoted,
+            literals: literals.iter().map(|l| l.to_string()).collect(),
+        }
+    };
+    Some(Alternative {
+        keyword,
+        value,
+        then,
+    })
 }
 
 /// The slots of one core command, read from its usage line.
@@ -134,7 +242,14 @@ fn parse_usage(command: &str, usage: &str) -> Result<Vec<Slot>, UnknownUsage> {
             Some(inner) => (inner.to_string(), false),
             None => (part.clone(), true),
         };
-        let slot = if inner == "@someone" && required {
+        let slot = if !required && inner.contains(" | ") {
+            let alternatives = alternatives(&inner)
+                .iter()
+                .map(|a| alternative(a))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| unknown(&part))?;
+            Slot::OneOf(alternatives)
+        } else if inner == "@someone" && required {
             Slot::Who
         } else if let Some(placeholder) = inner.strip_prefix('<').and_then(|p| p.strip_suffix('>'))
         {
@@ -288,7 +403,54 @@ fn slot_options(slot: &Slot) -> Vec<Value> {
                 ),
             ]
         }
+        Slot::OneOf(alternatives) => alternatives.iter().flat_map(setting_options).collect(),
     }
+}
+
+/// The options of one keyworded setting: the keyword's value, and the
+/// optional choice after it.
+fn setting_options(alternative: &Alternative) -> Vec<Value> {
+    let mut options = Vec::new();
+    match &alternative.value {
+        Setting::Text {
+            example, literals, ..
+        } => {
+            let mut description = format!("{}: e.g. {example}", alternative.keyword);
+            if !literals.is_empty() {
+                description.push_str(&format!(", or {}", literals.join(" or ")));
+            }
+            options.push(string_option(
+                &alternative.keyword,
+                truncate(&description, 100),
+                false,
+            ));
+        }
+        Setting::Choices(choices) => {
+            let mut option = string_option(
+                &alternative.keyword,
+                truncate(
+                    &format!("{}: {}", alternative.keyword, choices.join(" or ")),
+                    100,
+                ),
+                false,
+            );
+            option["choices"] = choices_json(choices);
+            options.push(option);
+        }
+    }
+    if let Some(then) = &alternative.then {
+        let mut option = string_option(
+            &choice_name(then),
+            truncate(
+                &format!("With {}: {}", alternative.keyword, then.join(" or ")),
+                100,
+            ),
+            false,
+        );
+        option["choices"] = choices_json(then);
+        options.push(option);
+    }
+    options
 }
 
 /// One core command as a Discord subcommand, with its typed options
@@ -481,9 +643,61 @@ pub fn line(
                 (None, Some(tag)) => words.push(format!("#{}", tag.trim_start_matches('#'))),
                 (None, None) => {}
             },
+            Slot::OneOf(alternatives) => {
+                let mut given = Vec::new();
+                for alternative in alternatives {
+                    if let Some(value) = text(&alternative.keyword)? {
+                        given.push((alternative, value));
+                    }
+                    if let Some(then) = &alternative.then
+                        && get(&choice_name(then)).is_some()
+                        && get(&alternative.keyword).is_none()
+                    {
+                        return Err(BadOptions(format!(
+                            "\"{}\" goes with {}; give {} too.",
+                            choice_name(then),
+                            alternative.keyword,
+                            alternative.keyword
+                        )));
+                    }
+                }
+                match given.as_slice() {
+                    [] => {}
+                    [(alternative, value)] => {
+                        words.push(alternative.keyword.clone());
+                        match &alternative.value {
+                            Setting::Text {
+                                quoted, literals, ..
+                            } if *quoted
+                                && !literals.iter().any(|l| l.eq_ignore_ascii_case(value)) =>
+                            {
+                                words.push(format!("\"{}\"", unquote(value)));
+                            }
+                            _ => words.push(value.clone()),
+                        }
+                        if let Some(then) = &alternative.then
+                            && let Some(choice) = text(&choice_name(then))?
+                        {
+                            words.push(choice);
+                        }
+                    }
+                    _ => {
+                        let names: Vec<&str> =
+                            alternatives.iter().map(|a| a.keyword.as_str()).collect();
+                        return Err(BadOptions(format!(
+                            "Change one setting at a time: give only one of {}. Nothing was changed.",
+                            names.join(", ")
+                        )));
+                    }
+                }
+            }
         }
     }
     Ok(words.join(" "))
+}
+
+fn unquote(value: &str) -> String {
+    value.replace(['"', '\u{201C}', '\u{201D}', '\u{201E}'], "")
 }
 
 /// A member as the core parses one: `<@ID|username>` (the label is what
@@ -713,6 +927,51 @@ mod tests {
                 assert!(l.starts_with(spec.name));
             }
         }
+    }
+
+    #[test]
+    fn settings_offer_one_option_per_setting_and_take_one_at_a_time() {
+        let settings = kith_bot::commands::spec("settings").expect("settings");
+        let names: Vec<String> = subcommand(settings).expect("derives")["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .map(|o| o["name"].as_str().expect("name").to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["tz", "window", "weekdays_or_daily", "digest", "dms"]
+        );
+        let line = |o: &[(&str, OptionValue)]| super::line("kith", "settings", &opts(o));
+        let cases: [(&[(&str, OptionValue)], &str); 6] = [
+            (&[], "settings"),
+            (
+                &[("tz", text("Europe/Berlin"))],
+                "settings tz Europe/Berlin",
+            ),
+            (
+                &[
+                    ("window", text("08:30-09:30")),
+                    ("weekdays_or_daily", text("daily")),
+                ],
+                "settings window 08:30-09:30 daily",
+            ),
+            (
+                &[("digest", text("0 0 9 * * Mon"))],
+                "settings digest \"0 0 9 * * Mon\"",
+            ),
+            (&[("digest", text("off"))], "settings digest off"),
+            (&[("dms", text("off"))], "settings dms off"),
+        ];
+        for (options, expected) in cases {
+            let made = line(options).expect("a line");
+            assert_eq!(made, expected);
+            assert!(kith_bot::commands::parse(&made).is_ok(), "{made}");
+        }
+        let err = line(&[("tz", text("UTC")), ("dms", text("on"))]).expect_err("two at once");
+        assert!(err.0.contains("one setting at a time"), "{err}");
+        let err = line(&[("weekdays_or_daily", text("daily"))]).expect_err("no window");
+        assert!(err.0.contains("window"), "{err}");
     }
 
     #[test]

@@ -33,8 +33,7 @@ const UPDATE_MESSAGE: u8 = 7;
 const GUILD_ONLY: &str = "Kith keeps a ledger per server: use /kith in a server where Kith is installed, and it will answer you privately.";
 const NOT_MINE: &str = "That button is not one of mine any more; use /kith due to see who is due.";
 
-const TZ_FIRST_USE: &str =
-    "Discord doesn't tell me your time zone, so I show times in UTC for now.";
+const TZ_ON_DISCORD: &str = "Discord doesn't tell me your time zone: set it with `/kith settings` and the tz option, e.g. tz: Europe/Berlin.";
 
 /// An ephemeral message answer.
 fn ephemeral(reply: &Reply) -> Value {
@@ -182,25 +181,22 @@ impl Discord {
         .await
     }
 
-    /// Runs a line for a member; on their first use, asks them to set the
-    /// time zone Discord does not give us.
+    /// Runs a line for a member. On first use the core's welcome asks for
+    /// a time zone (Discord gives none); this says how to give it here.
     async fn run_line(&self, actor: &Actor, line: &str) -> Reply {
         let first_use = match self.kith.member(actor).await {
             Ok(member) => !member.welcomed && member.tz_source == TzSource::Default,
             Err(_) => false,
         };
         let mut reply = self.kith.handle(actor, line).await;
-        if first_use {
-            let ask = if kith_bot::commands::spec("settings").is_some() {
-                format!("{TZ_FIRST_USE} Set yours with `/kith settings`, e.g. tz Europe/Berlin.")
-            } else {
-                format!(
-                    "{TZ_FIRST_USE} Setting your own time zone (settings tz Europe/Berlin) is coming soon."
-                )
-            };
+        let still_default = match self.kith.member(actor).await {
+            Ok(member) => member.tz_source == TzSource::Default,
+            Err(_) => false,
+        };
+        if first_use && still_default {
             // After the welcome, before the answer to the command.
             let at = usize::from(!reply.blocks.is_empty());
-            reply.blocks.insert(at, Block::Text(ask));
+            reply.blocks.insert(at, Block::Text(TZ_ON_DISCORD.into()));
         }
         reply
     }

@@ -7,6 +7,7 @@ mod contacts;
 mod help;
 mod ledger;
 mod overview;
+mod settings;
 
 use chrono::{DateTime, Utc};
 
@@ -29,6 +30,7 @@ pub enum Command {
     Every(ContactRef, Span),
     Tier(ContactRef, Tier),
     Remove(ContactRef),
+    Settings(Option<crate::domain::SettingsChange>),
     Help(Option<String>),
 }
 
@@ -61,6 +63,7 @@ pub static COMMANDS: &[Spec] = &[
     contacts::EVERY,
     contacts::TIER,
     contacts::REMOVE,
+    settings::SETTINGS,
     help::HELP,
 ];
 
@@ -139,6 +142,7 @@ pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError>
         Command::Every(who, span) => contacts::every(ctx, &who, span).await,
         Command::Tier(who, tier) => contacts::tier(ctx, &who, tier).await,
         Command::Remove(who) => contacts::remove(ctx, &who).await,
+        Command::Settings(change) => settings::settings(ctx, change).await,
         Command::Help(topic) => Ok(help::help(topic.as_deref())),
     }
 }

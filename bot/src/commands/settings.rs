@@ -1,0 +1,298 @@
+//! `settings`: the member's time zone, reminder window, digest schedule and DMs.
+
+use chrono_tz::{TZ_VARIANTS, Tz};
+
+use super::args::{Args, ParseError, capitalise};
+use super::{Command, CommandError, Ctx, Spec};
+use crate::domain::{Member, SettingsChange, TzSource};
+use crate::format::date;
+use crate::reply::Reply;
+use crate::schedule::{Digest, Window};
+
+pub const SETTINGS: Spec = Spec {
+    name: "settings",
+    usage: "settings [tz <Zone> | window 09:00-10:00 [weekdays|daily] | digest \"<cron>\"|off | dms on|off]",
+    summary: "Your time zone, when reminders come, the weekly digest, DMs on or off.",
+    details: "Time zones are IANA names (Europe/Berlin, America/New_York). Reminders come once a day inside your window, weekdays unless you say daily. The digest schedule is a cron line with seconds first, read in your time zone: \"0 0 9 * * Mon\" is Mondays at 09:00.",
+    examples: &[
+        "settings",
+        "settings tz Europe/Berlin",
+        "settings window 09:00-11:00",
+        "settings window 08:30-09:30 daily",
+        "settings digest \"0 0 9 * * Mon\"",
+        "settings digest off",
+        "settings dms off",
+    ],
+    parse: parse_settings,
+};
+
+fn parse_settings(args: &mut Args) -> Result<Command, ParseError> {
+    let Some(what) = args.next_word() else {
+        return Ok(Command::Settings(None));
+    };
+    let change = match what.text.to_ascii_lowercase().as_str() {
+        "tz" | "timezone" | "zone" => {
+            let zone = args.next_word().ok_or_else(|| {
+                ParseError::new("Which time zone? e.g. settings tz Europe/Berlin")
+            })?;
+            SettingsChange::Tz(time_zone(&zone.text)?)
+        }
+        "window" => {
+            let range = args.next_word().ok_or_else(|| {
+                ParseError::new("Between which times? e.g. settings window 09:00-11:00")
+            })?;
+            let daily = match args.next_word() {
+                None => false,
+                Some(w) if w.text.eq_ignore_ascii_case("weekdays") => false,
+                Some(w) if w.text.eq_ignore_ascii_case("daily") => true,
+                Some(w) => {
+                    return Err(ParseError::new(format!(
+                        "After the window say weekdays or daily, not \"{}\".",
+                        w.typed()
+                    )));
+                }
+            };
+            let window = Window::parse(&range.text, daily)
+                .map_err(|e| ParseError::new(capitalise(&e.to_string()) + "."))?;
+            SettingsChange::Window(window)
+        }
+        "digest" => {
+            let rest = args.rest();
+            let line = rest
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            match line.to_ascii_lowercase().as_str() {
+                "" => {
+                    return Err(ParseError::new(
+                        "When? e.g. settings digest \"0 0 9 * * Mon\" (Mondays at 09:00), or settings digest off",
+                    ));
+                }
+                "off" => SettingsChange::Digest(None),
+                _ => SettingsChange::Digest(Some(
+                    Digest::parse(&line).map_err(|e| ParseError::new(capitalise(&e) + "."))?,
+                )),
+            }
+        }
+        "dms" | "dm" => match args
+            .next_word()
+            .map(|w| w.text.to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("on") => SettingsChange::Dms(true),
+            Some("off") => SettingsChange::Dms(false),
+            _ => return Err(ParseError::new("Say settings dms on or settings dms off.")),
+        },
+        _ => {
+            return Err(ParseError::new(format!(
+                "I have no setting \"{}\"; there are tz, window, digest and dms.",
+                what.typed()
+            )));
+        }
+    };
+    args.finish()?;
+    Ok(Command::Settings(Some(change)))
+}
+
+/// Reads an IANA zone name in any case, suggesting the nearest on a typo.
+pub fn time_zone(name: &str) -> Result<Tz, ParseError> {
+    if let Ok(tz) = name.parse::<Tz>() {
+        return Ok(tz);
+    }
+    if let Some(tz) = TZ_VARIANTS
+        .iter()
+        .find(|tz| tz.name().eq_ignore_ascii_case(name))
+    {
+        return Ok(*tz);
+    }
+    let lower = name.to_lowercase();
+    let nearest = TZ_VARIANTS
+        .iter()
+        .map(|tz| (strsim::jaro_winkler(&lower, &tz.name().to_lowercase()), tz))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score > 0.9)
+        .map(|(_, tz)| format!(" Did you mean {}?", tz.name()))
+        .unwrap_or_default();
+    Err(ParseError::new(format!(
+        "\"{name}\" is not a time zone I know.{nearest} Use an IANA name like Europe/Berlin or America/New_York."
+    )))
+}
+
+pub async fn settings(
+    ctx: &Ctx<'_>,
+    change: Option<SettingsChange>,
+) -> Result<Reply, CommandError> {
+    let Some(change) = change else {
+        return Ok(Reply::text(describe(ctx, ctx.member)));
+    };
+    let member = ctx
+        .store
+        .change_settings(ctx.member.workspace, ctx.member.id, &change)
+        .await?;
+    let text = match &change {
+        SettingsChange::Tz(tz) => format!(
+            "Time zone set to {}. It is {} there now.",
+            tz.name(),
+            ctx.now.with_timezone(tz).format("%a %-d %b %H:%M")
+        ),
+        SettingsChange::Window(window) => format!("Reminders now come {window} ({} time).", member.tz.name()),
+        SettingsChange::Digest(Some(digest)) => format!(
+            "Weekly digest set to \"{}\". Next one: {}.",
+            digest.expression(),
+            next_digest(ctx, &member, digest)
+        ),
+        SettingsChange::Digest(None) => "Weekly digest turned off. Turn it on again with: settings digest \"0 0 9 * * Mon\"".into(),
+        SettingsChange::Dms(true) => "Direct messages on: reminders and your digest will come as DMs.".into(),
+        SettingsChange::Dms(false) => "Direct messages off: no reminders or digests until you turn them on with settings dms on.".into(),
+    };
+    Ok(Reply::text(text))
+}
+
+fn next_digest(ctx: &Ctx<'_>, member: &Member, digest: &Digest) -> String {
+    match digest.next_after(member.tz, ctx.now) {
+        Some(at) => format!(
+            "{} {}",
+            date(ctx.now, at, member.tz),
+            at.with_timezone(&member.tz).format("%H:%M")
+        ),
+        None => "never (that schedule does not fire again)".into(),
+    }
+}
+
+fn describe(ctx: &Ctx<'_>, member: &Member) -> String {
+    let source = match member.tz_source {
+        TzSource::Member => "you chose it".to_string(),
+        TzSource::Platform => "from your profile".to_string(),
+        TzSource::Default => "the default; set yours with: settings tz Europe/Berlin".to_string(),
+    };
+    let digest = match &member.digest {
+        Some(d) => format!(
+            "\"{}\" (next: {})",
+            d.expression(),
+            next_digest(ctx, member, d)
+        ),
+        None => "off".into(),
+    };
+    let dms = if member.dms {
+        "on"
+    } else {
+        "off (turn on with: settings dms on)"
+    };
+    [
+        "Your settings".to_string(),
+        format!("Time zone: {} ({source})", member.tz.name()),
+        format!(
+            "Reminders: {}, once a day when someone is due",
+            member.window
+        ),
+        format!("Weekly digest: {digest}"),
+        format!("Direct messages: {dms}"),
+    ]
+    .join("\n")
+}
+
+/// The digest a `settings digest ...` line sets, for tests.
+#[cfg(test)]
+fn digest_of(line: &str) -> Result<Option<String>, ParseError> {
+    match super::parse(line)? {
+        Command::Settings(Some(SettingsChange::Digest(d))) => {
+            Ok(d.map(|d| d.expression().to_string()))
+        }
+        other => Err(ParseError::new(format!("not a digest: {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::parse;
+
+    #[test]
+    fn time_zones_are_iana_names_in_any_case() {
+        assert_eq!(
+            time_zone("Europe/Berlin").map(|t| t.name()),
+            Ok("Europe/Berlin")
+        );
+        assert_eq!(
+            time_zone("america/new_york").map(|t| t.name()),
+            Ok("America/New_York")
+        );
+    }
+
+    #[test]
+    fn a_misspelt_zone_suggests_the_nearest() {
+        let err = time_zone("Europe/Berln").expect_err("typo");
+        assert!(
+            err.message.contains("Did you mean Europe/Berlin?"),
+            "{}",
+            err.message
+        );
+        let err = time_zone("Mars/Olympus").expect_err("nonsense");
+        assert!(
+            err.message.contains("not a time zone I know"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_window_takes_weekdays_or_daily() {
+        let daily = parse("settings window 08:30-09:30 daily");
+        assert!(matches!(
+            daily,
+            Ok(Command::Settings(Some(SettingsChange::Window(Window {
+                daily: true,
+                ..
+            }))))
+        ));
+        assert!(parse("settings window 08:30-09:30 sometimes").is_err());
+        assert!(
+            parse("settings window 11:00-09:00")
+                .expect_err("backwards")
+                .message
+                .contains("must end after")
+        );
+    }
+
+    #[test]
+    fn a_digest_is_a_quoted_or_bare_cron_line_or_off() {
+        assert_eq!(
+            digest_of("settings digest \"0 0 9 * * Mon\""),
+            Ok(Some("0 0 9 * * Mon".into()))
+        );
+        assert_eq!(
+            digest_of("settings digest 0 30 8 * * Fri"),
+            Ok(Some("0 30 8 * * Fri".into()))
+        );
+        assert_eq!(digest_of("settings digest off"), Ok(None));
+        assert!(
+            parse("settings digest \"0 9 * * Mon\"")
+                .expect_err("5 fields")
+                .message
+                .contains("six")
+        );
+    }
+
+    #[test]
+    fn unknown_settings_are_named() {
+        assert!(
+            parse("settings colour blue")
+                .expect_err("x")
+                .message
+                .contains("no setting \"colour\"")
+        );
+        assert!(
+            parse("settings dms maybe")
+                .expect_err("x")
+                .message
+                .contains("dms on")
+        );
+        assert!(
+            parse("settings tz")
+                .expect_err("x")
+                .message
+                .contains("Which time zone?")
+        );
+    }
+}

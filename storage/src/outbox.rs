@@ -1,0 +1,276 @@
+//! The durable outbox over SQLite. Claims run in `BEGIN IMMEDIATE`
+//! transactions, which SQLite serialises, so two senders on one database
+//! never hold the same row.
+
+use anyhow::anyhow;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use kith_bot::domain::{MemberId, Platform};
+use kith_bot::ports::{Claimed, DeliveryKind, NewDelivery, Outbox, Pending, Plan, Settle};
+
+use crate::{MemberRow, SqliteStore, from_secs, to_secs};
+
+/// "Never" for a schedule that will not fire again: far enough to ignore,
+/// small enough for any integer column.
+const NEVER: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    #[sqlx(flatten)]
+    member: MemberRow,
+    next_reminder_at: Option<i64>,
+    next_digest_at: Option<i64>,
+    earliest_due: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    #[sqlx(flatten)]
+    member: MemberRow,
+    outbox_id: i64,
+    kind: String,
+    local_date: String,
+    attempts: i64,
+    expires_at: i64,
+    platform: String,
+    workspace_external_id: String,
+}
+
+fn platform_flags(platforms: &[Platform]) -> (bool, bool, bool) {
+    (
+        platforms.contains(&Platform::Console),
+        platforms.contains(&Platform::Slack),
+        platforms.contains(&Platform::Discord),
+    )
+}
+
+#[async_trait]
+impl Outbox for SqliteStore {
+    async fn pending(&self, now: DateTime<Utc>, limit: u32) -> anyhow::Result<Vec<Pending>> {
+        let rows: Vec<PendingRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            member_columns!("m."),
+            ", m.next_reminder_at, m.next_digest_at,
+               (SELECT MIN(c.due_at) FROM contacts c WHERE c.owner_id = m.id) AS earliest_due
+             FROM members m
+             WHERE m.welcomed = 1 AND m.dms = 1
+               AND (m.next_reminder_at IS NULL OR m.next_reminder_at <= ?1
+                    OR (m.digest_cron IS NOT NULL
+                        AND (m.next_digest_at IS NULL OR m.next_digest_at <= ?1)))
+             ORDER BY m.id
+             LIMIT ?2"
+        ))
+        .bind(to_secs(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let never = |t: Option<i64>| t.filter(|t| *t < NEVER).map(from_secs).transpose();
+                Ok(Pending {
+                    next_reminder_at: never(row.next_reminder_at)?,
+                    next_digest_at: never(row.next_digest_at)?,
+                    earliest_due: row.earliest_due.map(from_secs).transpose()?,
+                    member: row.member.into_member(),
+                })
+            })
+            .collect()
+    }
+
+    async fn schedule(&self, plans: &[Plan], now: DateTime<Utc>) -> anyhow::Result<u64> {
+        // Many rows per statement: a tick for ten thousand members is a few
+        // dozen statements in one transaction, not twenty thousand.
+        const ROWS: usize = 500;
+        let mut tx = self.write().await?;
+        let mut inserted = 0;
+        let deliveries: Vec<(&Plan, &NewDelivery)> = plans
+            .iter()
+            .flat_map(|p| p.deliveries.iter().map(move |d| (p, d)))
+            .collect();
+        for chunk in deliveries.chunks(ROWS) {
+            let sql = format!(
+                "INSERT INTO outbox (workspace_id, member_id, kind, local_date, not_before,
+                                     expires_at, next_attempt_at, created_at)
+                 VALUES {}
+                 ON CONFLICT (member_id, kind, local_date) DO NOTHING",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (plan, delivery) in chunk {
+                query = query
+                    .bind(plan.workspace.0)
+                    .bind(plan.member.0)
+                    .bind(delivery.kind.as_str())
+                    .bind(delivery.local_date.to_string())
+                    .bind(to_secs(delivery.not_before))
+                    .bind(to_secs(delivery.expires_at))
+                    .bind(to_secs(delivery.not_before))
+                    .bind(to_secs(now));
+            }
+            inserted += query.execute(&mut *tx).await?.rows_affected();
+        }
+        for chunk in plans.chunks(ROWS) {
+            let sql = format!(
+                "UPDATE members SET next_reminder_at = v.column3, next_digest_at = v.column4
+                 FROM (VALUES {}) AS v
+                 WHERE members.id = v.column1 AND members.workspace_id = v.column2",
+                vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for plan in chunk {
+                query = query
+                    .bind(plan.member.0)
+                    .bind(plan.workspace.0)
+                    .bind(to_secs(plan.next_reminder_at))
+                    .bind(plan.next_digest_at.map(to_secs).unwrap_or(NEVER));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn claim(
+        &self,
+        owner: &str,
+        platforms: &[Platform],
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Claimed>> {
+        let (console, slack, discord) = platform_flags(platforms);
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "UPDATE outbox SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
+             WHERE id IN (
+                 SELECT o.id FROM outbox o JOIN workspaces w ON w.id = o.workspace_id
+                 WHERE o.state = 'pending' AND o.next_attempt_at <= ?3
+                   AND (o.lease_until IS NULL OR o.lease_until <= ?3)
+                   AND ((w.platform = 'console' AND ?4) OR (w.platform = 'slack' AND ?5)
+                        OR (w.platform = 'discord' AND ?6))
+                 ORDER BY o.next_attempt_at, o.id
+                 LIMIT ?7)",
+        )
+        .bind(owner)
+        .bind(to_secs(now + lease))
+        .bind(to_secs(now))
+        .bind(console)
+        .bind(slack)
+        .bind(discord)
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await?;
+        let rows: Vec<ClaimedRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            member_columns!("m."),
+            ", o.id AS outbox_id, o.kind, o.local_date, o.attempts, o.expires_at,
+               w.platform, w.external_id AS workspace_external_id
+             FROM outbox o JOIN members m ON m.id = o.member_id
+                           JOIN workspaces w ON w.id = o.workspace_id
+             WHERE o.lease_owner = ? AND o.state = 'pending'
+             ORDER BY o.next_attempt_at, o.id"
+        ))
+        .bind(owner)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Claimed {
+                    id: row.outbox_id,
+                    lease: owner.to_string(),
+                    kind: DeliveryKind::parse(&row.kind)
+                        .ok_or_else(|| anyhow!("stored outbox kind {} is unknown", row.kind))?,
+                    local_date: row.local_date.parse::<NaiveDate>()?,
+                    attempts: u32::try_from(row.attempts)?,
+                    expires_at: from_secs(row.expires_at)?,
+                    platform: Platform::parse(&row.platform)
+                        .ok_or_else(|| anyhow!("stored platform {} is unknown", row.platform))?,
+                    workspace_external_id: row.workspace_external_id,
+                    member: row.member.into_member(),
+                })
+            })
+            .collect()
+    }
+
+    async fn settle(
+        &self,
+        row: &Claimed,
+        outcome: &Settle,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let (state, next_attempt, error) = match outcome {
+            Settle::Sent => ("sent", None, None),
+            Settle::Retry { at, error } => ("pending", Some(*at), Some(error.as_str())),
+            Settle::GaveUp { error } | Settle::Refused { error } => {
+                ("failed", None, Some(error.as_str()))
+            }
+            Settle::Skipped => ("skipped", None, None),
+            Settle::Expired => ("expired", None, None),
+        };
+        let mut tx = self.write().await?;
+        let settled = sqlx::query(
+            "UPDATE outbox SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+                    last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until = NULL,
+                    settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+             WHERE id = ? AND lease_owner = ? AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(next_attempt.map(to_secs))
+        .bind(error)
+        .bind(state)
+        .bind(to_secs(now))
+        .bind(row.id)
+        .bind(&row.lease)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if settled && let Settle::Refused { error } = outcome {
+            pause_dms(&mut tx, row.member.id, error).await?;
+        }
+        tx.commit().await?;
+        Ok(settled)
+    }
+
+    async fn reschedule_all(&self) -> anyhow::Result<()> {
+        sqlx::query("UPDATE members SET next_reminder_at = NULL, next_digest_at = NULL")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn next_wakeup(&self, after: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(t) FROM (
+                 SELECT MIN(next_reminder_at) AS t FROM members
+                  WHERE welcomed = 1 AND dms = 1 AND next_reminder_at > ?1
+                 UNION ALL
+                 SELECT MIN(next_digest_at) FROM members
+                  WHERE welcomed = 1 AND dms = 1 AND digest_cron IS NOT NULL
+                    AND next_digest_at > ?1 AND next_digest_at < ?2
+                 UNION ALL
+                 SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) FROM outbox
+                  WHERE state = 'pending' AND MAX(next_attempt_at, COALESCE(lease_until, 0)) > ?1)",
+        )
+        .bind(to_secs(after))
+        .bind(NEVER)
+        .fetch_one(&self.pool)
+        .await?;
+        next.map(from_secs).transpose()
+    }
+}
+
+/// Stops DMs to a member who cannot receive them, remembering why.
+async fn pause_dms(
+    conn: &mut sqlx::SqliteConnection,
+    member: MemberId,
+    reason: &str,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE members SET dms = 0, dm_failure = ? WHERE id = ?")
+        .bind(reason)
+        .bind(member.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

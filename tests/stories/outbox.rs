@@ -1,0 +1,326 @@
+//! The durable outbox under failure: a sender that dies holding a claim,
+//! two senders racing, a recipient who cannot be reached, a flaky platform.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use kith_bot::delivery::{Messengers, Scheduler, Sender};
+use kith_bot::domain::Platform;
+use kith_bot::ports::{Clock, DeliveryError, ManualClock, Messenger, Outbox, Recipient};
+use kith_bot::reply::Reply;
+use kith_bot::{Actor, Kith};
+use kith_storage::SqliteStore;
+
+/// Monday 16 Nov 2026, 09:00 UTC: the default window opens.
+fn nine() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0)
+        .single()
+        .expect("t")
+}
+
+/// A stand-in for a platform: records what it was asked to deliver and
+/// fails on cue. (The platform adapters are tested against fake servers.)
+#[derive(Default)]
+struct FlakyPlatform {
+    delivered: Mutex<Vec<(String, String)>>,
+    failures: Mutex<VecDeque<DeliveryError>>,
+    refuse: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Messenger for FlakyPlatform {
+    async fn send_dm(
+        &self,
+        to: &Recipient,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
+        if self.refuse.lock().expect("lock").contains(&to.external_id) {
+            return Err(DeliveryError::Permanent(
+                "the user does not accept DMs".into(),
+            ));
+        }
+        if let Some(failure) = self.failures.lock().expect("lock").pop_front() {
+            return Err(failure);
+        }
+        assert!(
+            message.plain_text().starts_with("Time to check in"),
+            "{}",
+            message.plain_text()
+        );
+        self.delivered
+            .lock()
+            .expect("lock")
+            .push((to.external_id.clone(), key.to_string()));
+        Ok(())
+    }
+
+    async fn post(&self, _: &str, _: &str, _: &Reply) -> Result<(), DeliveryError> {
+        Ok(())
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    path: String,
+    store: SqliteStore,
+    clock: ManualClock,
+    kith: Kith,
+    platform: Arc<FlakyPlatform>,
+}
+
+impl World {
+    /// `members` people who use Kith, each with one contact due on Monday morning.
+    async fn new(members: usize) -> World {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("kith.db").display().to_string();
+        let store = SqliteStore::open(&path).await.expect("opens");
+        let clock = ManualClock::at(nine() - Duration::days(20));
+        let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
+        for i in 0..members {
+            let reply = kith
+                .handle(&actor(&format!("m{i}")), "add @friend inner")
+                .await;
+            assert!(!reply.is_error, "{}", reply.plain_text());
+        }
+        clock.set(nine());
+        World {
+            _dir: dir,
+            path,
+            store,
+            clock,
+            kith,
+            platform: Arc::default(),
+        }
+    }
+
+    fn sender(&self, store: &SqliteStore, name: &str) -> Sender {
+        Sender::new(
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+            Messengers::new().with(Platform::Console, self.platform.clone()),
+            Arc::new(self.clock.clone()),
+            name,
+        )
+    }
+
+    async fn schedule(&self) -> u64 {
+        Scheduler::new(Arc::new(self.store.clone()))
+            .tick(self.clock.now())
+            .await
+            .expect("tick")
+            .queued
+    }
+
+    fn delivered(&self) -> Vec<(String, String)> {
+        self.platform.delivered.lock().expect("lock").clone()
+    }
+
+    async fn states(&self) -> Vec<(String, String, i64)> {
+        sqlx::query_as("SELECT m.external_id, o.state, o.attempts FROM outbox o JOIN members m ON m.id = o.member_id ORDER BY m.external_id")
+            .fetch_all(self.store.pool())
+            .await
+            .expect("outbox")
+    }
+}
+
+fn actor(name: &str) -> Actor {
+    Actor::new(Platform::Console, "console", name, name)
+}
+
+#[tokio::test]
+async fn a_row_claimed_by_a_sender_that_died_is_delivered_once_after_the_lease() {
+    let world = World::new(1).await;
+    assert_eq!(world.schedule().await, 1);
+
+    // A sender claims the row and dies before delivering it.
+    let dead = world
+        .store
+        .claim(
+            "dead#0",
+            &[Platform::Console],
+            nine(),
+            Duration::seconds(120),
+            10,
+        )
+        .await
+        .expect("claim");
+    assert_eq!(dead.len(), 1);
+
+    let alive = world.sender(&world.store, "alive");
+    assert_eq!(
+        alive.step().await.expect("step").claimed,
+        0,
+        "the claim still holds"
+    );
+    world.clock.set(nine() + Duration::seconds(121));
+    let step = alive.step().await.expect("step");
+    assert_eq!((step.claimed, step.sent), (1, 1));
+    assert_eq!(world.delivered().len(), 1);
+
+    // The dead sender's claim is gone: it can no longer settle the row.
+    let settled = world
+        .store
+        .settle(&dead[0], &kith_bot::ports::Settle::Sent, nine())
+        .await
+        .expect("settle");
+    assert!(!settled);
+    world.clock.set(nine() + Duration::minutes(30));
+    assert_eq!(alive.drain().await.expect("drain").claimed, 0);
+    assert_eq!(world.delivered().len(), 1, "exactly once");
+    assert_eq!(world.states().await, vec![("m0".into(), "sent".into(), 2)]);
+}
+
+#[tokio::test]
+async fn two_senders_on_one_database_never_deliver_a_row_twice() {
+    let world = World::new(60).await;
+    assert_eq!(world.schedule().await, 60);
+    // Two processes: separate pools on the same file.
+    let other = SqliteStore::open(&world.path).await.expect("second pool");
+    let (a, b) = (world.sender(&world.store, "a"), world.sender(&other, "b"));
+
+    let (ra, rb) = tokio::join!(a.drain(), b.drain());
+    let (ra, rb) = (ra.expect("a"), rb.expect("b"));
+    assert_eq!(ra.sent + rb.sent, 60);
+    let mut delivered = world.delivered();
+    delivered.sort();
+    delivered.dedup();
+    assert_eq!(delivered.len(), 60, "no row delivered twice");
+    assert_eq!(world.delivered().len(), 60);
+    assert!(
+        world
+            .states()
+            .await
+            .iter()
+            .all(|(_, state, attempts)| state == "sent" && *attempts == 1)
+    );
+}
+
+#[tokio::test]
+async fn a_recipient_who_refuses_dms_stops_retries_and_is_told_next_time() {
+    let world = World::new(2).await;
+    world
+        .platform
+        .refuse
+        .lock()
+        .expect("lock")
+        .push("m1".into());
+    world.schedule().await;
+    let sender = world.sender(&world.store, "s");
+
+    let step = sender.drain().await.expect("drain");
+    assert_eq!((step.sent, step.failed), (1, 1));
+    assert_eq!(
+        world.states().await,
+        vec![
+            ("m0".into(), "sent".into(), 1),
+            ("m1".into(), "failed".into(), 1)
+        ]
+    );
+
+    // No retries, and no new rows for them on the following days.
+    for day in 1..=3 {
+        world.clock.set(nine() + Duration::days(day));
+        world.schedule().await;
+        sender.drain().await.expect("drain");
+    }
+    let rows_for_m1 = world
+        .states()
+        .await
+        .iter()
+        .filter(|(who, _, _)| who == "m1")
+        .count();
+    assert_eq!(rows_for_m1, 1);
+
+    let told = world.kith.handle(&actor("m1"), "due").await.plain_text();
+    assert!(told.starts_with("I couldn't send you direct messages (the user does not accept DMs), so I've paused reminders and digests."), "{told}");
+    assert!(
+        !world
+            .kith
+            .handle(&actor("m1"), "due")
+            .await
+            .plain_text()
+            .contains("couldn't send"),
+        "told once"
+    );
+    assert!(
+        world
+            .kith
+            .handle(&actor("m1"), "settings")
+            .await
+            .plain_text()
+            .contains("Direct messages: off")
+    );
+}
+
+#[tokio::test]
+async fn a_temporary_failure_is_retried_with_backoff_then_delivered() {
+    let world = World::new(1).await;
+    world.platform.failures.lock().expect("lock").extend([
+        DeliveryError::Temporary("HTTP 503".into()),
+        DeliveryError::Temporary("rate limited".into()),
+    ]);
+    world.schedule().await;
+    let sender = world.sender(&world.store, "s");
+
+    assert_eq!(sender.drain().await.expect("drain").retried, 1);
+    assert_eq!(
+        world.states().await,
+        vec![("m0".into(), "pending".into(), 1)]
+    );
+    world.clock.set(nine() + Duration::seconds(29));
+    assert_eq!(
+        sender.drain().await.expect("drain").claimed,
+        0,
+        "backoff is 30 s"
+    );
+    world.clock.set(nine() + Duration::seconds(30));
+    assert_eq!(sender.drain().await.expect("drain").retried, 1);
+    world.clock.set(nine() + Duration::seconds(90));
+    assert_eq!(sender.drain().await.expect("drain").sent, 1);
+    assert_eq!(world.states().await, vec![("m0".into(), "sent".into(), 3)]);
+    assert_eq!(world.delivered().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reminder_that_cannot_go_out_inside_its_window_is_dropped_not_sent_late() {
+    let world = World::new(1).await;
+    world
+        .platform
+        .failures
+        .lock()
+        .expect("lock")
+        .extend((0..20).map(|_| DeliveryError::Temporary("down".into())));
+    world.schedule().await;
+    let sender = world.sender(&world.store, "s");
+    for minutes in (0..=70).step_by(5) {
+        world.clock.set(nine() + Duration::minutes(minutes));
+        sender.drain().await.expect("drain");
+    }
+    world.platform.failures.lock().expect("lock").clear();
+    world.clock.set(nine() + Duration::hours(3));
+    sender.drain().await.expect("drain");
+    assert!(world.delivered().is_empty());
+    let (_, state, _) = world.states().await.remove(0);
+    assert_eq!(state, "expired");
+}
+
+#[tokio::test]
+async fn nothing_is_sent_when_nobody_is_due_by_the_time_of_sending() {
+    let world = World::new(1).await;
+    world.schedule().await;
+    // The member checks in between scheduling and sending.
+    world
+        .kith
+        .handle(&actor("m0"), "touch @friend coffee")
+        .await;
+    world
+        .sender(&world.store, "s")
+        .drain()
+        .await
+        .expect("drain");
+    assert!(world.delivered().is_empty());
+    assert_eq!(world.states().await[0].1, "skipped");
+}
