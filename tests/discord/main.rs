@@ -8,3 +8,4 @@ mod gateway;
 mod helpers;
 mod http_endpoint;
 mod registration;
+mod reminders;

@@ -40,7 +40,7 @@ pub fn nonce(key: &str) -> String {
 fn delivery_error(e: RestError) -> DeliveryError {
     match e.code() {
         Some(CANNOT_DM) => DeliveryError::Permanent(
-            "Discord does not let Kith send this member direct messages (error 50007: they do not accept DMs from this server's members or have blocked the bot)".into(),
+            "Discord error 50007: your privacy settings don't allow DMs from this server's members, or Kith is blocked".into(),
         ),
         _ if e.is_temporary() => DeliveryError::Temporary(e.to_string()),
         _ => DeliveryError::Permanent(e.to_string()),

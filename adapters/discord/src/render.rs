@@ -131,7 +131,12 @@ fn subject(blocks: &[Block], index: usize) -> Option<String> {
     };
     let first = text.lines().find(|l| !l.trim().is_empty())?.trim();
     let name = first.split(" · ").next().unwrap_or(first).trim();
-    Some(truncate(name, 32)).filter(|n| !n.is_empty())
+    // A member known only by id would show as a number: labels cannot
+    // hold mentions.
+    let bare_id = name
+        .strip_prefix('@')
+        .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()));
+    Some(truncate(name, 32)).filter(|n| !n.is_empty() && !bare_id)
 }
 
 /// The action rows of a reply's actions blocks.
