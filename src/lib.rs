@@ -11,22 +11,27 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use kith_bot::Kith;
 use kith_bot::delivery::{Delivery, Messengers};
 use kith_bot::domain::Platform;
-use kith_bot::ports::ManualClock;
+use kith_bot::ports::{Clock, ManualClock, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
+use kith_discord::{Discord, DiscordConfig, Verifier};
 use kith_storage::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncBufRead;
 
 /// Kith's configuration. Defaults live here; a TOML file and then
 /// `KITH_`-prefixed environment variables override them
-/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`). `config/kith.example.toml`
-/// documents every key.
+/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`, `KITH_DISCORD_TOKEN`).
+/// `config/kith.example.toml` documents every key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Where the ledger lives: `sqlite://PATH` (created if missing) or a path.
     pub database_url: String,
+    /// Where the HTTP server listens (Discord's interactions endpoint, `/healthz`).
+    pub http_addr: String,
     pub console: ConsoleConfig,
+    /// The Discord adapter (`[discord]`, or `KITH_DISCORD_*` in the environment).
+    pub discord: DiscordConfig,
 }
 
 /// The console adapter's settings.
@@ -44,10 +49,12 @@ impl Default for Config {
         let console = ConsoleOptions::default();
         Config {
             database_url: "sqlite://kith.db".into(),
+            http_addr: "0.0.0.0:3000".into(),
             console: ConsoleConfig {
                 workspace: console.workspace,
                 member: console.member,
             },
+            discord: DiscordConfig::default(),
         }
     }
 }
@@ -56,7 +63,7 @@ impl Config {
     /// Defaults, then the TOML file (if given, or `kith.toml` if present),
     /// then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
-        Config::load_from(file, Env::prefixed("KITH_").split("__"))
+        Config::load_from(file, environment())
     }
 
     fn load_from(file: Option<&Path>, env: Env) -> anyhow::Result<Config> {
@@ -78,6 +85,19 @@ impl Config {
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
     }
+}
+
+/// `KITH_`-prefixed variables as configuration keys: `__` nests
+/// (`KITH_CONSOLE__MEMBER` is `console.member`), and the flat Discord
+/// names map into `[discord]` (`KITH_DISCORD_TOKEN` is `discord.token`).
+fn environment() -> Env {
+    Env::prefixed("KITH_").split("__").map(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        match key.strip_prefix("discord_") {
+            Some(rest) => format!("discord.{rest}").into(),
+            None => key.into(),
+        }
+    })
 }
 
 /// What `kith console` was asked for on the command line.
@@ -131,6 +151,110 @@ pub async fn run_console(
     outcome
 }
 
+/// How often the scheduler and sender look for due reminders and digests.
+const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Every HTTP route Kith serves: the platforms' and `GET /healthz`.
+pub fn http_router(discord: Option<axum::Router>) -> axum::Router {
+    let mut router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    if let Some(discord) = discord {
+        router = router.merge(discord);
+    }
+    router
+}
+
+/// The Discord adapter over the configured store, on the system clock.
+async fn discord(config: &Config) -> anyhow::Result<(SqliteStore, Discord)> {
+    if let Some(problem) = config.discord.problem() {
+        anyhow::bail!(problem);
+    }
+    let settings = config
+        .discord
+        .settings()
+        .context("Discord is not configured")?;
+    let store = open_store(&config.database_url).await?;
+    let kith = Kith::new(Arc::new(store.clone()), Arc::new(SystemClock));
+    Ok((store, Discord::new(kith, settings)))
+}
+
+/// `kith discord register [--guild ID]`: registers `/kith` and `/favour`
+/// (a bulk overwrite, so running it again changes nothing). Returns how
+/// many commands Discord now has.
+pub async fn discord_register(config: &Config, guild: Option<u64>) -> anyhow::Result<usize> {
+    if config.discord.application_id.is_none() {
+        anyhow::bail!(
+            "registering commands needs the application id: set KITH_DISCORD_APPLICATION_ID"
+        );
+    }
+    let (store, discord) = discord(config).await?;
+    let outcome = discord
+        .register(guild)
+        .await
+        .context("Discord refused the commands");
+    store.close().await;
+    outcome
+}
+
+/// Runs Kith on Discord until `shutdown`: the Gateway (interactions, and
+/// guild removals), the interactions endpoint on `http_addr` when a public
+/// key is set, and the scheduler and sender delivering reminder DMs.
+pub async fn run_discord(
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let (store, discord) = discord(config).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let delivery = Delivery::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Messengers::new().with(Platform::Discord, Arc::new(discord.messenger())),
+        clock,
+        format!("kith-{}", std::process::id()),
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let http = async {
+        let Some(key) = &config.discord.public_key else {
+            until_stopped().await;
+            return Ok(());
+        };
+        let verifier = Verifier::new(key)?;
+        let listener = tokio::net::TcpListener::bind(&config.http_addr)
+            .await
+            .with_context(|| format!("could not listen on {}", config.http_addr))?;
+        tracing::info!(addr = %config.http_addr, "serving Discord interactions over HTTP");
+        let router = http_router(Some(kith_discord::http::router(discord.clone(), verifier)));
+        axum::serve(listener, router)
+            .with_graceful_shutdown(until_stopped())
+            .await
+            .context("the HTTP server stopped")
+    };
+    let gateway = discord.run_gateway(until_stopped());
+    let sending = delivery.run(DELIVERY_EVERY, until_stopped());
+    let parts = async {
+        tokio::try_join!(http, gateway, async {
+            sending.await;
+            Ok(())
+        })
+        .map(|_| ())
+    };
+    tokio::pin!(parts);
+    let outcome = tokio::select! {
+        outcome = &mut parts => outcome,
+        () = shutdown => {
+            let _ = stop.send(true);
+            parts.await
+        }
+    };
+    store.close().await;
+    outcome
+}
+
 #[cfg(test)]
 // figment's Jail closures return its own (large) error type.
 #[allow(clippy::result_large_err)]
@@ -145,6 +269,7 @@ mod tests {
                 .map_err(|e| e.to_string())?;
             assert_eq!(config.database_url, "sqlite://kith.db");
             assert_eq!(config.console.member, "me");
+            assert!(!config.discord.is_configured());
             Ok(())
         });
     }
@@ -161,6 +286,35 @@ mod tests {
             assert_eq!(config.database_url, "sqlite://env.db");
             assert_eq!(config.console.member, "dana");
             assert_eq!(config.console.workspace, "console");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn discord_is_configured_by_the_variables_discord_users_expect() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KITH_DISCORD_TOKEN", "bot-token-value");
+            jail.set_env("KITH_DISCORD_APPLICATION_ID", "1100000000000000001");
+            jail.set_env(
+                "KITH_DISCORD_PUBLIC_KEY",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            );
+            jail.set_env("KITH_DISCORD_API_URL", "http://127.0.0.1:9999");
+            jail.set_env("KITH_HTTP_ADDR", "127.0.0.1:8080");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let discord = &config.discord;
+            assert_eq!(
+                discord.token.as_ref().map(|t| t.expose()),
+                Some("bot-token-value")
+            );
+            assert_eq!(discord.application_id, Some(1_100_000_000_000_000_001));
+            assert_eq!(
+                discord.api_override().as_deref(),
+                Some("http://127.0.0.1:9999")
+            );
+            assert_eq!(config.http_addr, "127.0.0.1:8080");
+            assert_eq!(discord.problem(), None);
+            assert!(!format!("{config:?}").contains("bot-token-value"));
             Ok(())
         });
     }

@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run Kith. With no platform credentials configured, this is the console.
+    /// Run Kith: on Discord when KITH_DISCORD_TOKEN is set, else the console.
     Run,
     /// A REPL acting as a member: type commands as after /kith.
     Console {
@@ -42,6 +42,20 @@ enum Cmd {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Discord tools.
+    #[command(subcommand)]
+    Discord(DiscordCmd),
+}
+
+#[derive(Subcommand)]
+enum DiscordCmd {
+    /// Register /kith and /favour with Discord (idempotent: a bulk overwrite).
+    Register {
+        /// Register in one server only (shows at once; handy while testing).
+        /// Without it the commands are global.
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
+    },
 }
 
 #[tokio::main]
@@ -66,6 +80,9 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     let console_args = match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Run if config.discord.is_configured() => {
+            return kith::run_discord(&config, shutdown_signal()).await;
+        }
         Cmd::Run => ConsoleArgs::default(),
         Cmd::Console {
             db,
@@ -76,6 +93,16 @@ async fn run() -> anyhow::Result<()> {
             member,
             workspace,
         },
+        Cmd::Discord(DiscordCmd::Register { guild }) => {
+            let count = kith::discord_register(&config, guild).await?;
+            match guild {
+                Some(guild) => eprintln!("Registered {count} commands in server {guild}."),
+                None => eprintln!(
+                    "Registered {count} global commands (they can take a while to show up)."
+                ),
+            }
+            return Ok(());
+        }
         Cmd::Migrate => {
             kith::open_store(&config.database_url).await?.close().await;
             eprintln!("Migrations applied to {}.", config.database_url);
@@ -85,4 +112,26 @@ async fn run() -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     kith::run_console(&config, console_args, stdin, Screen::stdout(), interactive).await
+}
+
+/// Resolves on Ctrl-C (or SIGTERM on Unix), so Kith stops cleanly.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
 }

@@ -2,6 +2,7 @@
 //! against a fake Discord (REST and Gateway) on 127.0.0.1, a fresh SQLite
 //! file per test, and an injected clock.
 
+mod binary;
 mod dms;
 mod fake_discord;
 mod gateway;

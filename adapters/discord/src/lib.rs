@@ -16,6 +16,7 @@
 //! ledger it is about.
 
 pub mod commands;
+pub mod config;
 pub mod gateway;
 pub mod http;
 mod interactions;
@@ -30,6 +31,7 @@ use std::time::Duration;
 use kith_bot::Kith;
 use kith_bot::domain::Secret;
 
+pub use config::DiscordConfig;
 pub use messenger::{DiscordMessenger, nonce};
 pub use rest::{Patience, Rest, RestError};
 pub use verify::Verifier;
