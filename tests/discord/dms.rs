@@ -390,3 +390,97 @@ async fn a_rate_limit_longer_than_we_wait_is_temporary_so_the_sender_retries() {
     );
     let _: Value = json!(null);
 }
+
+#[tokio::test]
+async fn a_second_press_on_the_same_row_changes_nothing() {
+    let app = App::spawn().await;
+    let ids = network(&app).await;
+    app.discord
+        .messenger()
+        .send_dm(&alice(), &reminder(&[(ids[0], "Bob")]), "r:10")
+        .await
+        .expect("delivered");
+    let message = app.fake.messages().remove(0);
+    let done = message["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .expect("custom id")
+        .to_string();
+    let skip = message["components"][0]["components"][2]["custom_id"]
+        .as_str()
+        .expect("custom id")
+        .to_string();
+    let (_, first) = app.post_signed(&press(720, ALICE, &message, &done)).await;
+    assert_eq!(first["type"], 7);
+    let after_first = app.ledger().await;
+    // A stale client still shows the row: Done again, then Skip.
+    for (id, button) in [(721, &done), (722, &skip)] {
+        let (_, again) = app.post_signed(&press(id, ALICE, &message, button)).await;
+        assert_eq!(again["type"], 4, "{again}");
+        assert_eq!(again["data"]["flags"], 64);
+        assert!(
+            again["data"]["content"]
+                .as_str()
+                .expect("content")
+                .contains("already done")
+        );
+    }
+    assert_eq!(app.ledger().await, after_first);
+    assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
+}
+
+#[tokio::test]
+async fn a_channel_post_is_public_and_pings_nobody() {
+    let app = App::spawn().await;
+    app.discord
+        .messenger()
+        .post(
+            &GUILD_ID.to_string(),
+            &crate::fake_discord::CHANNEL_ID.to_string(),
+            &Reply::text("New resource shared"),
+        )
+        .await
+        .expect("posted");
+    let posts = message_posts(&app);
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        posts[0].path,
+        format!(
+            "/api/v10/channels/{}/messages",
+            crate::fake_discord::CHANNEL_ID
+        )
+    );
+    assert!(posts[0].body.get("flags").is_none());
+    assert_eq!(posts[0].body["allowed_mentions"], json!({"parse": []}));
+    let bad = app
+        .discord
+        .messenger()
+        .post("1", "not-a-channel", &Reply::text("x"))
+        .await;
+    assert!(matches!(bad, Err(DeliveryError::Permanent(_))), "{bad:?}");
+}
+
+#[tokio::test]
+async fn sixty_requests_keep_to_fifty_a_second() {
+    let app = App::spawn().await;
+    let messenger = app.discord.messenger();
+    let channel = crate::fake_discord::CHANNEL_ID.to_string();
+    let started = std::time::Instant::now();
+    for i in 0..60 {
+        messenger
+            .post("1", &channel, &Reply::text(format!("post {i}")))
+            .await
+            .expect("posted");
+    }
+    let elapsed = started.elapsed();
+    let posts = message_posts(&app);
+    assert_eq!(posts.len(), 60, "nothing lost");
+    // A burst of 50, then one every 20 ms: the last 10 take at least 180 ms.
+    let spread = posts[59].at - posts[0].at;
+    assert!(
+        spread >= Duration::from_millis(180),
+        "60 requests in {spread:?}"
+    );
+    eprintln!(
+        "60 channel posts through the global limiter: {elapsed:?} (first to last {spread:?})"
+    );
+}

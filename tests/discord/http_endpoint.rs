@@ -200,3 +200,26 @@ async fn setting_a_time_zone_as_the_first_command_needs_no_reminder_to_set_it() 
         .expect("member");
     assert_eq!(tz, "Europe/Berlin");
 }
+
+#[tokio::test]
+async fn a_command_in_a_dm_is_told_to_use_a_server_and_changes_nothing() {
+    let app = App::spawn().await;
+    let mut dm = slash(607, ALICE, "kith", "due", &[]);
+    let user = dm["member"]["user"].clone();
+    let object = dm.as_object_mut().expect("object");
+    object.remove("guild_id");
+    object.remove("member");
+    object.insert("user".into(), user);
+    object.insert("context".into(), json!(1));
+    let (status, answer) = app.post_signed(&dm).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["data"]["flags"], 64);
+    assert!(
+        answer["data"]["content"]
+            .as_str()
+            .expect("content")
+            .contains("use /kith in a server"),
+        "{answer}"
+    );
+    assert!(app.ledger().await.is_empty());
+}

@@ -220,6 +220,24 @@ impl Discord {
             ),
         );
         info!("button pressed");
+        // One press per contact per message: the row is gone once pressed,
+        // and a stale client or a double click must not log twice.
+        let once = format!("press:{}:{}", interaction.message.id.get(), button.block);
+        let now = self.kith.clock().now();
+        match self
+            .kith
+            .store()
+            .first_sighting(Platform::Discord, &once, now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return Answer::now(ephemeral(&Reply::error(
+                    "That was already done from this message; use /kith due to see who is due.",
+                )));
+            }
+            Err(e) => error!(error = %e, "could not record the press"),
+        }
         let content = interaction.message.content.clone();
         let rows: Vec<Value> = match serde_json::to_value(&interaction.message.components) {
             Ok(Value::Array(rows)) => rows,

@@ -14,6 +14,8 @@ use crate::rest::{Rest, RestError};
 /// Discord's error for a DM it will not deliver: the member blocks DMs
 /// from the server, or has blocked the bot.
 pub const CANNOT_DM: i64 = 50007;
+/// Discord's error for a channel that does not exist (any more).
+const UNKNOWN_CHANNEL: i64 = 10003;
 
 /// Delivers the core's messages to Discord.
 #[derive(Clone, Debug)]
@@ -100,6 +102,14 @@ impl Messenger for DiscordMessenger {
             Ok(_) => {
                 info!("DM delivered");
                 Ok(())
+            }
+            Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {
+                // The remembered DM channel is gone: open a new one next time.
+                self.dm_channels
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&user);
+                Err(DeliveryError::Temporary(e.to_string()))
             }
             Err(e) => {
                 warn!(error = %e, "DM not delivered");
