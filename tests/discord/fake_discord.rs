@@ -39,6 +39,8 @@ pub struct Call {
     pub at: Instant,
     /// The status the fake answered with.
     pub status: u16,
+    /// Files uploaded with it (multipart): name and content.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// An answer the fake gives once, instead of the normal one, to the next
@@ -58,6 +60,8 @@ struct Shared {
     /// Messages created, as Discord would return them.
     messages: Vec<Value>,
     next_id: u64,
+    /// Files members "attached", served under `/attachments/`.
+    attachments: std::collections::HashMap<String, Vec<u8>>,
 }
 
 #[derive(Clone)]
@@ -129,6 +133,13 @@ impl FakeDiscord {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         });
+    }
+
+    /// Serves `bytes` as an attachment; returns its URL.
+    pub fn attach(&self, name: &str, bytes: &[u8]) -> String {
+        let path = format!("/attachments/{name}");
+        self.lock().attachments.insert(path.clone(), bytes.to_vec());
+        format!("{}{path}", self.rest_url)
     }
 
     /// Every message the fake created.
@@ -290,7 +301,7 @@ pub fn ready() -> Value {
     ready
 }
 
-fn member(user_id: u64, name: &str) -> Value {
+pub fn member(user_id: u64, name: &str) -> Value {
     json!({
         "user": user(user_id, name, false),
         "nick": null,
@@ -308,12 +319,15 @@ fn member(user_id: u64, name: &str) -> Value {
 pub enum Opt {
     User(&'static str, u64),
     Str(&'static str, &'static str),
+    /// An attachment: option name, file name, URL, size.
+    File(&'static str, &'static str, String, u32),
 }
 
 /// A slash command interaction (`/command sub options...`) in the guild,
 /// with every field serenity requires.
 pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -> Value {
     let mut resolved_users = serde_json::Map::new();
+    let mut resolved_attachments = serde_json::Map::new();
     let options: Vec<Value> = options
         .iter()
         .map(|o| match o {
@@ -322,6 +336,21 @@ pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -
                 json!({"name": name, "type": 6, "value": uid.to_string()})
             }
             Opt::Str(name, value) => json!({"name": name, "type": 3, "value": value}),
+            Opt::File(name, filename, url, size) => {
+                let id = "1500000000000000001";
+                resolved_attachments.insert(
+                    id.into(),
+                    json!({
+                        "id": id,
+                        "filename": filename,
+                        "size": size,
+                        "url": url,
+                        "proxy_url": url,
+                        "content_type": "text/csv",
+                    }),
+                );
+                json!({"name": name, "type": 11, "value": id})
+            }
         })
         .collect();
     let interaction = json!({
@@ -333,7 +362,7 @@ pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -
             "name": command,
             "type": 1,
             "options": [{"name": sub, "type": 1, "options": options}],
-            "resolved": {"users": resolved_users},
+            "resolved": {"users": resolved_users, "attachments": resolved_attachments},
         },
         "guild_id": GUILD_ID.to_string(),
         "channel_id": CHANNEL_ID.to_string(),
@@ -387,7 +416,7 @@ fn check_interaction(interaction: &Value) {
     );
 }
 
-fn message_json(id: u64, channel: &str, body: &Value) -> Value {
+pub fn message_json(id: u64, channel: &str, body: &Value) -> Value {
     let message = json!({
         "id": id.to_string(),
         "channel_id": channel,
@@ -412,14 +441,61 @@ fn message_json(id: u64, channel: &str, body: &Value) -> Value {
     message
 }
 
+/// Reads a multipart body: the `payload_json` part as JSON, and the files.
+fn multipart(content_type: &str, body: &[u8]) -> (Value, Vec<(String, Vec<u8>)>) {
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return (Value::Null, Vec::new());
+    };
+    let delimiter = format!("--{}", boundary.trim_matches('"'));
+    let text = String::from_utf8_lossy(body);
+    let mut payload = Value::Null;
+    let mut files = Vec::new();
+    for part in text.split(&delimiter) {
+        let Some((head, content)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let content = content.strip_suffix("\r\n").unwrap_or(content);
+        let filename = head
+            .split("filename=\"")
+            .nth(1)
+            .and_then(|f| f.split('"').next());
+        match filename {
+            Some(name) => files.push((name.to_string(), content.as_bytes().to_vec())),
+            None if head.contains("name=\"payload_json\"") => {
+                payload = serde_json::from_str(content).unwrap_or(Value::Null);
+            }
+            None => {}
+        }
+    }
+    (payload, files)
+}
+
 async fn rest_call(
     State((fake, ws_addr)): State<(FakeDiscord, SocketAddr)>,
     method: Method,
     uri: Uri,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if method == Method::GET
+        && let Some(bytes) = fake.lock().attachments.get(&path).cloned()
+    {
+        return bytes.into_response();
+    }
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (body, files) = if content_type.starts_with("multipart/form-data") {
+        multipart(&content_type, &body)
+    } else {
+        (
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+            Vec::new(),
+        )
+    };
     let (status, answer, headers) = fake.answer(&method, &path, &body, ws_addr);
     fake.lock().calls.push(Call {
         method: method.to_string(),
@@ -427,6 +503,7 @@ async fn rest_call(
         body,
         at: Instant::now(),
         status,
+        files,
     });
     fake.changed.notify_waiters();
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -8,5 +8,6 @@ mod fake_discord;
 mod gateway;
 mod helpers;
 mod http_endpoint;
+mod portability;
 mod registration;
 mod reminders;

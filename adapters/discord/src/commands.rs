@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 const SUB_COMMAND: u8 = 1;
 const STRING: u8 = 3;
 const USER: u8 = 6;
+const ATTACHMENT: u8 = 11;
 
 /// One piece of a command line and where its value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,10 @@ pub enum Slot {
     /// `[tz <Zone> | dms on|off]`: at most one of several keyworded
     /// settings, each its own option.
     OneOf(Vec<Alternative>),
+    /// `me` in `forget me`: a fixed word, always written, no option.
+    Literal(String),
+    /// `(with a file attached)`: a required attachment option `file`.
+    File,
 }
 
 /// One keyworded choice of a [`Slot::OneOf`]: `window 09:00-10:00 [weekdays|daily]`.
@@ -99,8 +104,8 @@ fn usage_parts(usage: &str) -> Vec<String> {
     for c in usage.chars() {
         match c {
             '"' => quoted = !quoted,
-            '[' | '<' if !quoted => depth += 1,
-            ']' | '>' if !quoted => depth = depth.saturating_sub(1),
+            '[' | '<' | '(' if !quoted => depth += 1,
+            ']' | '>' | ')' if !quoted => depth = depth.saturating_sub(1),
             _ => {}
         }
         if c.is_whitespace() && depth == 0 && !quoted {
@@ -242,7 +247,14 @@ fn parse_usage(command: &str, usage: &str) -> Result<Vec<Slot>, UnknownUsage> {
             Some(inner) => (inner.to_string(), false),
             None => (part.clone(), true),
         };
-        let slot = if !required && inner.contains(" | ") {
+        let slot = if required && part.starts_with('(') && part.ends_with(')') {
+            if !part.contains("file") {
+                return Err(unknown(&part));
+            }
+            Slot::File
+        } else if required && is_word(&part) {
+            Slot::Literal(part.clone())
+        } else if !required && inner.contains(" | ") {
             let alternatives = alternatives(&inner)
                 .iter()
                 .map(|a| alternative(a))
@@ -404,6 +416,13 @@ fn slot_options(slot: &Slot) -> Vec<Value> {
             ]
         }
         Slot::OneOf(alternatives) => alternatives.iter().flat_map(setting_options).collect(),
+        Slot::Literal(_) => Vec::new(),
+        Slot::File => vec![json!({
+            "type": ATTACHMENT,
+            "name": "file",
+            "description": "The file: LinkedIn Connections.csv, a vCard (.vcf), a CSV, or a Kith export",
+            "required": true,
+        })],
     }
 }
 
@@ -508,8 +527,19 @@ pub enum OptionValue {
         id: u64,
         name: Option<String>,
     },
+    /// An attached file (fetched by the adapter, not part of the line).
+    Attachment(Attachment),
     Text(String),
     Integer(i64),
+}
+
+/// A file attached to a command, as Discord describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub url: String,
+    pub size: u64,
+    pub content_type: Option<String>,
 }
 
 /// An interaction's options could not be made into a command line; the
@@ -555,9 +585,9 @@ pub fn line(
                 Ok(Some(t).filter(|t| !t.is_empty()))
             }
             Some(OptionValue::Integer(n)) => Ok(Some(n.to_string())),
-            Some(OptionValue::User { .. }) => Err(BadOptions(format!(
-                "The option \"{name}\" takes text, not a member. {STALE}"
-            ))),
+            Some(OptionValue::User { .. } | OptionValue::Attachment(_)) => Err(BadOptions(
+                format!("The option \"{name}\" takes text, not a member. {STALE}"),
+            )),
         }
     };
     let mut words = vec![spec.name.to_string()];
@@ -643,6 +673,14 @@ pub fn line(
                 (None, Some(tag)) => words.push(format!("#{}", tag.trim_start_matches('#'))),
                 (None, None) => {}
             },
+            Slot::Literal(word) => words.push(word.clone()),
+            Slot::File => {
+                if !matches!(get("file"), Some(OptionValue::Attachment(_))) {
+                    return Err(BadOptions(
+                        "Attach the file to import in the file option. Nothing was changed.".into(),
+                    ));
+                }
+            }
             Slot::OneOf(alternatives) => {
                 let mut given = Vec::new();
                 for alternative in alternatives {
@@ -927,6 +965,27 @@ mod tests {
                 assert!(l.starts_with(spec.name));
             }
         }
+    }
+
+    #[test]
+    fn forget_me_needs_no_option_and_import_needs_a_file() {
+        assert_eq!(super::line("kith", "forget", &[]), Ok("forget me".into()));
+        let import =
+            subcommand(kith_bot::commands::spec("import").expect("import")).expect("derives");
+        assert_eq!(import["options"][0]["type"], 11);
+        assert_eq!(import["options"][0]["required"], true);
+        let file = OptionValue::Attachment(Attachment {
+            filename: "Connections.csv".into(),
+            url: "http://127.0.0.1/x".into(),
+            size: 10,
+            content_type: None,
+        });
+        assert_eq!(
+            super::line("kith", "import", &opts(&[("file", file)])),
+            Ok("import".into())
+        );
+        let err = super::line("kith", "import", &[]).expect_err("no file");
+        assert!(err.0.contains("Attach"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::pin::Pin;
 
 use kith_bot::Actor;
 use kith_bot::domain::{Platform, TzSource};
-use kith_bot::reply::{Block, Reply};
+use kith_bot::reply::{Block, File, Reply};
 use serde_json::{Value, json};
 use serenity::model::application::{
     CommandDataOption, CommandDataOptionValue, CommandDataResolved, CommandInteraction,
@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use tracing::{error, info, instrument, warn};
 
 use crate::Discord;
-use crate::commands::{self, OptionValue};
+use crate::commands::{self, Attachment, OptionValue};
 use crate::render::{self, ButtonId, EPHEMERAL};
 
 /// Interaction callback types.
@@ -61,6 +61,17 @@ fn options(
                     id: id.get(),
                     name: resolved.users.get(id).map(|u| u.name.clone()),
                 },
+                CommandDataOptionValue::Attachment(id) => {
+                    let Some(file) = resolved.attachments.get(id) else {
+                        return Err("Discord did not send the attached file; please attach it again. Nothing was changed.".into());
+                    };
+                    OptionValue::Attachment(Attachment {
+                        filename: file.filename.clone(),
+                        url: file.url.clone(),
+                        size: u64::from(file.size),
+                        content_type: file.content_type.clone(),
+                    })
+                }
                 _ => {
                     return Err(format!(
                         "I can't read the option \"{}\"; ask the server's admin to run `kith discord register`. Nothing was changed.",
@@ -73,8 +84,8 @@ fn options(
         .collect()
 }
 
-/// The line a slash command stands for.
-fn command_line(interaction: &CommandInteraction) -> Result<String, String> {
+/// The line a slash command stands for, and the file attached to it.
+fn command_line(interaction: &CommandInteraction) -> Result<(String, Option<Attachment>), String> {
     let data = &interaction.data;
     let Some(first) = data.options.first() else {
         return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
@@ -83,7 +94,22 @@ fn command_line(interaction: &CommandInteraction) -> Result<String, String> {
         return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
     };
     let given = options(given, &data.resolved)?;
-    commands::line(&data.name, &first.name, &given).map_err(|e| e.0)
+    let line = commands::line(&data.name, &first.name, &given).map_err(|e| e.0)?;
+    let attachment = given.into_iter().find_map(|(_, value)| match value {
+        OptionValue::Attachment(file) => Some(file),
+        _ => None,
+    });
+    Ok((line, attachment))
+}
+
+/// The largest attachment Kith reads (a LinkedIn export of thousands of
+/// connections is well under this).
+const MAX_ATTACHMENT: u64 = 8 * 1024 * 1024;
+
+/// A reply rendered for an interaction: the message, and files to upload.
+struct Rendered {
+    data: Value,
+    files: Vec<File>,
 }
 
 /// A boxed future run in the background.
@@ -154,8 +180,8 @@ impl Discord {
         let Some(guild) = interaction.guild_id else {
             return Answer::now(ephemeral(&Reply::error(GUILD_ONLY)));
         };
-        let line = match command_line(&interaction) {
-            Ok(line) => line,
+        let (line, attachment) = match command_line(&interaction) {
+            Ok(found) => found,
             Err(text) => return Answer::now(ephemeral(&Reply::error(text))),
         };
         let nick = interaction.member.as_ref().and_then(|m| m.nick.as_deref());
@@ -168,14 +194,31 @@ impl Discord {
         info!(command = %interaction.data.name, "slash command");
         let discord = self.clone();
         let work = tokio::spawn(async move {
-            let reply = discord.run_line(&actor, &line).await;
-            render::message(&reply, &actor.workspace, true)
+            let reply = match attachment {
+                None => discord.run_line(&actor, &line, None).await,
+                Some(attachment) => match discord.fetch(&attachment).await {
+                    Ok(file) => discord.run_line(&actor, &line, Some(&file)).await,
+                    Err(text) => Reply::error(text),
+                },
+            };
+            Rendered {
+                data: render::message(&reply, &actor.workspace, true),
+                files: render::files(&reply).into_iter().cloned().collect(),
+            }
         });
+        // Files cannot ride in a JSON answer: a reply with files (an
+        // export) is deferred and uploaded with the follow-up.
         self.in_time(
             work,
             interaction.token.clone(),
-            |data| json!({"type": CHANNEL_MESSAGE, "data": data}),
-            |data| data,
+            |rendered| {
+                if rendered.files.is_empty() {
+                    Ok(json!({"type": CHANNEL_MESSAGE, "data": rendered.data}))
+                } else {
+                    Err(rendered)
+                }
+            },
+            |rendered| (rendered.data, rendered.files),
             json!({"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": EPHEMERAL}}),
         )
         .await
@@ -183,12 +226,12 @@ impl Discord {
 
     /// Runs a line for a member. On first use the core's welcome asks for
     /// a time zone (Discord gives none); this says how to give it here.
-    async fn run_line(&self, actor: &Actor, line: &str) -> Reply {
+    async fn run_line(&self, actor: &Actor, line: &str, file: Option<&File>) -> Reply {
         let first_use = match self.kith.member(actor).await {
             Ok(member) => !member.welcomed && member.tz_source == TzSource::Default,
             Err(_) => false,
         };
-        let mut reply = self.kith.handle(actor, line).await;
+        let mut reply = self.kith.handle_with(actor, line, file).await;
         let still_default = match self.kith.member(actor).await {
             Ok(member) => member.tz_source == TzSource::Default,
             Err(_) => false,
@@ -266,58 +309,96 @@ impl Discord {
         self.in_time(
             work,
             interaction.token.clone(),
-            |pressed| match pressed {
-                Pressed::Settled(data) => json!({"type": UPDATE_MESSAGE, "data": data}),
-                Pressed::Refused { private, .. } => {
-                    json!({"type": CHANNEL_MESSAGE, "data": private})
-                }
+            |pressed| {
+                Ok(match pressed {
+                    Pressed::Settled(data) => json!({"type": UPDATE_MESSAGE, "data": data}),
+                    Pressed::Refused { private, .. } => {
+                        json!({"type": CHANNEL_MESSAGE, "data": private})
+                    }
+                })
             },
             |pressed| match pressed {
-                Pressed::Settled(data) | Pressed::Refused { edit: data, .. } => data,
+                Pressed::Settled(data) | Pressed::Refused { edit: data, .. } => (data, Vec::new()),
             },
             json!({"type": DEFERRED_UPDATE_MESSAGE}),
         )
         .await
     }
 
-    /// Waits up to `defer_after` for `work`; answers with its result, or
-    /// with `deferred` and a follow-up that edits the answer once the work
-    /// is done.
+    /// Waits up to `defer_after` for `work`. Done in time, `answer` gives
+    /// the answer (or, `Err`, asks for a follow-up anyway); otherwise the
+    /// answer is `deferred` and a follow-up edits it with what `edit` gives
+    /// (a message and files to upload) once the work is done.
     async fn in_time<T: Send + 'static>(
         &self,
         mut work: JoinHandle<T>,
         token: String,
-        answer: impl FnOnce(T) -> Value,
-        edit: impl FnOnce(T) -> Value + Send + 'static,
+        answer: impl FnOnce(T) -> Result<Value, T>,
+        edit: impl FnOnce(T) -> (Value, Vec<File>) + Send + 'static,
         deferred: Value,
     ) -> Answer {
-        match tokio::time::timeout(self.settings.defer_after, &mut work).await {
-            Ok(Ok(done)) => Answer::now(answer(done)),
+        let done = match tokio::time::timeout(self.settings.defer_after, &mut work).await {
+            Ok(Ok(done)) => match answer(done) {
+                Ok(body) => return Answer::now(body),
+                Err(done) => Some(done),
+            },
             Ok(Err(e)) => {
                 error!(error = %e, "the interaction task failed");
-                Answer::now(ephemeral(&Reply::error(OOPS)))
+                return Answer::now(ephemeral(&Reply::error(OOPS)));
             }
             Err(_) => {
                 warn!("slower than the deadline; deferring and following up");
-                let rest = self.rest.clone();
-                let then = async move {
-                    let data = match work.await {
-                        Ok(done) => edit(done),
-                        Err(e) => {
-                            error!(error = %e, "the deferred task failed");
-                            render::message(&Reply::error(OOPS), "", true)
-                        }
-                    };
-                    if let Err(e) = rest.edit_original(&token, &data).await {
-                        error!(error = %e, "could not follow up a deferred interaction");
-                    }
-                };
-                Answer {
-                    body: deferred,
-                    then: Some(Box::pin(then)),
-                }
+                None
             }
+        };
+        let rest = self.rest.clone();
+        let then = async move {
+            let result = match done {
+                Some(done) => Ok(done),
+                None => work.await,
+            };
+            let (data, files) = match result {
+                Ok(done) => edit(done),
+                Err(e) => {
+                    error!(error = %e, "the deferred task failed");
+                    (render::message(&Reply::error(OOPS), "", true), Vec::new())
+                }
+            };
+            if let Err(e) = rest.edit_original(&token, &data, &files).await {
+                error!(error = %e, "could not follow up a deferred interaction");
+            }
+        };
+        Answer {
+            body: deferred,
+            then: Some(Box::pin(then)),
         }
+    }
+
+    /// Downloads an attached file, refusing one that is too large.
+    async fn fetch(&self, attachment: &Attachment) -> Result<File, String> {
+        if attachment.size > MAX_ATTACHMENT {
+            return Err(format!(
+                "That file is {} MB; I read files up to {} MB. Nothing was changed.",
+                attachment.size / (1024 * 1024),
+                MAX_ATTACHMENT / (1024 * 1024)
+            ));
+        }
+        let bytes = self
+            .rest
+            .download(&attachment.url, MAX_ATTACHMENT)
+            .await
+            .map_err(|e| {
+                warn!(error = %e, "could not download an attachment");
+                "I couldn't download the attached file from Discord; please try again. Nothing was changed.".to_string()
+            })?;
+        Ok(File {
+            name: attachment.filename.clone(),
+            mime: attachment
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            bytes,
+        })
     }
 }
 

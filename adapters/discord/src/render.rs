@@ -6,7 +6,7 @@
 //! was pressed, and the workspace (guild id) says whose ledger a press in a
 //! DM belongs to, since a DM carries no guild.
 
-use kith_bot::reply::{Block, Reply};
+use kith_bot::reply::{Block, File, Reply};
 use serde_json::{Value, json};
 
 /// Discord's limit on a message's content.
@@ -69,7 +69,7 @@ pub fn content(reply: &Reply) -> String {
                 "```\n{}\n```",
                 table.plain_text().replace("```", "'''")
             )),
-            Block::Actions { .. } => {}
+            Block::Actions { .. } | Block::File(_) => {}
         }
     }
     let text = parts.join("\n\n");
@@ -137,6 +137,18 @@ fn subject(blocks: &[Block], index: usize) -> Option<String> {
         .strip_prefix('@')
         .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()));
     Some(truncate(name, 32)).filter(|n| !n.is_empty() && !bare_id)
+}
+
+/// The files a reply carries (an export), to upload with the message.
+pub fn files(reply: &Reply) -> Vec<&File> {
+    reply
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::File(file) => Some(file),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The action rows of a reply's actions blocks.

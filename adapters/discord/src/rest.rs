@@ -206,6 +206,16 @@ impl Rest {
     /// Sends a request, waiting as the limits require, and returns the
     /// answer's JSON (`Value::Null` for an empty answer).
     pub async fn send(&self, request: Request<'_>) -> Result<Value, RestError> {
+        self.send_with(request, None).await
+    }
+
+    /// Sends a request whose body is `upload`'s multipart form (a JSON
+    /// payload and files), built afresh for every attempt.
+    async fn send_with(
+        &self,
+        request: Request<'_>,
+        upload: Option<(&Value, &[kith_bot::reply::File])>,
+    ) -> Result<Value, RestError> {
         let bucket = request.route_ref().ratelimiting_bucket();
         let mut throttles = 0;
         loop {
@@ -214,12 +224,21 @@ impl Rest {
                 tokio::time::sleep(wait).await;
             }
             self.global.until_ready().await;
-            let built = request
+            let mut builder = request
                 .clone()
                 .build(&self.client, self.http.token(), self.http.proxy.as_deref())
-                .map_err(|e| RestError::Invalid(e.to_string()))?
+                .map_err(|e| RestError::Invalid(e.to_string()))?;
+            if let Some((payload, files)) = upload {
+                builder = builder.multipart(form(payload, files)?);
+            }
+            let mut built = builder
                 .build()
                 .map_err(|e| RestError::Invalid(e.to_string()))?;
+            if upload.is_some() {
+                // serenity marks a bodyless request as empty; the form
+                // has a length of its own.
+                built.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+            }
             let response = self
                 .client
                 .execute(built)
@@ -302,8 +321,14 @@ impl Rest {
         self.send(request).await.map(|_| ())
     }
 
-    /// Replaces the original answer to an interaction (after a deferral).
-    pub async fn edit_original(&self, token: &str, body: &Value) -> Result<(), RestError> {
+    /// Replaces the original answer to an interaction (after a deferral),
+    /// uploading `files` with it.
+    pub async fn edit_original(
+        &self,
+        token: &str,
+        body: &Value,
+        files: &[kith_bot::reply::File],
+    ) -> Result<(), RestError> {
         let application_id = self
             .http
             .application_id()
@@ -312,8 +337,44 @@ impl Rest {
             application_id,
             token,
         };
-        let request = Request::new(route, LightMethod::Patch).body(Some(Self::json(body)?));
-        self.send(request).await.map(|_| ())
+        let request = Request::new(route, LightMethod::Patch);
+        if files.is_empty() {
+            self.send(request.body(Some(Self::json(body)?)))
+                .await
+                .map(|_| ())
+        } else {
+            self.send_with(request, Some((body, files)))
+                .await
+                .map(|_| ())
+        }
+    }
+
+    /// Downloads an attachment a member sent (at most `max` bytes).
+    pub async fn download(&self, url: &str, max: u64) -> Result<Vec<u8>, RestError> {
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+        if !response.status().is_success() {
+            return Err(RestError::Discord {
+                status: response.status().as_u16(),
+                code: 0,
+                message: "could not download the attachment".into(),
+            });
+        }
+        if response.content_length().is_some_and(|n| n > max) {
+            return Err(RestError::Invalid("the attachment is too large".into()));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+        if bytes.len() as u64 > max {
+            return Err(RestError::Invalid("the attachment is too large".into()));
+        }
+        Ok(bytes.to_vec())
     }
 
     /// Opens (or finds) the DM channel with a user; returns its id.
@@ -364,6 +425,31 @@ impl Rest {
             .await?;
         snowflake(&user["id"]).ok_or_else(|| RestError::Invalid("the user has no id".into()))
     }
+}
+
+/// A message with files, as Discord takes it: `payload_json` with an
+/// `attachments` entry per file, and the files as `files[n]`.
+fn form(
+    payload: &Value,
+    files: &[kith_bot::reply::File],
+) -> Result<reqwest::multipart::Form, RestError> {
+    let mut payload = payload.clone();
+    payload["attachments"] = Value::Array(
+        files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| serde_json::json!({"id": i, "filename": f.name}))
+            .collect(),
+    );
+    let mut form = reqwest::multipart::Form::new().text("payload_json", payload.to_string());
+    for (i, file) in files.iter().enumerate() {
+        let part = reqwest::multipart::Part::bytes(file.bytes.clone())
+            .file_name(file.name.clone())
+            .mime_str(&file.mime)
+            .map_err(|e| RestError::Invalid(e.to_string()))?;
+        form = form.part(format!("files[{i}]"), part);
+    }
+    Ok(form)
 }
 
 /// A snowflake as Discord sends it: a string of digits.
