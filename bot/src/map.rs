@@ -705,6 +705,7 @@ impl Ring<'_> {
 /// Rings with at most this many contacts get upright names, with the
 /// company on a second line; busier rings write names along the radius.
 const UPRIGHT_UP_TO: usize = 12;
+const UPRIGHT_FONT: f64 = 18.0;
 
 /// Chooses which contacts get a name (most urgent first, while names do
 /// not overlap) and fits each name between `start` and `end` px from the
@@ -713,6 +714,12 @@ fn label_ring(ring: &mut Ring, start: f64, end: f64, measure: Option<&Measure>) 
     let room = end - start;
     ring.label_start = start;
     ring.upright = ring.placed.len() <= UPRIGHT_UP_TO;
+    if ring.upright {
+        // Upright names run across the gap to the next ring; a little
+        // smaller, more of each name fits.
+        ring.font = ring.font.min(UPRIGHT_FONT);
+        ring.company_font = ring.company_font.min(UPRIGHT_FONT - 4.0);
+    }
     let mut order: Vec<usize> = (0..ring.placed.len()).collect();
     order.sort_by_key(|&i| {
         let p = &ring.placed[i];
@@ -729,11 +736,13 @@ fn label_ring(ring: &mut Ring, start: f64, end: f64, measure: Option<&Measure>) 
     let mut angles: Vec<f64> = Vec::new();
     let needs = ring.font * 1.05 / start.max(1.0);
     let mut unlabelled = 0;
+    let fonts = (ring.font, ring.company_font);
     for i in order {
         let p = &mut ring.placed[i];
         let mut label = None;
         if room > ring.font * 2.0 {
             if ring.upright {
+                let room = upright_room(fonts, p.company.is_some(), start, end, p.angle);
                 let name = fit(measure, &p.name, ring.font, room);
                 let sub = p
                     .company
@@ -777,6 +786,29 @@ fn label_ring(ring: &mut Ring, start: f64, end: f64, measure: Option<&Measure>) 
         }
     }
     unlabelled
+}
+
+/// How wide an upright name at `angle` may be while its box stays within
+/// `end` px of the centre: wider near the top and bottom of the ring, where
+/// it runs along the ring rather than out across it.
+fn upright_room(fonts: (f64, f64), has_sub: bool, start: f64, end: f64, angle: f64) -> f64 {
+    let fits = |width: f64| {
+        let [left, top, right, bottom] =
+            upright_box(fonts.0, fonts.1, has_sub, start, angle, width);
+        [(left, top), (left, bottom), (right, top), (right, bottom)]
+            .iter()
+            .all(|&(x, y)| x.hypot(y) <= end)
+    };
+    let (mut low, mut high) = (0.0, 2.0 * end);
+    for _ in 0..24 {
+        let mid = (low + high) / 2.0;
+        if fits(mid) {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    low
 }
 
 /// Where an upright name (and company line) sits relative to its anchor
@@ -1382,11 +1414,21 @@ mod tests {
     #[test]
     fn a_long_name_ends_in_an_ellipsis() {
         let long = "Bartholomew Montgomery-Fitzwilliam Ravenscroft-Delacourt the Third of Wessex";
-        let contacts = [contact(1, long, Some("Acme"), Tier::Wider, Some(3))];
+        let mut contacts = vec![contact(1, long, Some("Acme"), Tier::Wider, Some(3))];
+        contacts.extend((2..30).map(|i| contact(i, "Ada", None, Tier::Wider, Some(3))));
         let drawn = svg("Maya", &contacts, now());
         assert!(!drawn.contains(long));
         assert!(drawn.contains("Bartholomew M"));
         assert!(drawn.contains('…'));
+
+        let measure = Measure::new().expect("the embedded font");
+        let fitted = measure
+            .fit(long, 20.0, 200.0)
+            .expect("room for a few letters");
+        assert!(fitted.ends_with('…'));
+        assert!(measure.width(&fitted, 20.0) <= 200.0);
+        assert_eq!(measure.fit("Ada", 20.0, 200.0).as_deref(), Some("Ada"));
+        assert_eq!(measure.fit(long, 20.0, 5.0), None);
     }
 
     #[test]
