@@ -204,7 +204,7 @@ fn encode_png(pixmap: &tiny_skia::Pixmap) -> anyhow::Result<Vec<u8>> {
     encoder.set_color(png::ColorType::Indexed);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_palette(palette.concat());
-    encoder.set_compression(png::Compression::High);
+    encoder.set_compression(png::Compression::Balanced);
     let mut writer = encoder.write_header()?;
     writer.write_image_data(&indices)?;
     writer.finish()?;
@@ -518,11 +518,24 @@ fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>) -> Drawing {
         escape(&shown_title)
     );
     if contacts.is_empty() {
-        let font = 28.0 * scale;
+        let font = 24.0 * scale;
+        let message =
+            "Your network is empty: add someone (add @name or add \"Jane Doe\") to see them here.";
+        let half = text_width(measure.as_ref(), message, font) / 2.0 + font;
+        let y = cy + (radii[0] + radii[1]) / 2.0;
         let _ = write!(
             svg,
-            r#"<text x="{cx:.1}" y="{:.1}" font-size="{font:.1}" fill="{MUTED}" text-anchor="middle">Your network is empty: add someone and they will appear here.</text>"#,
-            cy + (radii[0] + radii[1]) / 2.0
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="{:.1}" fill="{BACKGROUND}" stroke="{GUIDE}"/>"#,
+            cx - half,
+            y - font * 1.4,
+            2.0 * half,
+            font * 2.2,
+            font * 1.1
+        );
+        let _ = write!(
+            svg,
+            r#"<text x="{cx:.1}" y="{y:.1}" font-size="{font:.1}" fill="{MUTED}" text-anchor="middle">{}</text>"#,
+            escape(message)
         );
     }
 
