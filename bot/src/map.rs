@@ -1349,6 +1349,32 @@ mod tests {
     }
 
     #[test]
+    fn names_are_drawn_in_the_embedded_font_without_system_fonts() {
+        // The font database holds only the embedded font (resvg is built
+        // without system fonts), so text on the map proves it is used.
+        assert_eq!(fonts().len(), 1);
+        let contacts = [contact(1, "Ada Lovelace", None, Tier::Inner, Some(1))];
+        let named = Image::decode(&render("Maya", &contacts, now()).expect("a map").png);
+        let unnamed = {
+            let blank = [contact(1, " ", None, Tier::Inner, Some(1))];
+            Image::decode(&render("Maya", &blank, now()).expect("a map").png)
+        };
+        // Dark pixels below the legend: names and the footer.
+        let ink = |image: &Image| {
+            image.rgb[HEADER as usize * image.width as usize * 3..]
+                .chunks_exact(3)
+                .filter(|p| p.iter().all(|&v| v < 128))
+                .count()
+        };
+        assert!(
+            ink(&named) > ink(&unnamed) + 200,
+            "{} vs {}",
+            ink(&named),
+            ink(&unnamed)
+        );
+    }
+
+    #[test]
     fn five_hundred_contacts_render_as_a_larger_png_with_dots_on_every_ring() {
         let (map, image) = five_hundred();
         assert_eq!((image.width, image.height), (3000, 3200));
