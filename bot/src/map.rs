@@ -966,7 +966,10 @@ fn draw_header(svg: &mut String, title: &str, side: f64, scale: f64, measure: Op
     let font = 30.0 * scale.sqrt();
     let heading = fit(
         measure,
-        &format!("Network map · {}", title.trim()),
+        &match title.trim() {
+            "" => "Network map".to_string(),
+            title => format!("Network map · {title}"),
+        },
         font,
         side - 80.0,
     )
@@ -1413,6 +1416,8 @@ mod tests {
         assert_eq!((image.width, image.height), size_for(0));
         assert!(svg("Maya Chen", &[], now()).contains("Your network is empty"));
         assert!(svg("Maya Chen", &[], now()).contains("0 contacts"));
+        let untitled = svg("  ", &[], now());
+        assert!(untitled.contains(">Network map<"), "{untitled}");
     }
 
     #[test]
