@@ -413,3 +413,34 @@ async fn importing_someone_elses_export_that_names_you_leaves_you_out() {
     );
     assert_shows(&app.say("list").await, &["@alice"]);
 }
+
+#[tokio::test]
+async fn map_hands_over_a_png_of_the_network() {
+    let mut app = App::spawn().await;
+    app.given(&[
+        "add @alice inner at Initech",
+        "add \"Jane Doe\" wider",
+        "gave @bob a hand",
+    ])
+    .await;
+    let out = app.say("map").await;
+    assert_shows(
+        &out,
+        &[
+            "Your network map: 3 contacts. Green is on track, amber due, red overdue.",
+            "Saved ",
+            "kith-map-me-2026-11-22.png",
+        ],
+    );
+    let png = std::fs::read(app.dir().join("kith-map-me-2026-11-22.png")).expect("saved");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // 1600 x 1800, from the IHDR chunk.
+    assert_eq!(
+        u32::from_be_bytes(png[16..20].try_into().expect("width")),
+        1600
+    );
+    assert_eq!(
+        u32::from_be_bytes(png[20..24].try_into().expect("height")),
+        1800
+    );
+}

@@ -64,6 +64,40 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     Ok(reply)
 }
 
+pub const MAP: Spec = Spec {
+    name: "map",
+    usage: "map",
+    summary: "A picture of your network: rings by tier, dots by status.",
+    details: "Inner, close and wider rings around you; green on track, amber due, red overdue; bigger dots for more recent contact; colleagues side by side. Sent as a PNG.",
+    examples: &["map"],
+    parse: |args| {
+        args.finish()?;
+        Ok(Command::Map)
+    },
+};
+
+pub async fn map(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let contacts = ctx.store.contacts(ctx.member.scope()).await?;
+    let name = &ctx.member.display_name;
+    let drawn = crate::map::render(name, &contacts, ctx.now)?;
+    let mut reply = Reply::text(format!(
+        "Your network map: {}. Green is on track, amber due, red overdue.",
+        plural(contacts.len() as i64, "contact", "contacts")
+    ));
+    reply
+        .blocks
+        .push(crate::reply::Block::File(crate::reply::File {
+            name: format!(
+                "kith-map-{}-{}.png",
+                super::portability::file_safe(name),
+                ctx.now.with_timezone(&ctx.member.tz).format("%Y-%m-%d")
+            ),
+            mime: "image/png".into(),
+            bytes: drawn.png,
+        }));
+    Ok(reply)
+}
+
 pub const BALANCE: Spec = Spec {
     name: "balance",
     usage: "balance",

@@ -56,7 +56,7 @@ pub async fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     Ok(reply)
 }
 
-fn file_safe(name: &str) -> String {
+pub(super) fn file_safe(name: &str) -> String {
     let safe: String = name
         .chars()
         .map(|c| {
