@@ -205,3 +205,15 @@ async fn slacks_ssl_check_is_answered_without_running_anything() {
     assert_eq!(response.status(), 200);
     assert_eq!(app.ledger().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_failed_profile_lookup_does_not_block_commands_and_is_not_retried_at_once() {
+    let app = TestApp::spawn().await;
+    app.fake.throttle("users.info", 120, 1);
+    let answer = app
+        .slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Carol")
+        .await;
+    assert!(text_of(&answer).contains("Logged"), "{answer}");
+    app.slash_ok(TEAM, "U1", "/kith", "due").await;
+    assert_eq!(app.fake.calls_to("users.info").len(), 1);
+}
