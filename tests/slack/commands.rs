@@ -146,11 +146,21 @@ async fn a_malformed_payload_gets_400_and_stores_nothing() {
         ("/slack/commands", "team_id=T1&text=hello"),
         ("/slack/actions", "payload=%7Bnot+json"),
         ("/slack/actions", "nothing=here"),
+        (
+            "/slack/actions",
+            "payload=%7B%22type%22%3A%22block_actions%22%7D",
+        ),
         ("/slack/events", "{\"type\":\"event_callback\"}"),
     ] {
         let response = app.post_signed(path, FORM, body).await;
         assert_eq!(response.status(), 400, "{path} {body}");
     }
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+
+    // An interaction Kith does not offer (a shortcut) is acknowledged and ignored.
+    let shortcut = "payload=%7B%22type%22%3A%22shortcut%22%7D";
+    let response = app.post_signed("/slack/actions", FORM, shortcut).await;
+    assert_eq!(response.status(), 200);
     assert_eq!(app.ledger().await, Vec::<String>::new());
 }
 
