@@ -10,7 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use kith_bot::Kith;
 use kith_bot::delivery::{Delivery, Messengers};
-use kith_bot::domain::Platform;
+use kith_bot::domain::{Member, Platform};
 use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
 use kith_slack::{SlackApp, SlackConfig, SlackWeb};
@@ -109,6 +109,100 @@ pub struct ConsoleArgs {
     pub workspace: Option<String>,
 }
 
+/// Whose ledger a command-line tool works on.
+#[derive(Debug, Clone)]
+pub struct LedgerArgs {
+    pub db: Option<PathBuf>,
+    pub platform: Platform,
+    pub workspace: String,
+    pub member: String,
+}
+
+/// Opens the store and finds the member, who must already have used Kith.
+async fn ledger_owner(config: &Config, args: &LedgerArgs) -> anyhow::Result<(SqliteStore, Member)> {
+    let url = match &args.db {
+        Some(path) => path.display().to_string(),
+        None => config.database_url.clone(),
+    };
+    let store = open_store(&url).await?;
+    let member = match store.find_workspace(args.platform, &args.workspace).await? {
+        Some(ws) => store.find_member(ws, &args.member).await?,
+        None => None,
+    };
+    match member {
+        Some(member) => Ok((store, member)),
+        None => anyhow::bail!(
+            "there is no member \"{}\" in {} workspace \"{}\"; they need to have used Kith there once",
+            args.member,
+            args.platform.as_str(),
+            args.workspace
+        ),
+    }
+}
+
+/// `kith import`: reads `file` and adds its contacts to the member's
+/// network, with a progress bar on a terminal; returns the summary.
+pub async fn run_import(config: &Config, args: &LedgerArgs, file: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parsed =
+        kith_bot::portability::parse(&name, &bytes).map_err(|refusal| anyhow::anyhow!(refusal))?;
+    let (store, member) = ledger_owner(config, args).await?;
+    let bar = indicatif::ProgressBar::new(parsed.items.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let now = kith_bot::ports::SystemClock.now();
+    let summary =
+        kith_bot::commands::import_parsed(&store, &member, &parsed, now, &mut |done, _| {
+            bar.set_position(done as u64)
+        })
+        .await;
+    bar.finish_and_clear();
+    store.close().await;
+    summary
+}
+
+/// `kith export`: writes the member's ledger (JSON and CSV) into `out`;
+/// returns the paths written.
+pub async fn run_export(
+    config: &Config,
+    args: &LedgerArgs,
+    out: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let (store, member) = ledger_owner(config, args).await?;
+    let kith = Kith::new(
+        Arc::new(store.clone()),
+        Arc::new(kith_bot::ports::SystemClock),
+    );
+    let actor = kith_bot::Actor::new(
+        args.platform,
+        &args.workspace,
+        &member.external_id,
+        &member.display_name,
+    );
+    let reply = kith.handle(&actor, "export").await;
+    store.close().await;
+    if reply.is_error {
+        anyhow::bail!("{}", reply.plain_text());
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut written = Vec::new();
+    for block in &reply.blocks {
+        if let kith_bot::reply::Block::File(file) = block {
+            let path = out.join(&file.name);
+            std::fs::write(&path, &file.bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
 /// Opens the store named by the configuration, applying migrations.
 pub async fn open_store(database_url: &str) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(database_url).await
@@ -145,6 +239,7 @@ pub async fn run_console(
         member: args.member.unwrap_or_else(|| config.console.member.clone()),
         prompt: interactive,
         echo: !interactive,
+        files_dir: ".".into(),
     };
     let mut console = Console::new(kith, clock, screen, options).with_delivery(delivery, messenger);
     let outcome = console.run(input).await.context("the console stopped");

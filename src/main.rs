@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kith::{Config, ConsoleArgs};
+use kith::{Config, ConsoleArgs, LedgerArgs};
+use kith_bot::domain::Platform;
 use kith_console::Screen;
 use tracing_subscriber::EnvFilter;
 
@@ -42,6 +43,22 @@ enum Cmd {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Import contacts into a member's network from a file: LinkedIn
+    /// Connections.csv, vCard (.vcf), CSV with a header, or a Kith export (.json).
+    Import {
+        #[command(flatten)]
+        who: Who,
+        /// The file to import.
+        file: PathBuf,
+    },
+    /// Export a member's whole ledger as JSON (imports back) and CSV.
+    Export {
+        #[command(flatten)]
+        who: Who,
+        /// The folder to write the files into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
     /// Slack tools.
     Slack {
         #[command(subcommand)]
@@ -58,6 +75,34 @@ enum SlackCmd {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+/// Whose ledger a tool works on.
+#[derive(clap::Args)]
+struct Who {
+    /// The SQLite file to use (default: the configured database_url).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// The platform of the workspace.
+    #[arg(long, default_value = "console", value_parser = ["console", "slack", "discord"])]
+    platform: String,
+    /// The workspace's id on its platform (the console's is its name).
+    #[arg(long)]
+    workspace: String,
+    /// The member's id on the platform (the console's is their name).
+    #[arg(long)]
+    member: String,
+}
+
+impl Who {
+    fn ledger(self) -> LedgerArgs {
+        LedgerArgs {
+            db: self.db,
+            platform: Platform::parse(&self.platform).unwrap_or(Platform::Console),
+            workspace: self.workspace,
+            member: self.member,
+        }
+    }
 }
 
 #[tokio::main]
@@ -105,6 +150,16 @@ async fn run() -> anyhow::Result<()> {
             member,
             workspace,
         },
+        Cmd::Import { who, file } => {
+            println!("{}", kith::run_import(&config, &who.ledger(), &file).await?);
+            return Ok(());
+        }
+        Cmd::Export { who, out } => {
+            for path in kith::run_export(&config, &who.ledger(), &out).await? {
+                println!("Wrote {}", path.display());
+            }
+            return Ok(());
+        }
         Cmd::Migrate => {
             kith::open_store(&config.database_url).await?.close().await;
             eprintln!("Migrations applied to {}.", config.database_url);

@@ -11,12 +11,17 @@ pub enum Action {
     Done(ContactId),
     Snooze(ContactId),
     Skip(ContactId),
+    /// Confirms `forget me`.
+    Forget,
 }
 
 impl Action {
     /// Reads an action as encoded on a button (`done:42`); `None` for
     /// anything else, so a forged or stale payload is refused.
     pub fn parse(encoded: &str) -> Option<Action> {
+        if encoded == "forget:me" {
+            return Some(Action::Forget);
+        }
         let (verb, id) = encoded.split_once(':')?;
         let id = ContactId(id.parse().ok().filter(|n: &i64| *n > 0)?);
         match verb {
@@ -27,15 +32,20 @@ impl Action {
         }
     }
 
-    pub fn contact(self) -> ContactId {
+    /// The contact the action is about, if any.
+    pub fn contact(self) -> Option<ContactId> {
         match self {
-            Action::Done(id) | Action::Snooze(id) | Action::Skip(id) => id,
+            Action::Done(id) | Action::Snooze(id) | Action::Skip(id) => Some(id),
+            Action::Forget => None,
         }
     }
 
-    /// The id of the actions block about this action's contact.
+    /// The id of the actions block the action settles.
     pub fn block_id(self) -> String {
-        block_id(self.contact())
+        match self.contact() {
+            Some(id) => block_id(id),
+            None => "forget".into(),
+        }
     }
 }
 
@@ -50,6 +60,7 @@ impl fmt::Display for Action {
             Action::Done(id) => ("done", id),
             Action::Snooze(id) => ("snooze", id),
             Action::Skip(id) => ("skip", id),
+            Action::Forget => return f.write_str("forget:me"),
         };
         write!(f, "{verb}:{}", id.0)
     }
@@ -65,6 +76,7 @@ mod tests {
             Action::Done(ContactId(7)),
             Action::Snooze(ContactId(8)),
             Action::Skip(ContactId(9)),
+            Action::Forget,
         ] {
             assert_eq!(Action::parse(&action.to_string()), Some(action));
         }

@@ -12,7 +12,7 @@ use crate::commands::{self, CommandError, Ctx};
 use crate::domain::{Entry, EntryKind, Member, Platform, TzSource};
 use crate::format::date;
 use crate::ports::{Clock, Store};
-use crate::reply::{Block, Reply};
+use crate::reply::{Block, File, Reply};
 
 /// Who is speaking, as the adapter received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,8 +104,13 @@ impl Kith {
     /// Runs one line as typed after `/kith` and returns the reply. Never
     /// fails: a mistake in the line becomes a reply that says how to fix it,
     /// and a fault on our side a short apology (and an error in the log).
-    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
     pub async fn handle(&self, actor: &Actor, line: &str) -> Reply {
+        self.handle_with(actor, line, None).await
+    }
+
+    /// Like [`Kith::handle`], with a file the member attached (for `import`).
+    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
+    pub async fn handle_with(&self, actor: &Actor, line: &str, attachment: Option<&File>) -> Reply {
         // Parse before touching the store: a malformed line writes nothing.
         let command = match commands::parse(line) {
             Ok(command) => command,
@@ -122,6 +127,8 @@ impl Kith {
             store: self.store.as_ref(),
             now: self.clock.now(),
             member: &member,
+            actor,
+            attachment,
         };
         let mut reply = match commands::run(&ctx, command).await {
             Ok(reply) => reply,
@@ -210,42 +217,54 @@ impl Kith {
         let member = self.member(actor).await?;
         let scope = member.scope();
         let now = self.clock.now();
-        let Some(contact) = self.store.contact(scope, action.contact()).await? else {
+        let id = match action {
+            Action::Forget => {
+                return Ok(Some(
+                    commands::forget_now(self.store.as_ref(), &member).await?,
+                ));
+            }
+            Action::Done(id) | Action::Snooze(id) | Action::Skip(id) => id,
+        };
+        let Some(contact) = self.store.contact(scope, id).await? else {
             return Ok(None);
         };
         let who = contact.shown();
-        let text = match action {
-            Action::Done(id) => {
+        let (until, text) = match action {
+            Action::Done(_) => {
                 let entry = Entry {
                     kind: EntryKind::Touch,
                     what: "checked in (from a reminder)".into(),
                     at: now,
                 };
                 let after = self.store.log_entry(scope, id, &entry, now).await?;
-                format!(
-                    "Done: logged a check-in with {who}. Next check-in: {}.",
-                    date(now, after.next_due(), member.tz)
-                )
+                let next = date(now, after.next_due(), member.tz);
+                return Ok(Some(format!(
+                    "Done: logged a check-in with {who}. Next check-in: {next}."
+                )));
             }
-            Action::Snooze(id) => {
+            Action::Snooze(_) => {
                 let until = now + Duration::days(7);
-                let change = crate::domain::ContactChange::SnoozeUntil(until);
-                self.store.change_contact(scope, id, &change).await?;
-                format!(
-                    "Snoozed {who} for a week, until {}.",
-                    date(now, until, member.tz)
+                (
+                    until,
+                    format!(
+                        "Snoozed {who} for a week, until {}.",
+                        date(now, until, member.tz)
+                    ),
                 )
             }
-            Action::Skip(id) => {
+            _ => {
                 let until = now + contact.cadence().duration();
-                let change = crate::domain::ContactChange::SnoozeUntil(until);
-                self.store.change_contact(scope, id, &change).await?;
-                format!(
-                    "Skipped {who} this time. Next check-in: {}.",
-                    date(now, until, member.tz)
+                (
+                    until,
+                    format!(
+                        "Skipped {who} this time. Next check-in: {}.",
+                        date(now, until, member.tz)
+                    ),
                 )
             }
         };
+        let change = crate::domain::ContactChange::SnoozeUntil(until);
+        self.store.change_contact(scope, id, &change).await?;
         Ok(Some(text))
     }
 

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod domain;
 pub mod format;
 mod kith;
+pub mod portability;
 pub mod ports;
 pub mod reminders;
 pub mod reply;

@@ -92,6 +92,13 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> anyhow::Result<WorkspaceId>;
 
+    /// Finds a workspace without creating it.
+    async fn find_workspace(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<Option<WorkspaceId>>;
+
     /// Finds or creates a member; a new `display_name` replaces the old
     /// one, and a time zone from the platform (`tz_hint`) replaces one that
     /// the member has not chosen themselves.
@@ -186,6 +193,26 @@ pub trait Store: Send + Sync {
         entry: &Entry,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Contact>;
+
+    /// Adds imported contacts (with their entries) to the scope's network in
+    /// one transaction, leaving anyone already there untouched. Returns
+    /// (added, already there).
+    async fn import(
+        &self,
+        scope: Scope,
+        items: &[crate::portability::ImportItem],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(u64, u64)>;
+
+    /// Deletes everything held about a member in a workspace: their network,
+    /// entries, settings and queued messages, and the member. Where others
+    /// have them as a contact, those entries stay others' (as a plain name).
+    /// Returns (contacts, entries) deleted.
+    async fn forget_member(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+    ) -> anyhow::Result<(u64, u64)>;
 
     /// Changes a member's settings (and has their schedule worked out again).
     async fn change_settings(

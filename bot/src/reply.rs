@@ -21,6 +21,30 @@ pub enum Block {
     /// unique within the message, so an adapter can replace this block with
     /// the outcome once a button is pressed and it cannot be pressed twice.
     Actions { id: String, buttons: Vec<Button> },
+    /// A file for the member (an export, a map): uploaded on Slack and
+    /// Discord, written to disk by the console.
+    File(File),
+}
+
+/// A file attached to a reply.
+#[derive(Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    /// e.g. `application/json`, `text/csv`, `image/png`.
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for File {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "File({}, {}, {} bytes)",
+            self.name,
+            self.mime,
+            self.bytes.len()
+        )
+    }
 }
 
 /// A button: what it says and the action it runs when pressed.
@@ -122,6 +146,9 @@ impl Reply {
             match block {
                 Block::Text(t) => out.push(t.clone()),
                 Block::Table(table) => out.push(table.plain_text()),
+                Block::File(file) => {
+                    out.push(format!("[file {} ({} bytes)]", file.name, file.bytes.len()))
+                }
                 Block::Actions { buttons, .. } => out.push(
                     buttons
                         .iter()

@@ -531,6 +531,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn find_workspace(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> anyhow::Result<Option<WorkspaceId>> {
+        Ok(workspace_id(&self.pool, platform, external_id)
+            .await?
+            .map(WorkspaceId))
+    }
+
     async fn forget_workspace(
         &self,
         platform: Platform,
@@ -687,6 +697,84 @@ impl Store for SqliteStore {
         let contact = insert_entry(&mut tx, scope, id, entry, now).await?;
         tx.commit().await?;
         Ok(Recorded { contact, added })
+    }
+
+    async fn import(
+        &self,
+        scope: Scope,
+        items: &[kith_bot::portability::ImportItem],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(u64, u64)> {
+        let mut tx = self.write().await?;
+        let (mut added, mut existing) = (0, 0);
+        for item in items {
+            if contact_id(&mut tx, scope, &item.draft.who).await?.is_some() {
+                existing += 1;
+                continue;
+            }
+            let id =
+                insert_contact(&mut tx, scope, &item.draft, item.added_at.unwrap_or(now)).await?;
+            if let Some(until) = item.snoozed_until {
+                sqlx::query("UPDATE contacts SET snoozed_until = ? WHERE id = ?")
+                    .bind(to_secs(until))
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for entry in &item.entries {
+                insert_entry(&mut tx, scope, id, entry, now).await?;
+            }
+            refresh_due(&mut tx, scope, id).await?;
+            added += 1;
+        }
+        tx.commit().await?;
+        Ok((added, existing))
+    }
+
+    async fn forget_member(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+    ) -> anyhow::Result<(u64, u64)> {
+        let mut tx = self.write().await?;
+        let (contacts, entries): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT c.id), COUNT(e.id) FROM contacts c
+             LEFT JOIN entries e ON e.contact_id = c.id
+             WHERE c.workspace_id = ? AND c.owner_id = ?",
+        )
+        .bind(workspace.0)
+        .bind(member.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        // Others' contacts about this member become plain names (their
+        // ledgers are theirs), keyed so they cannot clash with one already
+        // there under the same name.
+        sqlx::query(
+            "UPDATE contacts SET member_id = NULL,
+                    name = (SELECT display_name FROM members WHERE id = ?1),
+                    name_key = lower((SELECT display_name FROM members WHERE id = ?1))
+                               || CASE WHEN EXISTS (
+                                      SELECT 1 FROM contacts o
+                                      WHERE o.owner_id = contacts.owner_id AND o.member_id IS NULL
+                                        AND o.name_key = lower((SELECT display_name FROM members WHERE id = ?1)))
+                                  THEN ' #' || contacts.id ELSE '' END
+             WHERE member_id = ?1 AND workspace_id = ?2",
+        )
+        .bind(member.0)
+        .bind(workspace.0)
+        .execute(&mut *tx)
+        .await?;
+        let deleted = sqlx::query("DELETE FROM members WHERE id = ? AND workspace_id = ?")
+            .bind(member.0)
+            .bind(workspace.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted != 1 {
+            bail!("member {} is not in workspace {}", member.0, workspace.0);
+        }
+        tx.commit().await?;
+        Ok((u64::try_from(contacts)?, u64::try_from(entries)?))
     }
 
     async fn change_settings(

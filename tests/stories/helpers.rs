@@ -56,6 +56,7 @@ impl App {
             member: "me".into(),
             prompt: false,
             echo: false,
+            files_dir: dir.path().to_path_buf(),
         };
         let messenger = ConsoleMessenger::new(screen.screen(), Arc::new(clock.clone()));
         let delivery = Delivery::new(
@@ -75,6 +76,11 @@ impl App {
             screen,
             console,
         }
+    }
+
+    /// The test's own folder (files the console saves land here).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Types one line and returns what the console printed for it.

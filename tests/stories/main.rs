@@ -10,4 +10,5 @@ mod isolation;
 mod ledger;
 mod mistakes;
 mod outbox;
+mod portability;
 mod reminders;

@@ -147,7 +147,7 @@ async fn done_from_a_reminder_logs_a_check_in_and_the_next_day_is_quiet() {
     );
     assert_eq!(
         app.say(":press 3 done").await,
-        "! There is no item 3 with buttons in your latest reminder.\n"
+        "! There is no item 3 with buttons in your latest message.\n"
     );
     assert_eq!(
         app.say(":press 2 later").await,

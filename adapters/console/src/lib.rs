@@ -15,7 +15,7 @@ use comfy_table::{ContentArrangement, LineStyle, Table as Grid, TableStyle};
 use kith_bot::delivery::Delivery;
 use kith_bot::domain::Platform;
 use kith_bot::ports::{Clock, DeliveryError, ManualClock, Messenger, Recipient};
-use kith_bot::reply::{Block, Button, Reply, Table};
+use kith_bot::reply::{Block, Button, File, Reply, Table};
 use kith_bot::{Actor, Kith};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -96,12 +96,29 @@ impl Write for Transcript {
 }
 
 /// Renders a reply as the console shows it: paragraphs, aligned tables,
-/// and problems marked so they stand out.
+/// and problems marked so they stand out. Files are named, not written.
 pub fn render(reply: &Reply) -> String {
+    render_with(reply, &mut |file| {
+        format!("[file {} ({})]", file.name, size(file.bytes.len()))
+    })
+}
+
+/// "3.2 KB".
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} bytes"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+/// Renders a reply, handing each file to `save`, which says what to show.
+fn render_with(reply: &Reply, save: &mut dyn FnMut(&File) -> String) -> String {
     let mut parts = Vec::with_capacity(reply.blocks.len());
     let mut items = 0;
     for block in &reply.blocks {
         match block {
+            Block::File(file) => parts.push(save(file)),
             Block::Text(text) => parts.push(text.clone()),
             Block::Table(table) => parts.push(grid(table)),
             Block::Actions { buttons, .. } => {
@@ -201,6 +218,24 @@ impl ConsoleMessenger {
         Some((id, buttons, settled))
     }
 
+    /// Keeps a message with buttons (a DM or a reply) as the member's latest,
+    /// for `:press`.
+    fn keep(&self, member: &str, message: &Reply) {
+        if message
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Actions { .. }))
+        {
+            self.inbox.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                member.to_string(),
+                Delivered {
+                    message: message.clone(),
+                    settled: HashMap::new(),
+                },
+            );
+        }
+    }
+
     /// Records that a block of a member's latest reminder was pressed.
     fn settle(&self, member: &str, block: &str, outcome: &str) {
         if let Some(delivered) = self
@@ -244,19 +279,7 @@ impl Messenger for ConsoleMessenger {
             local_stamp(self.clock.now(), to.tz)
         );
         self.deliver(header, message)?;
-        let has_buttons = message
-            .blocks
-            .iter()
-            .any(|b| matches!(b, Block::Actions { .. }));
-        if has_buttons {
-            self.inbox.lock().unwrap_or_else(|e| e.into_inner()).insert(
-                to.external_id.clone(),
-                Delivered {
-                    message: message.clone(),
-                    settled: HashMap::new(),
-                },
-            );
-        }
+        self.keep(&to.external_id, message);
         Ok(())
     }
 
@@ -287,6 +310,8 @@ pub struct ConsoleOptions {
     /// Print each line read after the prompt (for piped scripts), so the
     /// output reads as a transcript.
     pub echo: bool,
+    /// Where files Kith hands the member (exports, maps) are written.
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for ConsoleOptions {
@@ -296,6 +321,7 @@ impl Default for ConsoleOptions {
             member: "me".into(),
             prompt: false,
             echo: false,
+            files_dir: ".".into(),
         }
     }
 }
@@ -311,7 +337,7 @@ const CONTROLS: &str = "Console controls:\n\
   :as NAME                      act as another member of this workspace\n\
   :clock 2026-10-26T08:00:00Z   set the simulated clock (what comes due on the way is sent)\n\
   :tick 3d                      move the clock forward (30m, 4h, 3d, 2w)\n\
-  :press N done|snooze|skip     press a button on item N of your latest reminder\n\
+  :press N done|snooze|skip     press a button on item N of your latest message with buttons\n\
   :now                          show the simulated time\n\
   :quit                         leave (end of input works too)\n\
 Anything else is a command as typed after /kith; try help.";
@@ -389,7 +415,9 @@ impl Console {
         };
         let member = &self.options.member;
         if messenger.last_dm(member).is_none() {
-            return Ok(format!("! @{member} has no reminder to press yet."));
+            return Ok(format!(
+                "! @{member} has no message with buttons to press yet."
+            ));
         }
         let Some((_, buttons, settled)) = item
             .parse::<usize>()
@@ -397,7 +425,7 @@ impl Console {
             .and_then(|n| messenger.item(member, n))
         else {
             return Ok(format!(
-                "! There is no item {item} with buttons in your latest reminder."
+                "! There is no item {item} with buttons in your latest message."
             ));
         };
         if let Some(outcome) = settled {
@@ -459,8 +487,37 @@ impl Console {
             .strip_prefix("/kith")
             .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
             .unwrap_or(line);
-        let reply = self.kith.handle(&self.actor(), command).await;
-        self.screen.print(&render(&reply))?;
+        // The console's attachment: `import PATH` sends the file at PATH.
+        let mut words = command.split_whitespace();
+        let reply = match (words.next(), words.next()) {
+            (Some(name), Some(_)) if name.eq_ignore_ascii_case("import") => {
+                let path = command.trim_start()[name.len()..].trim();
+                let path = path.trim_matches(|c| c == '"' || c == '\'');
+                match std::fs::read(path) {
+                    Ok(bytes) => {
+                        let file = File {
+                            name: std::path::Path::new(path)
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_else(|| path.to_string()),
+                            mime: String::new(),
+                            bytes,
+                        };
+                        self.kith
+                            .handle_with(&self.actor(), "import", Some(&file))
+                            .await
+                    }
+                    Err(e) => Reply::error(format!("I cannot read {path}: {e}.")),
+                }
+            }
+            _ => self.kith.handle(&self.actor(), command).await,
+        };
+        let dir = self.options.files_dir.clone();
+        let shown = render_with(&reply, &mut |file| save(&dir, file));
+        self.screen.print(&shown)?;
+        if let Some((_, messenger)) = &self.delivery {
+            messenger.keep(&self.options.member, &reply);
+        }
         self.catch_up().await?;
         Ok(Flow::Continue)
     }
@@ -527,6 +584,30 @@ impl Console {
         };
         self.screen.print(&said)?;
         Ok(Flow::Continue)
+    }
+}
+
+/// Writes a file Kith handed over into `dir` (never overwriting one
+/// already there) and says where it went.
+fn save(dir: &std::path::Path, file: &File) -> String {
+    let name = std::path::Path::new(&file.name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "kith-file".into());
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) => (s.to_string(), format!(".{e}")),
+        None => (name.clone(), String::new()),
+    };
+    let mut path = dir.join(&name);
+    for n in 1.. {
+        if !path.exists() {
+            break;
+        }
+        path = dir.join(format!("{stem}-{n}{ext}"));
+    }
+    match std::fs::write(&path, &file.bytes) {
+        Ok(()) => format!("Saved {} ({})", path.display(), size(file.bytes.len())),
+        Err(e) => format!("! Could not save {}: {e}", path.display()),
     }
 }
 

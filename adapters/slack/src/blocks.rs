@@ -41,6 +41,14 @@ pub fn render(reply: &Reply) -> SlackMessageContent {
                     blocks.push(section(format!("```\n{}\n```", escape(&chunk))));
                 }
             }
+            Block::File(file) => {
+                // Uploading files to Slack (files.getUploadURLExternal) is not
+                // built yet; say so rather than drop the file silently.
+                blocks.push(section(format!(
+                    "I made `{}` for you, but I can't send files on Slack yet. Ask whoever runs Kith for it (`kith export` on the command line).",
+                    escape(&file.name)
+                )));
+            }
             Block::Actions { id, buttons } => {
                 let elements = buttons
                     .iter()

@@ -7,6 +7,7 @@ mod contacts;
 mod help;
 mod ledger;
 mod overview;
+mod portability;
 mod settings;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,8 @@ use crate::ports::Store;
 use crate::reply::Reply;
 pub use args::ParseError;
 use args::{Args, split_words};
+pub use portability::{forget_now, import_parsed};
+pub use settings::time_zone;
 
 /// A command as the core understands it, whatever platform it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +34,9 @@ pub enum Command {
     Tier(ContactRef, Tier),
     Remove(ContactRef),
     Settings(Option<crate::domain::SettingsChange>),
+    Export,
+    Import,
+    Forget { confirmed: bool },
     Help(Option<String>),
 }
 
@@ -64,6 +70,9 @@ pub static COMMANDS: &[Spec] = &[
     contacts::TIER,
     contacts::REMOVE,
     settings::SETTINGS,
+    portability::EXPORT,
+    portability::IMPORT,
+    portability::FORGET,
     help::HELP,
 ];
 
@@ -111,6 +120,10 @@ pub struct Ctx<'a> {
     pub store: &'a dyn Store,
     pub now: DateTime<Utc>,
     pub member: &'a Member,
+    /// Who is asking, as the platform named them.
+    pub actor: &'a crate::Actor,
+    /// A file sent with the command (for `import`).
+    pub attachment: Option<&'a crate::reply::File>,
 }
 
 /// Why a command did not succeed.
@@ -143,6 +156,9 @@ pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError>
         Command::Tier(who, tier) => contacts::tier(ctx, &who, tier).await,
         Command::Remove(who) => contacts::remove(ctx, &who).await,
         Command::Settings(change) => settings::settings(ctx, change).await,
+        Command::Export => portability::export(ctx).await,
+        Command::Import => portability::import(ctx).await,
+        Command::Forget { confirmed } => portability::forget(ctx, confirmed).await,
         Command::Help(topic) => Ok(help::help(topic.as_deref())),
     }
 }

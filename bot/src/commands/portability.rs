@@ -1,0 +1,245 @@
+//! Commands that move a ledger: export, import, forget me.
+
+use super::args::{Args, ParseError};
+use super::{Command, CommandError, Ctx, Spec};
+use crate::domain::Entry;
+use crate::format::plural;
+use crate::portability::{self, Format};
+use crate::reply::{Block, Button, File, Reply};
+
+pub const EXPORT: Spec = Spec {
+    name: "export",
+    usage: "export",
+    summary: "Your whole ledger as files: JSON (imports back into Kith) and CSV.",
+    details: "Contacts, check-ins, favours, notes and your settings. Only you get the files.",
+    examples: &["export"],
+    parse: |args| {
+        args.finish()?;
+        Ok(Command::Export)
+    },
+};
+
+pub async fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let scope = ctx.member.scope();
+    let mut contacts = Vec::new();
+    for contact in ctx.store.contacts(scope).await? {
+        let entries: Vec<Entry> = ctx.store.history(scope, contact.id, u32::MAX).await?;
+        contacts.push((contact, entries));
+    }
+    let ledger = portability::export(
+        ctx.member,
+        ctx.actor.platform,
+        &ctx.actor.workspace,
+        &contacts,
+        ctx.now,
+    );
+    let stem = format!(
+        "kith-ledger-{}-{}",
+        file_safe(&ctx.member.display_name),
+        ctx.now.with_timezone(&ctx.member.tz).format("%Y-%m-%d")
+    );
+    let mut reply = Reply::text(format!(
+        "Your ledger: {} and {}. The JSON file imports back into Kith (import, with it attached); the CSV opens in a spreadsheet.",
+        plural(ledger.contacts.len() as i64, "contact", "contacts"),
+        plural(ledger.entries() as i64, "logged entry", "logged entries"),
+    ));
+    reply.blocks.push(Block::File(File {
+        name: format!("{stem}.json"),
+        mime: "application/json".into(),
+        bytes: ledger.to_json().into_bytes(),
+    }));
+    reply.blocks.push(Block::File(File {
+        name: format!("{stem}.csv"),
+        mime: "text/csv".into(),
+        bytes: ledger.to_csv().into_bytes(),
+    }));
+    Ok(reply)
+}
+
+fn file_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "member".into()
+    } else {
+        safe
+    }
+}
+
+pub const IMPORT: Spec = Spec {
+    name: "import",
+    usage: "import (with a file attached)",
+    summary: "Bring contacts in: LinkedIn Connections.csv, vCard (.vcf), CSV, or a Kith export.",
+    details: "Imported people land in the wider tier unless the file says otherwise; anyone already in your network is left as is, so importing the same file twice changes nothing. Rows I cannot read are listed with their line numbers; the rest are imported.",
+    examples: &["import"],
+    parse: |args| {
+        args.finish()?;
+        Ok(Command::Import)
+    },
+};
+
+const SHOWN_PROBLEMS: usize = 20;
+
+pub async fn import(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let Some(file) = ctx.attachment else {
+        return Err(CommandError::User(
+            "Attach the file to import: LinkedIn's Connections.csv, a vCard (.vcf), a CSV with a header, or a Kith export (.json).".into(),
+        ));
+    };
+    let parsed = portability::parse(&file.name, &file.bytes).map_err(CommandError::User)?;
+    let summary = import_parsed(ctx.store, ctx.member, &parsed, ctx.now, &mut |_, _| {}).await?;
+    Ok(Reply::text(summary))
+}
+
+/// Contacts written per transaction: a progress bar can move, and a fault
+/// loses at most the batch in hand (each batch is all or nothing).
+const IMPORT_BATCH: usize = 250;
+
+/// Imports what was read from a file into the member's network, calling
+/// `progress(done, total)` after each batch, and says what happened.
+pub async fn import_parsed(
+    store: &dyn crate::ports::Store,
+    member: &crate::domain::Member,
+    parsed: &portability::Parsed,
+    now: chrono::DateTime<chrono::Utc>,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> anyhow::Result<String> {
+    let (mut added, mut existing) = (0, 0);
+    // A member cannot be their own contact (someone else's export may
+    // name them); leave them out rather than refuse the file.
+    let is_self = |item: &&portability::ImportItem| matches!(&item.draft.who, crate::domain::ContactRef::Member(m) if m.id == member.external_id);
+    let yourself = parsed.items.iter().filter(is_self).count();
+    let items: Vec<portability::ImportItem> = parsed
+        .items
+        .iter()
+        .filter(|i| !is_self(i))
+        .cloned()
+        .collect();
+    let total = items.len();
+    for (i, batch) in items.chunks(IMPORT_BATCH).enumerate() {
+        let (a, e) = store.import(member.scope(), batch, now).await?;
+        added += a;
+        existing += e;
+        progress((i * IMPORT_BATCH + batch.len()).min(total), total);
+    }
+    // Settings come back only from the member's own export.
+    let own = parsed.owner.as_deref() == Some(member.external_id.as_str());
+    if own {
+        for change in &parsed.settings {
+            store
+                .change_settings(member.workspace, member.id, change)
+                .await?;
+        }
+    }
+    let mut lines = vec![format!(
+        "Imported {} from {}.",
+        plural(added as i64, "contact", "contacts"),
+        parsed.format.describe()
+    )];
+    if parsed.format == Format::Kith {
+        lines.push(if own {
+            "Your settings from the export are restored.".into()
+        } else {
+            "The export is someone else's, so your settings are unchanged.".to_string()
+        });
+    }
+    let mut unchanged = Vec::new();
+    if existing > 0 {
+        unchanged.push(format!(
+            "{} already in your network",
+            plural(existing as i64, "was", "were")
+        ));
+    }
+    if yourself > 0 {
+        unchanged.push("you (you are not your own contact)".to_string());
+    }
+    if parsed.repeats > 0 {
+        unchanged.push(format!(
+            "{} repeated in the file",
+            plural(parsed.repeats as i64, "was", "were")
+        ));
+    }
+    if !unchanged.is_empty() {
+        lines.push(format!("Left as they were: {}.", unchanged.join(", ")));
+    }
+    if !parsed.problems.is_empty() {
+        lines.push(format!(
+            "{} could not be imported:",
+            plural(parsed.problems.len() as i64, "row", "rows")
+        ));
+        for p in parsed.problems.iter().take(SHOWN_PROBLEMS) {
+            lines.push(format!("  line {}: {}", p.line, p.reason));
+        }
+        if parsed.problems.len() > SHOWN_PROBLEMS {
+            lines.push(format!(
+                "  ...and {} more",
+                parsed.problems.len() - SHOWN_PROBLEMS
+            ));
+        }
+    }
+    Ok(lines.join("\n"))
+}
+
+pub const FORGET: Spec = Spec {
+    name: "forget",
+    usage: "forget me",
+    summary: "Delete everything Kith holds about you in this workspace (asks first).",
+    details: "Your network, every logged entry, your settings and any queued messages. Export first if you want a copy. To take one person out, use remove.",
+    examples: &["forget me"],
+    parse: parse_forget,
+};
+
+fn parse_forget(args: &mut Args) -> Result<Command, ParseError> {
+    if !args.eat("me") {
+        return Err(ParseError::new(
+            "Say forget me to delete everything I hold about you here; to take one person out of your network, use remove @someone.",
+        ));
+    }
+    let confirmed = args.eat("confirm");
+    args.finish()?;
+    Ok(Command::Forget { confirmed })
+}
+
+/// The id of the confirmation block of `forget me`.
+pub const FORGET_BLOCK: &str = "forget";
+
+pub async fn forget(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandError> {
+    if !confirmed {
+        let contacts = ctx.store.contacts(ctx.member.scope()).await?.len();
+        let mut reply = Reply::text(format!(
+            "This deletes everything I hold about you in this workspace: your network ({}), every check-in, favour and note, your settings and any messages waiting to be sent. It cannot be undone; export first if you want a copy. Sure? Press the button, or type: forget me confirm",
+            plural(contacts as i64, "contact", "contacts")
+        ));
+        reply.blocks.push(Block::Actions {
+            id: FORGET_BLOCK.into(),
+            buttons: vec![Button {
+                label: "Delete everything".into(),
+                action: crate::actions::Action::Forget.to_string(),
+                primary: false,
+            }],
+        });
+        return Ok(reply);
+    }
+    Ok(Reply::text(forget_now(ctx.store, ctx.member).await?))
+}
+
+/// Deletes the member's data and says what went.
+pub async fn forget_now(
+    store: &dyn crate::ports::Store,
+    member: &crate::domain::Member,
+) -> anyhow::Result<String> {
+    let (contacts, entries) = store.forget_member(member.workspace, member.id).await?;
+    Ok(format!(
+        "Done: I've deleted everything I held about you in this workspace ({} and {}, your settings and queued messages). If you use Kith again here, you start afresh.",
+        plural(contacts as i64, "contact", "contacts"),
+        plural(entries as i64, "logged entry", "logged entries")
+    ))
+}

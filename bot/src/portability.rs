@@ -1,0 +1,883 @@
+//! A member's ledger in and out: Kith's own JSON export (which imports back
+//! whole), a CSV for spreadsheets, and imports from LinkedIn's
+//! Connections.csv, vCard 3.0/4.0 files and plain CSV with a header.
+//!
+//! Parsing is pure: a file becomes contacts to add plus the rows that could
+//! not be read (with their line numbers); a file that is not what it claims
+//! is refused whole. The store then writes the good rows in one transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    Cadence, Contact, ContactDraft, ContactRef, Entry, EntryKind, Member, Mention, Platform,
+    SettingsChange, Span, Tag, Tier, normalise_name,
+};
+use crate::schedule::{Digest, Window};
+
+/// The marker and version of Kith's own export format.
+pub const FORMAT: &str = "kith-ledger";
+pub const VERSION: u32 = 1;
+
+/// A member's whole ledger, as exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub format: String,
+    pub version: u32,
+    pub exported_at: DateTime<Utc>,
+    pub member: LedgerMember,
+    pub settings: LedgerSettings,
+    pub contacts: Vec<LedgerContact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerMember {
+    pub platform: String,
+    pub workspace: String,
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerSettings {
+    pub tz: String,
+    /// `09:00-10:00`
+    pub window: String,
+    pub window_daily: bool,
+    pub digest: Option<String>,
+    pub dms: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerContact {
+    pub name: String,
+    /// The platform id when the contact is a fellow member.
+    pub member_id: Option<String>,
+    pub company: Option<String>,
+    pub tier: String,
+    pub cadence_days: Option<u32>,
+    pub tags: Vec<String>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub added_at: DateTime<Utc>,
+    pub entries: Vec<LedgerEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub kind: String,
+    pub what: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Builds the export of `member`'s ledger from their contacts and each
+/// contact's entries.
+pub fn export(
+    member: &Member,
+    platform: Platform,
+    workspace: &str,
+    contacts: &[(Contact, Vec<Entry>)],
+    now: DateTime<Utc>,
+) -> Ledger {
+    let (start, end) = (
+        member.window.start.format("%H:%M"),
+        member.window.end.format("%H:%M"),
+    );
+    Ledger {
+        format: FORMAT.into(),
+        version: VERSION,
+        exported_at: now,
+        member: LedgerMember {
+            platform: platform.as_str().into(),
+            workspace: workspace.into(),
+            id: member.external_id.clone(),
+            name: member.display_name.clone(),
+        },
+        settings: LedgerSettings {
+            tz: member.tz.name().into(),
+            window: format!("{start}-{end}"),
+            window_daily: member.window.daily,
+            digest: member.digest.as_ref().map(|d| d.expression().to_string()),
+            dms: member.dms,
+        },
+        contacts: contacts
+            .iter()
+            .map(|(c, entries)| LedgerContact {
+                name: c.name.clone(),
+                member_id: c.member_external_id.clone(),
+                company: c.company.clone(),
+                tier: c.tier.as_str().into(),
+                cadence_days: c.cadence_override.map(Cadence::days),
+                tags: c.tags.iter().map(|t| t.as_str().to_string()).collect(),
+                snoozed_until: c.snoozed_until,
+                added_at: c.added_at,
+                entries: entries
+                    .iter()
+                    .rev() // oldest first reads like a diary
+                    .map(|e| LedgerEntry {
+                        kind: e.kind.as_str().into(),
+                        what: e.what.clone(),
+                        at: e.at,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+impl Ledger {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// One row per contact, entry and setting, under one header, so a
+    /// spreadsheet can filter by `record`.
+    pub fn to_csv(&self) -> String {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let mut rows: Vec<[String; 9]> = vec![
+            [
+                "record",
+                "contact",
+                "member_id",
+                "company",
+                "tier",
+                "cadence_days",
+                "tags",
+                "when",
+                "what",
+            ]
+            .map(String::from),
+        ];
+        for (key, value) in [
+            ("tz", self.settings.tz.clone()),
+            (
+                "window",
+                format!(
+                    "{}{}",
+                    self.settings.window,
+                    if self.settings.window_daily {
+                        " daily"
+                    } else {
+                        " weekdays"
+                    }
+                ),
+            ),
+            (
+                "digest",
+                self.settings.digest.clone().unwrap_or_else(|| "off".into()),
+            ),
+            ("dms", if self.settings.dms { "on" } else { "off" }.into()),
+        ] {
+            rows.push([
+                "setting".into(),
+                key.into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                value,
+            ]);
+        }
+        for c in &self.contacts {
+            rows.push([
+                "contact".into(),
+                c.name.clone(),
+                c.member_id.clone().unwrap_or_default(),
+                c.company.clone().unwrap_or_default(),
+                c.tier.clone(),
+                c.cadence_days.map(|d| d.to_string()).unwrap_or_default(),
+                c.tags
+                    .iter()
+                    .map(|t| format!("#{t}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                c.added_at.to_rfc3339(),
+                String::new(),
+            ]);
+            for e in &c.entries {
+                rows.push([
+                    e.kind.clone(),
+                    c.name.clone(),
+                    c.member_id.clone().unwrap_or_default(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    e.at.to_rfc3339(),
+                    e.what.clone(),
+                ]);
+            }
+        }
+        for row in rows {
+            // Writing to memory cannot fail.
+            let _ = out.write_record(&row);
+        }
+        out.into_inner()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// How many entries the ledger holds.
+    pub fn entries(&self) -> usize {
+        self.contacts.iter().map(|c| c.entries.len()).sum()
+    }
+}
+
+/// What kind of file an import is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    LinkedIn,
+    VCard,
+    Csv,
+    Kith,
+}
+
+impl Format {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::LinkedIn => "a LinkedIn Connections.csv",
+            Format::VCard => "a vCard file",
+            Format::Csv => "a CSV file",
+            Format::Kith => "a Kith export",
+        }
+    }
+}
+
+/// One contact to add, with what the file knows about them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportItem {
+    pub draft: ContactDraft,
+    pub added_at: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub entries: Vec<Entry>,
+}
+
+/// A row (or card) that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line in the file.
+    pub line: usize,
+    pub reason: String,
+}
+
+/// A file read for import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub format: Format,
+    pub items: Vec<ImportItem>,
+    pub problems: Vec<Problem>,
+    /// Repeated people within the file (kept once).
+    pub repeats: usize,
+    /// Settings carried by a Kith export.
+    pub settings: Vec<SettingsChange>,
+    /// Whose ledger a Kith export is (their platform id).
+    pub owner: Option<String>,
+}
+
+const LINKEDIN_HEADER: &str =
+    "First Name,Last Name,URL,Email Address,Company,Position,Connected On";
+
+/// Reads an import file. `name` is the file name as given (its extension is
+/// the claim checked against the content). Err is a refusal: nothing from
+/// the file may be used.
+pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| format!("{name} is not a text file (it is not UTF-8); export contacts as CSV or vCard and try again."))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(format!("{name} is empty."));
+    }
+    let lower = name.to_ascii_lowercase();
+    let looks_vcard = text
+        .trim_start()
+        .to_ascii_uppercase()
+        .starts_with("BEGIN:VCARD");
+    let looks_json = text.trim_start().starts_with('{');
+    let linkedin_at = text
+        .lines()
+        .position(|l| l.trim_end_matches('\r').starts_with(LINKEDIN_HEADER));
+    let claimed = if lower.ends_with(".vcf") || lower.ends_with(".vcard") {
+        Some(Format::VCard)
+    } else if lower.ends_with(".json") {
+        Some(Format::Kith)
+    } else if lower.ends_with(".csv") {
+        Some(if linkedin_at.is_some() {
+            Format::LinkedIn
+        } else {
+            Format::Csv
+        })
+    } else {
+        None
+    };
+    let found = if looks_vcard {
+        Format::VCard
+    } else if looks_json {
+        Format::Kith
+    } else if linkedin_at.is_some() {
+        Format::LinkedIn
+    } else {
+        Format::Csv
+    };
+    if let Some(claimed) = claimed
+        && claimed != found
+        && !(claimed == Format::Csv && found == Format::Csv)
+    {
+        return Err(format!(
+            "{name} says it is {} but it is not; nothing was imported.",
+            claimed.describe()
+        ));
+    }
+    match found {
+        Format::VCard => vcard(text),
+        Format::Kith => kith(name, text),
+        Format::LinkedIn => linkedin(text, linkedin_at.unwrap_or(0)),
+        Format::Csv => plain_csv(name, text),
+    }
+}
+
+fn outside(
+    name: &str,
+    company: Option<String>,
+    tier: Tier,
+    tags: Vec<Tag>,
+    cadence: Option<Cadence>,
+) -> ImportItem {
+    ImportItem {
+        draft: ContactDraft {
+            who: ContactRef::Named(name.split_whitespace().collect::<Vec<_>>().join(" ")),
+            tier,
+            cadence,
+            company: company
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
+            tags,
+        },
+        added_at: None,
+        snoozed_until: None,
+        entries: Vec::new(),
+    }
+}
+
+/// Collects items, keeping the first of each person.
+struct Collector {
+    parsed: Parsed,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Collector {
+    fn new(format: Format) -> Collector {
+        Collector {
+            parsed: Parsed {
+                format,
+                items: Vec::new(),
+                problems: Vec::new(),
+                repeats: 0,
+                settings: Vec::new(),
+                owner: None,
+            },
+            seen: Default::default(),
+        }
+    }
+
+    fn add(&mut self, item: ImportItem) {
+        if self.seen.insert(item.draft.who.name_key()) {
+            self.parsed.items.push(item);
+        } else {
+            self.parsed.repeats += 1;
+        }
+    }
+
+    fn problem(&mut self, line: usize, reason: impl Into<String>) {
+        self.parsed.problems.push(Problem {
+            line,
+            reason: reason.into(),
+        });
+    }
+}
+
+const MAX_NAME: usize = 100;
+
+fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        Err("it has no name".into())
+    } else if name.chars().count() > MAX_NAME {
+        Err(format!("the name is longer than {MAX_NAME} characters"))
+    } else {
+        Ok(())
+    }
+}
+
+fn linkedin(text: &str, header_index: usize) -> Result<Parsed, String> {
+    let mut out = Collector::new(Format::LinkedIn);
+    // The header's offset in bytes, so the CSV reader starts there.
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(header_index)
+        .map(str::len)
+        .sum();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(&text.as_bytes()[offset..]);
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0) + header_index;
+                out.problem(line, csv_reason(&e));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0) + header_index;
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let name = format!("{} {}", field(0), field(1));
+        if let Err(reason) = check_name(&name) {
+            out.problem(line, format!("skipped: {reason}"));
+            continue;
+        }
+        let connected = field(6);
+        if !connected.is_empty() && NaiveDate::parse_from_str(connected, "%d %b %Y").is_err() {
+            out.problem(
+                line,
+                format!("skipped: \"{connected}\" is not a date like 01 Jan 2024"),
+            );
+            continue;
+        }
+        let company = Some(field(4).to_string());
+        out.add(outside(name.trim(), company, Tier::Wider, Vec::new(), None));
+    }
+    Ok(out.parsed)
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("skipped: {len} fields where the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "skipped: not valid text".into(),
+        _ => format!("skipped: {e}"),
+    }
+}
+
+fn plain_csv(name: &str, text: &str) -> Result<Parsed, String> {
+    let mut out = Collector::new(Format::Csv);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| format!("{name} is not a CSV file I can read."))?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let full = col(&["name", "full name", "fullname", "display name"]);
+    let (first, last) = (
+        col(&["first name", "firstname", "given name"]),
+        col(&["last name", "lastname", "family name", "surname"]),
+    );
+    if full.is_none() && first.is_none() && last.is_none() {
+        return Err(format!(
+            "{name} has no name column; the first line must be a header with a \"name\" column (or \"first name\" and \"last name\"), and optionally company, tier, tags, every."
+        ));
+    }
+    let company = col(&["company", "organization", "organisation", "org"]);
+    let tier = col(&["tier"]);
+    let tags = col(&["tags", "tag", "labels"]);
+    let every = col(&["every", "cadence"]);
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                out.problem(line, csv_reason(&e));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let get = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let name = match full {
+            Some(_) => get(full),
+            None => format!("{} {}", get(first), get(last)).trim().to_string(),
+        };
+        if let Err(reason) = check_name(&name) {
+            out.problem(line, format!("skipped: {reason}"));
+            continue;
+        }
+        let tier = match get(tier).as_str() {
+            "" => Tier::Wider,
+            t => match Tier::parse(t) {
+                Some(t) => t,
+                None => {
+                    out.problem(
+                        line,
+                        format!("skipped: \"{t}\" is not a tier (inner, close or wider)"),
+                    );
+                    continue;
+                }
+            },
+        };
+        let cadence = match get(every).as_str() {
+            "" => None,
+            e => {
+                let words: Vec<&str> = e.split_whitespace().collect();
+                let span = if words.len() == 1 && e.chars().all(|c| c.is_ascii_digit()) {
+                    Span::parse(&[e, "days"])
+                } else {
+                    Span::parse(&words)
+                };
+                match span {
+                    Ok(span) => Some(Cadence::from_span(span)),
+                    Err(err) => {
+                        out.problem(line, format!("skipped: {err}"));
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut parsed_tags = Vec::new();
+        for raw in get(tags).split([' ', ',', ';']).filter(|t| !t.is_empty()) {
+            let hashed = if raw.starts_with('#') {
+                raw.to_string()
+            } else {
+                format!("#{raw}")
+            };
+            match Tag::parse(&hashed) {
+                Some(tag) if !parsed_tags.contains(&tag) => parsed_tags.push(tag),
+                Some(_) => {}
+                None => out.problem(
+                    line,
+                    format!("tag \"{raw}\" ignored: tags are one word of letters, digits, - or _"),
+                ),
+            }
+        }
+        out.add(outside(
+            &name,
+            Some(get(company)),
+            tier,
+            parsed_tags,
+            cadence,
+        ));
+    }
+    Ok(out.parsed)
+}
+
+fn vcard(text: &str) -> Result<Parsed, String> {
+    use calcard::vcard::VCardProperty;
+    let mut out = Collector::new(Format::VCard);
+    // Where each card starts, to name it by line in problems.
+    let starts: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.trim_start()
+                .to_ascii_uppercase()
+                .starts_with("BEGIN:VCARD")
+        })
+        .map(|(i, _)| i + 1)
+        .collect();
+    let mut parser = calcard::Parser::new(text);
+    let mut card_index = 0;
+    loop {
+        let line = starts.get(card_index).copied().unwrap_or(0);
+        match parser.entry() {
+            calcard::Entry::VCard(card) => {
+                card_index += 1;
+                let text_of = |prop: VCardProperty| {
+                    card.property(&prop)
+                        .and_then(|e| e.values.first())
+                        .and_then(|v| v.as_text())
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                };
+                let name = text_of(VCardProperty::Fn).or_else(|| {
+                    let n = card.property(&VCardProperty::N)?;
+                    let part = |i: usize| {
+                        n.values
+                            .get(i)
+                            .and_then(|v| v.as_text())
+                            .unwrap_or("")
+                            .trim()
+                            .to_string()
+                    };
+                    let joined = format!("{} {}", part(1), part(0)).trim().to_string();
+                    (!joined.is_empty()).then_some(joined)
+                });
+                let Some(name) = name else {
+                    out.problem(line, "skipped: the card has no name (FN or N)");
+                    continue;
+                };
+                if let Err(reason) = check_name(&name) {
+                    out.problem(line, format!("skipped: {reason}"));
+                    continue;
+                }
+                let company = text_of(VCardProperty::Org);
+                let mut tier = Tier::Wider;
+                let mut tags = Vec::new();
+                for entry in card.properties(&VCardProperty::Categories) {
+                    for value in entry.values.iter().filter_map(|v| v.as_text()) {
+                        for category in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                            if let Some(t) = Tier::parse(category) {
+                                tier = t;
+                            } else if let Some(tag) =
+                                Tag::parse(&format!("#{}", category.replace(' ', "-")))
+                                && !tags.contains(&tag)
+                            {
+                                tags.push(tag);
+                            }
+                        }
+                    }
+                }
+                if let Some(t) = text_of(VCardProperty::Other("X-KITH-TIER".into()))
+                    .and_then(|t| Tier::parse(&t))
+                {
+                    tier = t;
+                }
+                out.add(outside(&name, company, tier, tags, None));
+            }
+            calcard::Entry::Eof => break,
+            calcard::Entry::InvalidLine(bad) => {
+                out.problem(
+                    line,
+                    format!(
+                        "skipped: a line I cannot read: \"{}\"",
+                        bad.chars().take(60).collect::<String>()
+                    ),
+                );
+            }
+            calcard::Entry::ICalendar(_) => {
+                card_index += 1;
+                out.problem(line, "skipped: a calendar entry, not a contact card");
+            }
+            other => {
+                card_index += 1;
+                out.problem(line, format!("skipped: a broken card ({other:?})"));
+                if matches!(other, calcard::Entry::TooManyComponents) {
+                    break;
+                }
+            }
+        }
+    }
+    if out.parsed.items.is_empty() && card_index == 0 {
+        return Err("The file has no contact cards (BEGIN:VCARD ... END:VCARD).".into());
+    }
+    Ok(out.parsed)
+}
+
+fn kith(name: &str, text: &str) -> Result<Parsed, String> {
+    let ledger: Ledger = serde_json::from_str(text).map_err(|e| {
+        format!("{name} is not a Kith export I can read ({e}); nothing was imported.")
+    })?;
+    if ledger.format != FORMAT {
+        return Err(format!(
+            "{name} is not a Kith export; nothing was imported."
+        ));
+    }
+    if ledger.version > VERSION {
+        return Err(format!(
+            "{name} comes from a newer Kith (format version {}); update Kith to import it.",
+            ledger.version
+        ));
+    }
+    let mut out = Collector::new(Format::Kith);
+    out.parsed.owner = Some(ledger.member.id.clone());
+    let s = &ledger.settings;
+    match crate::commands::time_zone(&s.tz) {
+        Ok(tz) => out.parsed.settings.push(SettingsChange::Tz(tz)),
+        Err(e) => out.problem(0, format!("settings: {}", e.message)),
+    }
+    match Window::parse(&s.window, s.window_daily) {
+        Ok(w) => out.parsed.settings.push(SettingsChange::Window(w)),
+        Err(e) => out.problem(0, format!("settings: {e}")),
+    }
+    match s.digest.as_deref().map(Digest::parse).transpose() {
+        Ok(d) => out.parsed.settings.push(SettingsChange::Digest(d)),
+        Err(e) => out.problem(0, format!("settings: {e}")),
+    }
+    out.parsed.settings.push(SettingsChange::Dms(s.dms));
+    for (i, c) in ledger.contacts.iter().enumerate() {
+        let line = i + 1; // the contact's position in the export
+        let Some(tier) = Tier::parse(&c.tier) else {
+            out.problem(
+                line,
+                format!("contact {line} skipped: \"{}\" is not a tier", c.tier),
+            );
+            continue;
+        };
+        if let Err(reason) = check_name(&c.name) {
+            out.problem(line, format!("contact {line} skipped: {reason}"));
+            continue;
+        }
+        let who = match &c.member_id {
+            Some(id) => ContactRef::Member(Mention {
+                id: id.clone(),
+                label: Some(c.name.clone()),
+            }),
+            None => ContactRef::Named(c.name.clone()),
+        };
+        let mut entries = Vec::new();
+        for e in &c.entries {
+            match EntryKind::parse(&e.kind) {
+                Some(kind) => entries.push(Entry {
+                    kind,
+                    what: e.what.clone(),
+                    at: e.at,
+                }),
+                None => out.problem(
+                    line,
+                    format!(
+                        "an entry about {} skipped: \"{}\" is not a kind of entry",
+                        c.name, e.kind
+                    ),
+                ),
+            }
+        }
+        out.add(ImportItem {
+            draft: ContactDraft {
+                who,
+                tier,
+                cadence: c.cadence_days.and_then(Cadence::from_days),
+                company: c.company.clone(),
+                tags: c
+                    .tags
+                    .iter()
+                    .filter_map(|t| Tag::parse(&format!("#{t}")))
+                    .collect(),
+            },
+            added_at: Some(c.added_at),
+            snoozed_until: c.snoozed_until,
+            entries,
+        });
+    }
+    Ok(out.parsed)
+}
+
+/// The names an import would match, for tests and reports.
+pub fn keys(parsed: &Parsed) -> Vec<String> {
+    parsed
+        .items
+        .iter()
+        .map(|i| normalise_name(&i.draft.who.shown()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linkedin_connections_skip_the_preamble_and_read_quoted_commas() {
+        let file = "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nJane,Doe,https://www.linkedin.com/in/jane,,\"Acme, Inc.\",CTO,01 Jan 2024\nBob,Ortiz,https://www.linkedin.com/in/bob,bob@example.com,Initech,\"VP, Sales\",15 Mar 2023\n";
+        let parsed = parse("Connections.csv", file.as_bytes()).expect("reads");
+        assert_eq!(parsed.format, Format::LinkedIn);
+        assert_eq!(parsed.problems, vec![]);
+        assert_eq!(parsed.items.len(), 2);
+        assert_eq!(
+            parsed.items[0].draft.who,
+            ContactRef::Named("Jane Doe".into())
+        );
+        assert_eq!(parsed.items[0].draft.company.as_deref(), Some("Acme, Inc."));
+        assert_eq!(parsed.items[0].draft.tier, Tier::Wider);
+    }
+
+    #[test]
+    fn broken_linkedin_rows_are_reported_by_line_and_the_rest_kept() {
+        let file = "Notes:\nx\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nJane,Doe,u,,Acme,CTO,01 Jan 2024\n,,u,,Acme,CTO,01 Jan 2024\nOnly,Three,Fields\nBob,Ortiz,u,,Initech,VP,yesterday\nAnn,Lee,u,,Globex,Eng,02 Feb 2022\n";
+        let parsed = parse("Connections.csv", file.as_bytes()).expect("reads");
+        assert_eq!(keys(&parsed), vec!["jane doe", "ann lee"]);
+        let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![6, 7, 8], "{:?}", parsed.problems);
+        assert!(parsed.problems[0].reason.contains("no name"));
+        assert!(
+            parsed.problems[1]
+                .reason
+                .contains("3 fields where the header has 7")
+        );
+        assert!(
+            parsed.problems[2]
+                .reason
+                .contains("not a date like 01 Jan 2024")
+        );
+    }
+
+    #[test]
+    fn vcards_with_folded_lines_and_several_cards_are_read() {
+        let file = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane \r\n Doe\r\nORG:Acme;R&D\r\nCATEGORIES:inner,mentors\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:4.0\r\nN:Ortiz;Bob;;;\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:4.0\r\nEMAIL:nobody@example.com\r\nEND:VCARD\r\n";
+        let parsed = parse("contacts.vcf", file.as_bytes()).expect("reads");
+        assert_eq!(keys(&parsed), vec!["jane doe", "bob ortiz"]);
+        assert_eq!(parsed.items[0].draft.company.as_deref(), Some("Acme"));
+        assert_eq!(parsed.items[0].draft.tier, Tier::Inner);
+        assert_eq!(
+            parsed.items[0]
+                .draft
+                .tags
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>(),
+            vec!["#mentors"]
+        );
+        assert_eq!(
+            parsed.problems,
+            vec![Problem {
+                line: 12,
+                reason: "skipped: the card has no name (FN or N)".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_plain_csv_needs_a_name_column_and_reads_tier_tags_and_cadence() {
+        let file = "Name,Company,Tier,Tags,Every\nJane Doe,Acme,inner,design mentor,3w\nBob,,best,,\nAnn,,,,10\n";
+        let parsed = parse("people.csv", file.as_bytes()).expect("reads");
+        assert_eq!(keys(&parsed), vec!["jane doe", "ann"]);
+        assert_eq!(parsed.items[0].draft.tier, Tier::Inner);
+        assert_eq!(parsed.items[0].draft.cadence.map(Cadence::days), Some(21));
+        assert_eq!(parsed.items[1].draft.cadence.map(Cadence::days), Some(10));
+        assert_eq!(parsed.problems[0].line, 3);
+        let refused = parse("people.csv", b"Company,Phone\nAcme,1\n").expect_err("no names");
+        assert!(refused.contains("no name column"), "{refused}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_what_it_claims_is_refused() {
+        assert!(
+            parse("contacts.vcf", b"Name\nJane\n")
+                .expect_err("csv as vcf")
+                .contains("says it is a vCard file")
+        );
+        assert!(
+            parse("ledger.json", b"Name\nJane\n")
+                .expect_err("csv as json")
+                .contains("says it is a Kith export")
+        );
+        assert!(
+            parse("ledger.json", b"{\"hello\": 1}")
+                .expect_err("other json")
+                .contains("not a Kith export")
+        );
+        assert!(
+            parse("x.csv", &[0xff, 0xfe, 0x00, 0x41])
+                .expect_err("binary")
+                .contains("not a text file")
+        );
+        assert!(
+            parse("x.csv", b"  \n")
+                .expect_err("empty")
+                .contains("empty")
+        );
+    }
+
+    #[test]
+    fn repeated_people_in_a_file_are_kept_once() {
+        let parsed = parse("p.csv", b"name\nJane Doe\njane  doe\n").expect("reads");
+        assert_eq!((parsed.items.len(), parsed.repeats), (1, 1));
+    }
+}
