@@ -405,6 +405,45 @@ impl SlackWeb {
         lock(&self.profiles)
     }
 
+    /// Sends a file to a member privately: into their DM with Kith
+    /// (files.getUploadURLExternal, the upload, files.completeUploadExternal).
+    pub async fn send_file(
+        &self,
+        team: &str,
+        user: &str,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+    ) -> Result<(), CallError> {
+        let channel = self.open_dm(team, user).await?;
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        self.tier4.until_key_ready(&team.to_string()).await;
+        let target = SlackApiFilesGetUploadUrlExternalRequest::new(name.to_string(), bytes.len());
+        let target = self
+            .call("files.getUploadURLExternal", || {
+                session.get_upload_url_external(&target)
+            })
+            .await?;
+        let upload = SlackApiFilesUploadViaUrlRequest::new(
+            target.upload_url.clone(),
+            bytes.to_vec(),
+            mime.to_string(),
+        );
+        self.call("files.upload", || session.files_upload_via_url(&upload))
+            .await?;
+        let complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
+            SlackApiFilesComplete::new(target.file_id.clone()).with_title(name.to_string()),
+        ])
+        .with_channel_id(channel);
+        self.tier4.until_key_ready(&team.to_string()).await;
+        self.call("files.completeUploadExternal", || {
+            session.files_complete_upload_external(&complete)
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Exchanges an OAuth code for the team's bot token (oauth.v2.access).
     pub async fn oauth_access(
         &self,
