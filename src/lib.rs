@@ -13,6 +13,7 @@ use kith_bot::delivery::{Delivery, Messengers};
 use kith_bot::domain::{Member, Platform};
 use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
+use kith_discord::{Discord, DiscordConfig, Verifier};
 use kith_slack::{SlackApp, SlackConfig, SlackWeb};
 use kith_storage::SqliteStore;
 use serde::{Deserialize, Serialize};
@@ -20,18 +21,22 @@ use tokio::io::AsyncBufRead;
 
 /// Kith's configuration. Defaults live here; a TOML file and then
 /// `KITH_`-prefixed environment variables override them
-/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`, `KITH_SLACK_BOT_TOKEN`).
+/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`, `KITH_SLACK_BOT_TOKEN`,
+/// `KITH_DISCORD_TOKEN`).
 /// `config/kith.example.toml` documents every key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Where the ledger lives: `sqlite://PATH` (created if missing) or a path.
     pub database_url: String,
-    /// Where the HTTP server listens (Slack's request URLs, `/healthz`).
+    /// Where the HTTP server listens (Slack's request URLs, Discord's
+    /// interactions endpoint, `/healthz`).
     pub http_addr: String,
     pub console: ConsoleConfig,
     /// The Slack adapter (`[slack]`, or `KITH_SLACK_*` in the environment).
     pub slack: SlackConfig,
+    /// The Discord adapter (`[discord]`, or `KITH_DISCORD_*` in the environment).
+    pub discord: DiscordConfig,
 }
 
 /// The console adapter's settings.
@@ -55,6 +60,7 @@ impl Default for Config {
                 member: console.member,
             },
             slack: SlackConfig::default(),
+            discord: DiscordConfig::default(),
         }
     }
 }
@@ -88,15 +94,18 @@ impl Config {
 }
 
 /// `KITH_`-prefixed variables as configuration keys: `__` nests
-/// (`KITH_CONSOLE__MEMBER` is `console.member`), and the flat Slack names
-/// the platform documents map into `[slack]` (`KITH_SLACK_BOT_TOKEN` is
-/// `slack.bot_token`).
+/// (`KITH_CONSOLE__MEMBER` is `console.member`), and the flat platform
+/// names map into their sections (`KITH_SLACK_BOT_TOKEN` is
+/// `slack.bot_token`, `KITH_DISCORD_TOKEN` is `discord.token`).
 fn environment() -> Env {
     Env::prefixed("KITH_").split("__").map(|key| {
         let key = key.as_str().to_ascii_lowercase();
-        match key.strip_prefix("slack_") {
-            Some(rest) => format!("slack.{rest}").into(),
-            None => key.into(),
+        if let Some(rest) = key.strip_prefix("slack_") {
+            format!("slack.{rest}").into()
+        } else if let Some(rest) = key.strip_prefix("discord_") {
+            format!("discord.{rest}").into()
+        } else {
+            key.into()
         }
     })
 }
@@ -261,10 +270,13 @@ pub fn slack_app(config: &SlackConfig, store: Arc<dyn Store>, clock: Arc<dyn Clo
 }
 
 /// Every HTTP route Kith serves: the platforms' and `GET /healthz`.
-pub fn http_router(slack: Option<Arc<SlackApp>>) -> axum::Router {
+pub fn http_router(slack: Option<Arc<SlackApp>>, discord: Option<axum::Router>) -> axum::Router {
     let mut router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
     if let Some(slack) = slack {
         router = router.merge(kith_slack::http::router(slack));
+    }
+    if let Some(discord) = discord {
+        router = router.merge(discord);
     }
     router
 }
@@ -285,7 +297,7 @@ pub fn slack_delivery(store: &SqliteStore, slack: &SlackApp, clock: Arc<dyn Cloc
 pub const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Resolves on Ctrl-C, or on SIGTERM (how containers and systemd stop us).
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "could not listen for Ctrl-C");
@@ -313,51 +325,158 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Runs Kith on Slack until Ctrl-C or SIGTERM: Socket Mode when an app token is set,
-/// the HTTP server when a signing secret is, and the reminder scheduler
-/// and sender alongside.
-pub async fn run_slack(config: &Config) -> anyhow::Result<()> {
-    if let Some(problem) = config.slack.problem() {
+/// Whether any platform is configured (otherwise `kith` starts the console).
+pub fn platforms_configured(config: &Config) -> bool {
+    config.slack.is_configured() || config.discord.is_configured()
+}
+
+/// The Discord adapter over `store`, on the system clock.
+fn discord_adapter(config: &Config, store: &SqliteStore) -> anyhow::Result<Discord> {
+    if let Some(problem) = config.discord.problem() {
+        anyhow::bail!(problem);
+    }
+    let settings = config
+        .discord
+        .settings()
+        .context("Discord is not configured")?;
+    let kith = Kith::new(Arc::new(store.clone()), Arc::new(SystemClock));
+    Ok(Discord::new(kith, settings))
+}
+
+/// `kith discord register [--guild ID]`: registers `/kith` and `/favour`
+/// (a bulk overwrite, so running it again changes nothing). Returns how
+/// many commands Discord now has.
+pub async fn discord_register(config: &Config, guild: Option<u64>) -> anyhow::Result<usize> {
+    if config.discord.application_id.is_none() {
+        anyhow::bail!(
+            "registering commands needs the application id: set KITH_DISCORD_APPLICATION_ID"
+        );
+    }
+    let store = open_store(&config.database_url).await?;
+    let outcome = match discord_adapter(config, &store) {
+        Ok(discord) => discord
+            .register(guild)
+            .await
+            .context("Discord refused the commands"),
+        Err(e) => Err(e),
+    };
+    store.close().await;
+    outcome
+}
+
+/// Runs Kith on Discord alone until `shutdown` (see [`run_platforms`]).
+pub async fn run_discord(
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    run_platforms(config, shutdown).await
+}
+
+/// Runs every configured platform until `shutdown`, on one store and one
+/// clock: Slack (Socket Mode with an app token; HTTP routes with a signing
+/// secret), Discord (the Gateway; the interactions endpoint with a public
+/// key), one HTTP server on `http_addr` for whichever routes are on, and
+/// the scheduler and sender delivering reminders through each platform.
+/// One part failing stops the rest and is reported.
+pub async fn run_platforms(
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    if config.slack.is_configured()
+        && let Some(problem) = config.slack.problem()
+    {
         anyhow::bail!(problem);
     }
     let store = open_store(&config.database_url).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let slack = Arc::new(slack_app(
-        &config.slack,
-        Arc::new(store.clone()),
-        clock.clone(),
-    ));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let delivery = slack_delivery(&store, &slack, clock);
-    let mut until_stopped = stopped.clone();
-    let delivery = tokio::spawn(async move {
-        delivery
-            .run(DELIVERY_EVERY, async move {
-                let _ = until_stopped.wait_for(|s| *s).await;
-            })
-            .await;
+    let mut messengers = Messengers::new();
+    let slack = config.slack.is_configured().then(|| {
+        Arc::new(slack_app(
+            &config.slack,
+            Arc::new(store.clone()),
+            clock.clone(),
+        ))
     });
-    let socket = match &config.slack.app_token {
-        Some(token) => Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?),
-        None => None,
+    if let Some(slack) = &slack {
+        messengers = messengers.with(Platform::Slack, slack.web().clone());
+    }
+    let discord = match config.discord.is_configured() {
+        true => Some(discord_adapter(config, &store)?),
+        false => None,
     };
-    let outcome = if config.slack.signing_secret.is_some() {
+    if let Some(discord) = &discord {
+        messengers = messengers.with(Platform::Discord, Arc::new(discord.messenger()));
+    }
+    let delivery = Delivery::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        messengers,
+        clock,
+        format!("kith-{}", std::process::id()),
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let socket = match (&slack, &config.slack.app_token) {
+        (Some(slack), Some(token)) => {
+            Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?)
+        }
+        _ => None,
+    };
+    let slack_http = slack
+        .clone()
+        .filter(|_| config.slack.signing_secret.is_some());
+    let discord_http = match (&discord, &config.discord.public_key) {
+        (Some(discord), Some(key)) => Some(kith_discord::http::router(
+            discord.clone(),
+            Verifier::new(key)?,
+        )),
+        _ => None,
+    };
+    let http = async {
+        if slack_http.is_none() && discord_http.is_none() {
+            until_stopped().await;
+            return Ok(());
+        }
         let listener = tokio::net::TcpListener::bind(&config.http_addr)
             .await
             .with_context(|| format!("could not listen on {}", config.http_addr))?;
-        tracing::info!(addr = %config.http_addr, "serving Slack over HTTP");
-        axum::serve(listener, http_router(Some(slack)))
-            .with_graceful_shutdown(shutdown_signal())
+        tracing::info!(addr = %config.http_addr, "serving HTTP");
+        axum::serve(listener, http_router(slack_http, discord_http))
+            .with_graceful_shutdown(until_stopped())
             .await
             .context("the HTTP server stopped")
-    } else {
-        shutdown_signal().await;
-        Ok(())
+    };
+    let gateway = async {
+        match &discord {
+            Some(discord) => discord.run_gateway(until_stopped()).await,
+            None => {
+                until_stopped().await;
+                Ok(())
+            }
+        }
+    };
+    let sending = delivery.run(DELIVERY_EVERY, until_stopped());
+    let parts = async {
+        tokio::try_join!(http, gateway, async {
+            sending.await;
+            Ok(())
+        })
+        .map(|_| ())
+    };
+    tokio::pin!(parts);
+    let outcome = tokio::select! {
+        outcome = &mut parts => outcome,
+        () = shutdown => {
+            let _ = stop.send(true);
+            parts.await
+        }
     };
     let _ = stop.send(true);
-    if let Err(e) = delivery.await {
-        tracing::error!(error = %e, "the delivery loop failed");
-    }
     if let Some(socket) = socket {
         socket.shutdown().await;
     }
@@ -379,6 +498,7 @@ mod tests {
                 .map_err(|e| e.to_string())?;
             assert_eq!(config.database_url, "sqlite://kith.db");
             assert_eq!(config.console.member, "me");
+            assert!(!config.discord.is_configured());
             Ok(())
         });
     }
@@ -395,6 +515,35 @@ mod tests {
             assert_eq!(config.database_url, "sqlite://env.db");
             assert_eq!(config.console.member, "dana");
             assert_eq!(config.console.workspace, "console");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn discord_is_configured_by_the_variables_discord_users_expect() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KITH_DISCORD_TOKEN", "bot-token-value");
+            jail.set_env("KITH_DISCORD_APPLICATION_ID", "1100000000000000001");
+            jail.set_env(
+                "KITH_DISCORD_PUBLIC_KEY",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            );
+            jail.set_env("KITH_DISCORD_API_URL", "http://127.0.0.1:9999");
+            jail.set_env("KITH_HTTP_ADDR", "127.0.0.1:8080");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let discord = &config.discord;
+            assert_eq!(
+                discord.token.as_ref().map(|t| t.expose()),
+                Some("bot-token-value")
+            );
+            assert_eq!(discord.application_id, Some(1_100_000_000_000_000_001));
+            assert_eq!(
+                discord.api_override().as_deref(),
+                Some("http://127.0.0.1:9999")
+            );
+            assert_eq!(config.http_addr, "127.0.0.1:8080");
+            assert_eq!(discord.problem(), None);
+            assert!(!format!("{config:?}").contains("bot-token-value"));
             Ok(())
         });
     }

@@ -27,7 +27,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run Kith. With no platform credentials configured, this is the console.
+    /// Run Kith: on Discord when KITH_DISCORD_TOKEN is set, else the console.
     Run,
     /// A REPL acting as a member: type commands as after /kith.
     Console {
@@ -64,6 +64,9 @@ enum Cmd {
         #[command(subcommand)]
         command: SlackCmd,
     },
+    /// Discord tools.
+    #[command(subcommand)]
+    Discord(DiscordCmd),
 }
 
 #[derive(Subcommand)]
@@ -74,6 +77,17 @@ enum SlackCmd {
         /// without it the manifest sets up Socket Mode.
         #[arg(long)]
         url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DiscordCmd {
+    /// Register /kith and /favour with Discord (idempotent: a bulk overwrite).
+    Register {
+        /// Register in one server only (shows at once; handy while testing).
+        /// Without it the commands are global.
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
     },
 }
 
@@ -127,7 +141,9 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     let console_args = match cli.command.unwrap_or(Cmd::Run) {
-        Cmd::Run if config.slack.is_configured() => return kith::run_slack(&config).await,
+        Cmd::Run if kith::platforms_configured(&config) => {
+            return kith::run_platforms(&config, kith::shutdown_signal()).await;
+        }
         Cmd::Run => ConsoleArgs::default(),
         Cmd::Slack {
             command: SlackCmd::Manifest { url },
@@ -150,6 +166,16 @@ async fn run() -> anyhow::Result<()> {
             member,
             workspace,
         },
+        Cmd::Discord(DiscordCmd::Register { guild }) => {
+            let count = kith::discord_register(&config, guild).await?;
+            match guild {
+                Some(guild) => eprintln!("Registered {count} commands in server {guild}."),
+                None => eprintln!(
+                    "Registered {count} global commands (they can take a while to show up)."
+                ),
+            }
+            return Ok(());
+        }
         Cmd::Import { who, file } => {
             println!("{}", kith::run_import(&config, &who.ledger(), &file).await?);
             return Ok(());

@@ -74,7 +74,7 @@ impl TestApp {
             .await
             .expect("binds");
         let addr = listener.local_addr().expect("addr");
-        let router = kith::http_router(Some(slack.clone()));
+        let router = kith::http_router(Some(slack.clone()), None);
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("Kith serves");
         });

@@ -1,0 +1,87 @@
+//! The HTTP interactions endpoint, `POST /discord/interactions`, for
+//! deployments that give Discord a public URL instead of (or besides) the
+//! Gateway. Every request is verified (Ed25519 over timestamp and body,
+//! within a replay window) before anything is read: a bad one gets 401 and
+//! changes nothing. PING is answered with PONG.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use serenity::model::application::Interaction;
+use tracing::{info, warn};
+
+use crate::{Discord, Verifier};
+
+/// The path Discord's "Interactions Endpoint URL" points at.
+pub const PATH: &str = "/discord/interactions";
+
+#[derive(Clone)]
+struct Endpoint {
+    discord: Discord,
+    verifier: Verifier,
+}
+
+/// The router serving [`PATH`]; merge it with the others and serve it on
+/// `KITH_HTTP_ADDR`.
+pub fn router(discord: Discord, verifier: Verifier) -> Router {
+    Router::new()
+        .route(PATH, post(interactions))
+        .with_state(Endpoint { discord, verifier })
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn bad_request(text: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"message": text}))).into_response()
+}
+
+async fn interactions(
+    State(endpoint): State<Endpoint>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = endpoint.discord.kith().clock().now();
+    if let Err(why) = endpoint.verifier.verify(
+        header(&headers, "x-signature-ed25519"),
+        header(&headers, "x-signature-timestamp"),
+        &body,
+        now,
+    ) {
+        warn!(%why, "refused an interaction request");
+        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    }
+    let raw: Value = match serde_json::from_slice(&body) {
+        Ok(raw) => raw,
+        Err(_) => return bad_request("the body is not JSON"),
+    };
+    if raw["type"] == 1 {
+        info!("PING answered");
+        return Json(json!({"type": 1})).into_response();
+    }
+    let interaction: Interaction = match serde_json::from_value(raw) {
+        Ok(interaction) => interaction,
+        Err(e) => {
+            warn!(error = %e, "an interaction we cannot read");
+            return bad_request("the body is not an interaction Kith can read");
+        }
+    };
+    match endpoint.discord.answer(interaction).await {
+        Some(mut answer) => {
+            // The deferral goes out as this response; the follow-up waits
+            // for the slow work, which finishes after it.
+            answer.spawn_follow_up();
+            Json(answer.body).into_response()
+        }
+        None => Json(json!({
+            "type": 4,
+            "data": {"content": "That was already handled.", "flags": crate::render::EPHEMERAL}
+        }))
+        .into_response(),
+    }
+}

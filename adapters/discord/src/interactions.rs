@@ -1,0 +1,411 @@
+//! Answering interactions, whichever way they came: slash commands run the
+//! core command and answer ephemerally; button presses run the action and
+//! update the message so the button cannot be pressed twice. Work that
+//! takes longer than `defer_after` is deferred and followed up, so Discord
+//! always has its answer within 3 seconds.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use kith_bot::Actor;
+use kith_bot::domain::{Platform, TzSource};
+use kith_bot::reply::{Block, File, Reply};
+use serde_json::{Value, json};
+use serenity::model::application::{
+    CommandDataOption, CommandDataOptionValue, CommandDataResolved, CommandInteraction,
+    ComponentInteraction, Interaction,
+};
+use serenity::model::user::User;
+use tokio::task::JoinHandle;
+use tracing::{error, info, instrument, warn};
+
+use crate::Discord;
+use crate::commands::{self, Attachment, OptionValue};
+use crate::render::{self, ButtonId, EPHEMERAL};
+
+/// Interaction callback types.
+const PONG: u8 = 1;
+const CHANNEL_MESSAGE: u8 = 4;
+const DEFERRED_CHANNEL_MESSAGE: u8 = 5;
+const DEFERRED_UPDATE_MESSAGE: u8 = 6;
+const UPDATE_MESSAGE: u8 = 7;
+
+const GUILD_ONLY: &str = "Kith keeps a ledger per server: use /kith in a server where Kith is installed, and it will answer you privately.";
+const NOT_MINE: &str = "That button is not one of mine any more; use /kith due to see who is due.";
+
+const TZ_ON_DISCORD: &str = "Discord doesn't tell me your time zone: set it with `/kith settings` and the tz option, e.g. tz: Europe/Berlin.";
+
+/// An ephemeral message answer.
+fn ephemeral(reply: &Reply) -> Value {
+    json!({"type": CHANNEL_MESSAGE, "data": render::message(reply, "", true)})
+}
+
+fn display_name(user: &User, nick: Option<&str>) -> String {
+    nick.map(str::to_string)
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone())
+}
+
+/// The options of a subcommand, as the command grammar reads them.
+fn options(
+    given: &[CommandDataOption],
+    resolved: &CommandDataResolved,
+) -> Result<Vec<(String, OptionValue)>, String> {
+    given
+        .iter()
+        .map(|option| {
+            let value = match &option.value {
+                CommandDataOptionValue::String(s) => OptionValue::Text(s.clone()),
+                CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
+                CommandDataOptionValue::User(id) => OptionValue::User {
+                    id: id.get(),
+                    name: resolved.users.get(id).map(|u| u.name.clone()),
+                },
+                CommandDataOptionValue::Attachment(id) => {
+                    let Some(file) = resolved.attachments.get(id) else {
+                        return Err("Discord did not send the attached file; please attach it again. Nothing was changed.".into());
+                    };
+                    OptionValue::Attachment(Attachment {
+                        filename: file.filename.clone(),
+                        url: file.url.clone(),
+                        size: u64::from(file.size),
+                        content_type: file.content_type.clone(),
+                    })
+                }
+                _ => {
+                    return Err(format!(
+                        "I can't read the option \"{}\"; ask the server's admin to run `kith discord register`. Nothing was changed.",
+                        option.name
+                    ));
+                }
+            };
+            Ok((option.name.clone(), value))
+        })
+        .collect()
+}
+
+/// The line a slash command stands for, and the file attached to it.
+fn command_line(interaction: &CommandInteraction) -> Result<(String, Option<Attachment>), String> {
+    let data = &interaction.data;
+    let Some(first) = data.options.first() else {
+        return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
+    };
+    let CommandDataOptionValue::SubCommand(given) = &first.value else {
+        return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
+    };
+    let given = options(given, &data.resolved)?;
+    let line = commands::line(&data.name, &first.name, &given).map_err(|e| e.0)?;
+    let attachment = given.into_iter().find_map(|(_, value)| match value {
+        OptionValue::Attachment(file) => Some(file),
+        _ => None,
+    });
+    Ok((line, attachment))
+}
+
+/// The largest attachment Kith reads (a LinkedIn export of thousands of
+/// connections is well under this).
+const MAX_ATTACHMENT: u64 = 8 * 1024 * 1024;
+
+/// A reply rendered for an interaction: the message, and files to upload.
+struct Rendered {
+    data: Value,
+    files: Vec<File>,
+}
+
+/// A boxed future run in the background.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What to answer an interaction with, and what to do once that answer
+/// was given (the follow-up of a deferred interaction).
+pub struct Answer {
+    /// The body of the interaction callback.
+    pub body: Value,
+    /// Run after the callback was sent: edits the deferred answer.
+    pub then: Option<BoxFuture<'static, ()>>,
+}
+
+impl Answer {
+    fn now(body: Value) -> Answer {
+        Answer { body, then: None }
+    }
+
+    /// Sends the follow-up, if any, in the background.
+    pub fn spawn_follow_up(&mut self) {
+        if let Some(then) = self.then.take() {
+            tokio::spawn(then);
+        }
+    }
+}
+
+const OOPS: &str =
+    "Sorry, something went wrong on my side and nothing was changed. Please try again.";
+
+impl Discord {
+    /// The answer to an interaction, or `None` for a redelivery already
+    /// answered. Slow work is deferred: the answer is then a deferral and
+    /// [`Answer::then`] edits it once the work is done.
+    #[instrument(skip_all, fields(interaction = %interaction.id()))]
+    pub async fn answer(&self, interaction: Interaction) -> Option<Answer> {
+        if matches!(interaction, Interaction::Ping(_)) {
+            return Some(Answer::now(json!({"type": PONG})));
+        }
+        let key = format!("interaction:{}", interaction.id());
+        let now = self.kith.clock().now();
+        match self
+            .kith
+            .store()
+            .first_sighting(Platform::Discord, &key, now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                info!("interaction seen before; not answering again");
+                return None;
+            }
+            Err(e) => {
+                // Better to risk a second answer than to drop a command.
+                error!(error = %e, "could not record the interaction");
+            }
+        }
+        match interaction {
+            Interaction::Command(command) => Some(self.command(command).await),
+            Interaction::Component(component) => Some(self.component(component).await),
+            _ => Some(Answer::now(ephemeral(&Reply::error(
+                "I don't handle that kind of interaction; try /kith help.",
+            )))),
+        }
+    }
+
+    async fn command(&self, interaction: CommandInteraction) -> Answer {
+        let Some(guild) = interaction.guild_id else {
+            return Answer::now(ephemeral(&Reply::error(GUILD_ONLY)));
+        };
+        let (line, attachment) = match command_line(&interaction) {
+            Ok(found) => found,
+            Err(text) => return Answer::now(ephemeral(&Reply::error(text))),
+        };
+        let nick = interaction.member.as_ref().and_then(|m| m.nick.as_deref());
+        let actor = Actor::new(
+            Platform::Discord,
+            guild.get().to_string(),
+            interaction.user.id.get().to_string(),
+            display_name(&interaction.user, nick),
+        );
+        info!(command = %interaction.data.name, "slash command");
+        let discord = self.clone();
+        let work = tokio::spawn(async move {
+            let reply = match attachment {
+                None => discord.run_line(&actor, &line, None).await,
+                Some(attachment) => match discord.fetch(&attachment).await {
+                    Ok(file) => discord.run_line(&actor, &line, Some(&file)).await,
+                    Err(text) => Reply::error(text),
+                },
+            };
+            Rendered {
+                data: render::message(&reply, &actor.workspace, true),
+                files: render::files(&reply).into_iter().cloned().collect(),
+            }
+        });
+        // Files cannot ride in a JSON answer: a reply with files (an
+        // export) is deferred and uploaded with the follow-up.
+        self.in_time(
+            work,
+            interaction.token.clone(),
+            |rendered| {
+                if rendered.files.is_empty() {
+                    Ok(json!({"type": CHANNEL_MESSAGE, "data": rendered.data}))
+                } else {
+                    Err(rendered)
+                }
+            },
+            |rendered| (rendered.data, rendered.files),
+            json!({"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": EPHEMERAL}}),
+        )
+        .await
+    }
+
+    /// Runs a line for a member. On first use the core's welcome asks for
+    /// a time zone (Discord gives none); this says how to give it here.
+    async fn run_line(&self, actor: &Actor, line: &str, file: Option<&File>) -> Reply {
+        let first_use = match self.kith.member(actor).await {
+            Ok(member) => !member.welcomed && member.tz_source == TzSource::Default,
+            Err(_) => false,
+        };
+        let mut reply = self.kith.handle_with(actor, line, file).await;
+        let still_default = match self.kith.member(actor).await {
+            Ok(member) => member.tz_source == TzSource::Default,
+            Err(_) => false,
+        };
+        if first_use && still_default {
+            // After the welcome, before the answer to the command.
+            let at = usize::from(!reply.blocks.is_empty());
+            reply.blocks.insert(at, Block::Text(TZ_ON_DISCORD.into()));
+        }
+        reply
+    }
+
+    async fn component(&self, interaction: ComponentInteraction) -> Answer {
+        let Some(button) = ButtonId::parse(&interaction.data.custom_id) else {
+            return Answer::now(ephemeral(&Reply::error(NOT_MINE)));
+        };
+        if let Some(guild) = interaction.guild_id
+            && guild.get().to_string() != button.workspace
+        {
+            return Answer::now(ephemeral(&Reply::error(NOT_MINE)));
+        }
+        let actor = Actor::new(
+            Platform::Discord,
+            button.workspace.clone(),
+            interaction.user.id.get().to_string(),
+            display_name(
+                &interaction.user,
+                interaction.member.as_ref().and_then(|m| m.nick.as_deref()),
+            ),
+        );
+        info!("button pressed");
+        // One press per contact per message: the row is gone once pressed,
+        // and a stale client or a double click must not log twice.
+        let once = format!("press:{}:{}", interaction.message.id.get(), button.block);
+        let now = self.kith.clock().now();
+        match self
+            .kith
+            .store()
+            .first_sighting(Platform::Discord, &once, now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return Answer::now(ephemeral(&Reply::error(
+                    "That was already done from this message; use /kith due to see who is due.",
+                )));
+            }
+            Err(e) => error!(error = %e, "could not record the press"),
+        }
+        let content = interaction.message.content.clone();
+        let rows: Vec<Value> = match serde_json::to_value(&interaction.message.components) {
+            Ok(Value::Array(rows)) => rows,
+            _ => Vec::new(),
+        };
+        let discord = self.clone();
+        let work = tokio::spawn(async move {
+            let pressed = discord.kith.press(&actor, &button.action).await;
+            let settled = render::settled(
+                &content,
+                &rows,
+                pressed.settles.as_deref(),
+                &pressed.outcome,
+            );
+            match pressed.settles {
+                Some(_) => Pressed::Settled(settled),
+                None => Pressed::Refused {
+                    private: render::message(&pressed.outcome, "", true),
+                    edit: settled,
+                },
+            }
+        });
+        // In time, a settled press updates the message and a refused one
+        // answers privately, leaving it. Deferred, the edit carries the
+        // outcome either way (keeping the buttons of a refused press).
+        self.in_time(
+            work,
+            interaction.token.clone(),
+            |pressed| {
+                Ok(match pressed {
+                    Pressed::Settled(data) => json!({"type": UPDATE_MESSAGE, "data": data}),
+                    Pressed::Refused { private, .. } => {
+                        json!({"type": CHANNEL_MESSAGE, "data": private})
+                    }
+                })
+            },
+            |pressed| match pressed {
+                Pressed::Settled(data) | Pressed::Refused { edit: data, .. } => (data, Vec::new()),
+            },
+            json!({"type": DEFERRED_UPDATE_MESSAGE}),
+        )
+        .await
+    }
+
+    /// Waits up to `defer_after` for `work`. Done in time, `answer` gives
+    /// the answer (or, `Err`, asks for a follow-up anyway); otherwise the
+    /// answer is `deferred` and a follow-up edits it with what `edit` gives
+    /// (a message and files to upload) once the work is done.
+    async fn in_time<T: Send + 'static>(
+        &self,
+        mut work: JoinHandle<T>,
+        token: String,
+        answer: impl FnOnce(T) -> Result<Value, T>,
+        edit: impl FnOnce(T) -> (Value, Vec<File>) + Send + 'static,
+        deferred: Value,
+    ) -> Answer {
+        let done = match tokio::time::timeout(self.settings.defer_after, &mut work).await {
+            Ok(Ok(done)) => match answer(done) {
+                Ok(body) => return Answer::now(body),
+                Err(done) => Some(done),
+            },
+            Ok(Err(e)) => {
+                error!(error = %e, "the interaction task failed");
+                return Answer::now(ephemeral(&Reply::error(OOPS)));
+            }
+            Err(_) => {
+                warn!("slower than the deadline; deferring and following up");
+                None
+            }
+        };
+        let rest = self.rest.clone();
+        let then = async move {
+            let result = match done {
+                Some(done) => Ok(done),
+                None => work.await,
+            };
+            let (data, files) = match result {
+                Ok(done) => edit(done),
+                Err(e) => {
+                    error!(error = %e, "the deferred task failed");
+                    (render::message(&Reply::error(OOPS), "", true), Vec::new())
+                }
+            };
+            if let Err(e) = rest.edit_original(&token, &data, &files).await {
+                error!(error = %e, "could not follow up a deferred interaction");
+            }
+        };
+        Answer {
+            body: deferred,
+            then: Some(Box::pin(then)),
+        }
+    }
+
+    /// Downloads an attached file, refusing one that is too large.
+    async fn fetch(&self, attachment: &Attachment) -> Result<File, String> {
+        if attachment.size > MAX_ATTACHMENT {
+            return Err(format!(
+                "That file is {} MB; I read files up to {} MB. Nothing was changed.",
+                attachment.size / (1024 * 1024),
+                MAX_ATTACHMENT / (1024 * 1024)
+            ));
+        }
+        let bytes = self
+            .rest
+            .download(&attachment.url, MAX_ATTACHMENT)
+            .await
+            .map_err(|e| {
+                warn!(error = %e, "could not download an attachment");
+                "I couldn't download the attached file from Discord; please try again. Nothing was changed.".to_string()
+            })?;
+        Ok(File {
+            name: attachment.filename.clone(),
+            mime: attachment
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            bytes,
+        })
+    }
+}
+
+/// What a button press came to.
+enum Pressed {
+    /// The message's row is replaced with the outcome.
+    Settled(Value),
+    /// The press was refused: tell the member, keep the message.
+    Refused { private: Value, edit: Value },
+}

@@ -1,0 +1,181 @@
+//! Outbound messages: reminder and digest DMs, channel posts.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use kith_bot::ports::{DeliveryError, Messenger, Recipient};
+use kith_bot::reply::Reply;
+use tracing::{info, instrument, warn};
+
+use crate::render;
+use crate::rest::{Rest, RestError};
+
+/// Discord's error for a DM it will not deliver: the member blocks DMs
+/// from the server, or has blocked the bot.
+pub const CANNOT_DM: i64 = 50007;
+/// Discord's error for a channel that does not exist (any more).
+const UNKNOWN_CHANNEL: i64 = 10003;
+
+/// Delivers the core's messages to Discord.
+#[derive(Clone, Debug)]
+pub struct DiscordMessenger {
+    rest: Rest,
+    /// DM channel per user: opening one is a request we need not repeat.
+    dm_channels: Arc<Mutex<HashMap<u64, u64>>>,
+}
+
+/// The message nonce for a delivery key: stable across retries, at most 25
+/// characters as Discord requires. With `enforce_nonce`, Discord drops a
+/// second message with the same nonce sent within a few minutes, so a
+/// retried delivery is not shown twice.
+pub fn nonce(key: &str) -> String {
+    // FNV-1a: stable across processes and versions, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("k{hash:016x}")
+}
+
+fn delivery_error(e: RestError) -> DeliveryError {
+    match e.code() {
+        Some(CANNOT_DM) => DeliveryError::Permanent(
+            "Discord error 50007: your privacy settings don't allow DMs from this server's members, or Kith is blocked".into(),
+        ),
+        _ if e.is_temporary() => DeliveryError::Temporary(e.to_string()),
+        _ => DeliveryError::Permanent(e.to_string()),
+    }
+}
+
+impl DiscordMessenger {
+    pub fn new(rest: Rest) -> DiscordMessenger {
+        DiscordMessenger {
+            rest,
+            dm_channels: Arc::default(),
+        }
+    }
+
+    async fn dm_channel(&self, user: u64) -> Result<u64, RestError> {
+        let known = self
+            .dm_channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user)
+            .copied();
+        if let Some(channel) = known {
+            return Ok(channel);
+        }
+        let channel = self.rest.open_dm(user).await?;
+        self.dm_channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(user, channel);
+        Ok(channel)
+    }
+}
+
+fn id(text: &str, what: &str) -> Result<u64, DeliveryError> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n != 0)
+        .ok_or_else(|| DeliveryError::Permanent(format!("\"{text}\" is not a Discord {what} id")))
+}
+
+#[async_trait]
+impl Messenger for DiscordMessenger {
+    #[instrument(skip_all, fields(workspace = %to.workspace, user = %to.external_id))]
+    async fn send_dm(
+        &self,
+        to: &Recipient,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
+        let user = id(&to.external_id, "user")?;
+        let channel = self.dm_channel(user).await.map_err(delivery_error)?;
+        let mut body = render::message(message, &to.workspace, false);
+        body["nonce"] = nonce(key).into();
+        body["enforce_nonce"] = true.into();
+        match self.rest.create_message(channel, &body).await {
+            Ok(_) => {
+                info!("DM delivered");
+                Ok(())
+            }
+            Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {
+                // The remembered DM channel is gone: open a new one next time.
+                self.dm_channels
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&user);
+                Err(DeliveryError::Temporary(e.to_string()))
+            }
+            Err(e) => {
+                warn!(error = %e, "DM not delivered");
+                Err(delivery_error(e))
+            }
+        }
+    }
+
+    #[instrument(skip_all, fields(workspace = %workspace, channel = %channel))]
+    async fn post(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+    ) -> Result<(), DeliveryError> {
+        let channel = id(channel, "channel")?;
+        let body = render::message(message, workspace, false);
+        self.rest
+            .create_message(channel, &body)
+            .await
+            .map(|_| ())
+            .map_err(delivery_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nonce_is_stable_short_and_differs_per_key() {
+        assert_eq!(
+            nonce("reminder:1:2026-11-23"),
+            nonce("reminder:1:2026-11-23")
+        );
+        assert_ne!(
+            nonce("reminder:1:2026-11-23"),
+            nonce("reminder:1:2026-11-24")
+        );
+        assert!(nonce("x").len() <= 25);
+        assert_eq!(nonce(""), "kcbf29ce484222325");
+    }
+
+    #[test]
+    fn error_50007_is_permanent_and_outages_are_temporary() {
+        let cannot = RestError::Discord {
+            status: 403,
+            code: CANNOT_DM,
+            message: "Cannot send messages to this user".into(),
+        };
+        assert!(
+            matches!(delivery_error(cannot), DeliveryError::Permanent(m) if m.contains("50007"))
+        );
+        let outage = RestError::Discord {
+            status: 502,
+            code: 0,
+            message: String::new(),
+        };
+        assert!(matches!(
+            delivery_error(outage),
+            DeliveryError::Temporary(_)
+        ));
+        let throttled = RestError::Throttled(std::time::Duration::from_secs(600));
+        assert!(matches!(
+            delivery_error(throttled),
+            DeliveryError::Temporary(_)
+        ));
+    }
+}

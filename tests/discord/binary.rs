@@ -1,0 +1,152 @@
+//! `kith` as the binary runs it: configuration with Discord credentials
+//! starts the Gateway, the interactions endpoint, `/healthz` and delivery;
+//! `kith discord register` registers the commands.
+
+use std::time::Duration;
+
+use ed25519_dalek::{Signer, SigningKey};
+use kith::Config;
+use kith_bot::domain::Secret;
+use serde_json::{Value, json};
+
+use crate::fake_discord::{APPLICATION_ID, FakeDiscord, GUILD_ID, Opt, slash};
+
+const ALICE: u64 = 2_000_000_000_000_000_001;
+const BOB: u64 = 2_000_000_000_000_000_002;
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[9u8; 32])
+}
+
+async fn free_addr() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    listener.local_addr().expect("addr").to_string()
+}
+
+fn config(fake: &FakeDiscord, dir: &tempfile::TempDir, http_addr: &str) -> Config {
+    let mut config = Config {
+        database_url: dir.path().join("kith.db").display().to_string(),
+        http_addr: http_addr.into(),
+        ..Config::default()
+    };
+    config.discord.token = Some(Secret::new("fake-bot-token"));
+    config.discord.application_id = Some(APPLICATION_ID);
+    config.discord.public_key = Some(hex::encode(key().verifying_key().as_bytes()));
+    config.discord.api_url = fake.rest_url.clone();
+    config
+}
+
+async fn post_signed(url: &str, body: &Value) -> (u16, Value) {
+    let body = body.to_string();
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let signature = hex::encode(
+        key()
+            .sign(format!("{timestamp}{body}").as_bytes())
+            .to_bytes(),
+    );
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("x-signature-ed25519", signature)
+        .header("x-signature-timestamp", timestamp)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn kith_run_with_discord_credentials_serves_the_gateway_and_the_endpoint() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let addr = free_addr().await;
+    let config = config(&fake, &dir, &addr);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        kith::run_discord(&config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    fake.identified().await;
+
+    // The HTTP server is up: /healthz, and PING at the endpoint.
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(response) = client.get(format!("http://{addr}/healthz")).send().await {
+            healthy = response.status().is_success();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(healthy, "GET /healthz answers");
+    let endpoint = format!("http://{addr}/discord/interactions");
+    let ping = json!({"id": "1", "application_id": APPLICATION_ID.to_string(), "type": 1, "token": "t", "version": 1});
+    assert_eq!(
+        post_signed(&endpoint, &ping).await,
+        (200, json!({"type": 1}))
+    );
+
+    // A command over the Gateway.
+    fake.dispatch(
+        "INTERACTION_CREATE",
+        slash(
+            901,
+            ALICE,
+            "kith",
+            "gave",
+            &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+        ),
+    );
+    let callback = fake.callback(901).await;
+    assert_eq!(callback.body["data"]["flags"], 64);
+    assert!(
+        callback.body["data"]["content"]
+            .as_str()
+            .expect("content")
+            .contains("Logged: you gave @bob")
+    );
+
+    let _ = stop.send(());
+    let outcome = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("stops when asked")
+        .expect("no panic");
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn kith_discord_register_overwrites_the_commands_of_a_guild() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = config(&fake, &dir, "127.0.0.1:0");
+    let count = kith::discord_register(&config, Some(GUILD_ID))
+        .await
+        .expect("registers");
+    assert_eq!(count, 2);
+    let puts = fake.calls_to("PUT", "/commands");
+    assert_eq!(puts.len(), 1);
+    assert!(
+        puts[0]
+            .path
+            .ends_with(&format!("/guilds/{GUILD_ID}/commands"))
+    );
+}
+
+#[tokio::test]
+async fn a_bad_public_key_is_a_clear_startup_error() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = config(&fake, &dir, "127.0.0.1:0");
+    config.discord.public_key = Some("not-a-key".into());
+    let err = kith::run_discord(&config, std::future::pending())
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("KITH_DISCORD_PUBLIC_KEY"), "{err}");
+    assert!(!err.to_string().contains("fake-bot-token"));
+}

@@ -1,0 +1,13 @@
+//! End-to-end stories of Kith on Discord: the real serenity-based adapter
+//! against a fake Discord (REST and Gateway) on 127.0.0.1, a fresh SQLite
+//! file per test, and an injected clock.
+
+mod binary;
+mod dms;
+mod fake_discord;
+mod gateway;
+mod helpers;
+mod http_endpoint;
+mod portability;
+mod registration;
+mod reminders;
