@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/slack/commands", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, kith::http_router(Some(slack))).await });
+    tokio::spawn(async move { axum::serve(listener, kith::http_router(Some(slack), None)).await });
     let http = reqwest::Client::new();
 
     // Warm up: create the members and their first contacts.
