@@ -146,11 +146,21 @@ async fn a_malformed_payload_gets_400_and_stores_nothing() {
         ("/slack/commands", "team_id=T1&text=hello"),
         ("/slack/actions", "payload=%7Bnot+json"),
         ("/slack/actions", "nothing=here"),
+        (
+            "/slack/actions",
+            "payload=%7B%22type%22%3A%22block_actions%22%7D",
+        ),
         ("/slack/events", "{\"type\":\"event_callback\"}"),
     ] {
         let response = app.post_signed(path, FORM, body).await;
         assert_eq!(response.status(), 400, "{path} {body}");
     }
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+
+    // An interaction Kith does not offer (a shortcut) is acknowledged and ignored.
+    let shortcut = "payload=%7B%22type%22%3A%22shortcut%22%7D";
+    let response = app.post_signed("/slack/actions", FORM, shortcut).await;
+    assert_eq!(response.status(), 200);
     assert_eq!(app.ledger().await, Vec::<String>::new());
 }
 
@@ -204,4 +214,51 @@ async fn slacks_ssl_check_is_answered_without_running_anything() {
         .await;
     assert_eq!(response.status(), 200);
     assert_eq!(app.ledger().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_failed_profile_lookup_does_not_block_commands_and_is_not_retried_at_once() {
+    let app = TestApp::spawn().await;
+    app.fake.throttle("users.info", 120, 1);
+    let answer = app
+        .slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Carol")
+        .await;
+    assert!(text_of(&answer).contains("Logged"), "{answer}");
+    app.slash_ok(TEAM, "U1", "/kith", "due").await;
+    assert_eq!(app.fake.calls_to("users.info").len(), 1);
+}
+
+#[tokio::test]
+async fn export_sends_the_files_to_the_members_dm() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Carol")
+        .await;
+    let answer = app.slash_ok(TEAM, "U1", "/kith", "export").await;
+    let text = text_of(&answer);
+    assert!(text.contains("I sent you"), "{text}");
+    assert!(!text.contains("could not send"), "{text}");
+
+    let uploads = app.fake.calls_to("upload");
+    assert_eq!(uploads.len(), 2, "the JSON and the CSV");
+    assert_eq!(uploads[0].params["content_type"], "application/json");
+    assert_eq!(uploads[1].params["content_type"], "text/csv");
+    assert!(uploads.iter().all(|u| u.params["length"] != "0"));
+    let shared = app.fake.calls_to("files.completeUploadExternal");
+    assert_eq!(shared.len(), 2);
+    assert_eq!(shared[0].params["channel_id"], "DU1");
+    assert_eq!(shared[0].params["files"][0]["id"], "F1");
+}
+
+#[tokio::test]
+async fn a_file_that_cannot_be_sent_is_explained_not_dropped() {
+    let app = TestApp::spawn().await;
+    app.fake.throttle("files.getUploadURLExternal", 600, 2);
+    let answer = app.slash_ok(TEAM, "U1", "/kith", "export").await;
+    let shown = answer["blocks"].to_string();
+    assert_eq!(
+        shown.matches("could not send it on Slack").count(),
+        2,
+        "{answer}"
+    );
+    assert!(app.fake.calls_to("upload").is_empty());
 }

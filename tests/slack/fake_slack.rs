@@ -74,6 +74,7 @@ impl FakeSlack {
         let app = Router::new()
             .route("/api/{method}", any(api))
             .route("/response/{id}", post(response_url))
+            .route("/upload/{id}", post(upload))
             .with_state(fake.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake Slack serves");
@@ -262,6 +263,11 @@ async fn api(
             None => axum::Json(json!({"ok": false, "error": "invalid_code"})).into_response(),
         },
         "apps.connections.open" => ok(json!({"url": fake.socket.url()})),
+        "files.getUploadURLExternal" => {
+            let id = format!("F{}", fake.calls_to(&method).len());
+            ok(json!({"upload_url": format!("http://{}/upload/{id}", fake.addr), "file_id": id}))
+        }
+        "files.completeUploadExternal" => ok(json!({"files": p["files"]})),
         _ => ok(json!({})),
     }
 }
@@ -274,6 +280,28 @@ async fn response_url(
 ) -> Response {
     fake.record("response_url", &headers, Some(format!("id={id}")), &body);
     ok(json!({}))
+}
+
+/// A file's bytes arriving at the upload URL: recorded as `upload` with
+/// the file id, content type and length.
+async fn upload(
+    State(fake): State<FakeSlack>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let query = format!(
+        "id={id}&content_type={}&length={}",
+        content_type.replace('/', "%2F"),
+        body.len()
+    );
+    fake.record("upload", &HeaderMap::new(), Some(query), &[]);
+    (StatusCode::OK, "OK - 123").into_response()
 }
 
 /// The Socket Mode side: one websocket at a time; the test sends envelopes

@@ -338,3 +338,36 @@ async fn the_dm_channel_is_opened_once_per_member() {
     assert_eq!(app.fake.calls_to("conversations.open").len(), 1);
     assert_eq!(app.fake.calls_to("chat.postMessage").len(), 2);
 }
+
+#[tokio::test]
+async fn a_long_429_is_retried_by_the_outbox_and_nothing_is_lost() {
+    let app = TestApp::spawn().await;
+    let _bob = with_bob(&app).await;
+    let delivery = kith::slack_delivery(
+        &app.store,
+        &app.slack,
+        std::sync::Arc::new(app.clock.clone()),
+    );
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 7, 9, 30, 0)
+            .single()
+            .expect("valid"),
+    );
+    // Slack asks for two minutes' patience: more than one call waits out.
+    app.fake.throttle("chat.postMessage", 120, 1);
+    let first = delivery.catch_up().await.expect("a delivery round");
+    assert_eq!((first.sent, first.retried), (0, 1), "{first:?}");
+
+    // The sender's backoff (30 s) passes; the next round delivers.
+    app.clock.advance(chrono::Duration::seconds(31));
+    let second = delivery.catch_up().await.expect("a delivery round");
+    assert_eq!(second.sent, 1, "{second:?}");
+    let posted = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posted.len(), 2, "the 429, then the delivery");
+    assert!(
+        posted[1].params["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Time to check in")),
+    );
+}

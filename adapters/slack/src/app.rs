@@ -113,7 +113,40 @@ impl SlackApp {
         let actor = self
             .actor(&event.team_id.0, &event.user_id.0, user_name)
             .await;
-        self.kith.handle(&actor, &line).await
+        let mut reply = self.kith.handle(&actor, &line).await;
+        self.send_files(&actor, &mut reply).await;
+        reply
+    }
+
+    /// Sends each file of a reply to the member's DM with Kith (files stay
+    /// private, whatever channel the command was typed in) and says so in
+    /// its place. A file that cannot be sent keeps its block, which renders
+    /// as an apology.
+    async fn send_files(&self, actor: &Actor, reply: &mut Reply) {
+        for block in reply.blocks.iter_mut() {
+            let kith_bot::reply::Block::File(file) = block else {
+                continue;
+            };
+            match self
+                .web
+                .send_file(
+                    &actor.workspace,
+                    &actor.user,
+                    &file.name,
+                    &file.mime,
+                    &file.bytes,
+                )
+                .await
+            {
+                Ok(()) => {
+                    *block = kith_bot::reply::Block::Text(format!(
+                        "I sent you {} in a direct message from Kith.",
+                        file.name
+                    ));
+                }
+                Err(e) => warn!(error = %e, "could not send a file"),
+            }
+        }
     }
 
     /// The member behind a request, with their name and time zone from

@@ -42,10 +42,10 @@ pub fn render(reply: &Reply) -> SlackMessageContent {
                 }
             }
             Block::File(file) => {
-                // Uploading files to Slack (files.getUploadURLExternal) is not
-                // built yet; say so rather than drop the file silently.
+                // The adapter uploads files before rendering (see
+                // `SlackApp::send_files`); a file still here could not be sent.
                 blocks.push(section(format!(
-                    "I made `{}` for you, but I can't send files on Slack yet. Ask whoever runs Kith for it (`kith export` on the command line).",
+                    "I made `{}` for you, but could not send it on Slack just now. Please try again in a moment, or ask whoever runs Kith for it (`kith export` on the command line).",
                     escape(&file.name)
                 )));
             }

@@ -96,7 +96,15 @@ async fn actions(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byt
     let Some(payload) = payload else {
         return bad_request("An interaction needs a `payload` form field.");
     };
-    let event: SlackInteractionEvent = match serde_json::from_str(&payload) {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&payload) else {
+        return bad_request("That is not a Slack interaction payload.");
+    };
+    if value["type"] != "block_actions" {
+        // Shortcuts, modals and the like: Kith offers none, so nothing to do.
+        debug!(kind = %value["type"], "ignoring an interaction Kith does not use");
+        return StatusCode::OK.into_response();
+    }
+    let event: SlackInteractionEvent = match serde_json::from_value(value) {
         Ok(event) => event,
         Err(e) => {
             debug!(error = %e, "a malformed interaction payload");

@@ -95,7 +95,13 @@ mod tests {
         );
         assert_eq!(
             m["oauth_config"]["scopes"]["bot"],
-            json!(["commands", "chat:write", "im:write", "users:read"])
+            json!([
+                "commands",
+                "chat:write",
+                "im:write",
+                "users:read",
+                "files:write"
+            ])
         );
     }
 }

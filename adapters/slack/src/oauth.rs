@@ -16,7 +16,13 @@ pub const STATE_TTL_SECS: i64 = 600;
 pub const STATE_COOKIE: &str = "kith_slack_state";
 
 /// The bot scopes Kith asks for.
-pub const BOT_SCOPES: &[&str] = &["commands", "chat:write", "im:write", "users:read"];
+pub const BOT_SCOPES: &[&str] = &[
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "files:write",
+];
 
 /// A fresh state: `issued.nonce.signature`.
 pub fn new_state(key: &Secret, now: DateTime<Utc>) -> String {
@@ -118,7 +124,7 @@ mod tests {
         let url = authorize_url("http://127.0.0.1:9/api/", "123.456", "s");
         assert_eq!(
             url,
-            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cim%3Awrite%2Cusers%3Aread&state=s"
+            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cim%3Awrite%2Cusers%3Aread%2Cfiles%3Awrite&state=s"
         );
     }
 }

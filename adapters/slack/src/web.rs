@@ -166,6 +166,11 @@ pub struct Profile {
 }
 
 const PROFILE_TTL: Duration = Duration::from_secs(6 * 60 * 60);
+/// How long a failed users.info is not retried (e.g. a missing scope).
+const PROFILE_FAILURE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// users.info answers per (team, user), each with when to ask again.
+type Profiles = HashMap<(String, String), (Option<Profile>, Instant)>;
 
 /// Past this many channels, the per-channel limiter forgets idle ones.
 const LIMITER_KEYS: usize = 10_000;
@@ -184,7 +189,8 @@ pub struct SlackWeb {
     per_channel: DefaultKeyedRateLimiter<String>,
     tier3: DefaultKeyedRateLimiter<String>,
     tier4: DefaultKeyedRateLimiter<String>,
-    profiles: Mutex<HashMap<(String, String), (Profile, Instant)>>,
+    /// users.info answers, each with when to ask again.
+    profiles: Mutex<Profiles>,
     /// DM channel per (team, user): conversations.open is Tier 3, and a
     /// member's DM channel does not change.
     dm_channels: Mutex<HashMap<(String, String), SlackChannelId>>,
@@ -342,10 +348,10 @@ impl SlackWeb {
     /// command goes ahead without it.
     pub async fn profile(&self, team: &str, user: &str) -> Option<Profile> {
         let key = (team.to_string(), user.to_string());
-        if let Some((profile, at)) = self.lock_profiles().get(&key)
-            && at.elapsed() < PROFILE_TTL
+        if let Some((profile, until)) = self.lock_profiles().get(&key)
+            && Instant::now() < *until
         {
-            return Some(profile.clone());
+            return profile.clone();
         }
         let token = match self.token(team).await {
             Ok(token) => token,
@@ -367,6 +373,8 @@ impl SlackWeb {
             Ok(info) => info.user,
             Err(e) => {
                 warn!(error = %e, "could not look up a member");
+                self.lock_profiles()
+                    .insert(key, (None, Instant::now() + PROFILE_FAILURE_TTL));
                 return None;
             }
         };
@@ -383,7 +391,7 @@ impl SlackWeb {
             .and_then(|tz| chrono_tz::Tz::from_str(tz).ok());
         let profile = Profile { name, tz };
         self.lock_profiles()
-            .insert(key, (profile.clone(), Instant::now()));
+            .insert(key, (Some(profile.clone()), Instant::now() + PROFILE_TTL));
         Some(profile)
     }
 
@@ -393,10 +401,47 @@ impl SlackWeb {
         lock(&self.dm_channels).retain(|(t, _), _| t != team);
     }
 
-    fn lock_profiles(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), (Profile, Instant)>> {
+    fn lock_profiles(&self) -> std::sync::MutexGuard<'_, Profiles> {
         lock(&self.profiles)
+    }
+
+    /// Sends a file to a member privately: into their DM with Kith
+    /// (files.getUploadURLExternal, the upload, files.completeUploadExternal).
+    pub async fn send_file(
+        &self,
+        team: &str,
+        user: &str,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+    ) -> Result<(), CallError> {
+        let channel = self.open_dm(team, user).await?;
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        self.tier4.until_key_ready(&team.to_string()).await;
+        let target = SlackApiFilesGetUploadUrlExternalRequest::new(name.to_string(), bytes.len());
+        let target = self
+            .call("files.getUploadURLExternal", || {
+                session.get_upload_url_external(&target)
+            })
+            .await?;
+        let upload = SlackApiFilesUploadViaUrlRequest::new(
+            target.upload_url.clone(),
+            bytes.to_vec(),
+            mime.to_string(),
+        );
+        self.call("files.upload", || session.files_upload_via_url(&upload))
+            .await?;
+        let complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
+            SlackApiFilesComplete::new(target.file_id.clone()).with_title(name.to_string()),
+        ])
+        .with_channel_id(channel);
+        self.tier4.until_key_ready(&team.to_string()).await;
+        self.call("files.completeUploadExternal", || {
+            session.files_complete_upload_external(&complete)
+        })
+        .await?;
+        Ok(())
     }
 
     /// Exchanges an OAuth code for the team's bot token (oauth.v2.access).
