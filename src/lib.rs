@@ -14,22 +14,27 @@ use kith_bot::domain::{Member, Platform};
 use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
 use kith_discord::{Discord, DiscordConfig, Verifier};
+use kith_slack::{SlackApp, SlackConfig, SlackWeb};
 use kith_storage::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncBufRead;
 
 /// Kith's configuration. Defaults live here; a TOML file and then
 /// `KITH_`-prefixed environment variables override them
-/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`, `KITH_DISCORD_TOKEN`).
+/// (`KITH_DATABASE_URL`, `KITH_CONSOLE__MEMBER`, `KITH_SLACK_BOT_TOKEN`,
+/// `KITH_DISCORD_TOKEN`).
 /// `config/kith.example.toml` documents every key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Where the ledger lives: `sqlite://PATH` (created if missing) or a path.
     pub database_url: String,
-    /// Where the HTTP server listens (Discord's interactions endpoint, `/healthz`).
+    /// Where the HTTP server listens (Slack's request URLs, Discord's
+    /// interactions endpoint, `/healthz`).
     pub http_addr: String,
     pub console: ConsoleConfig,
+    /// The Slack adapter (`[slack]`, or `KITH_SLACK_*` in the environment).
+    pub slack: SlackConfig,
     /// The Discord adapter (`[discord]`, or `KITH_DISCORD_*` in the environment).
     pub discord: DiscordConfig,
 }
@@ -54,6 +59,7 @@ impl Default for Config {
                 workspace: console.workspace,
                 member: console.member,
             },
+            slack: SlackConfig::default(),
             discord: DiscordConfig::default(),
         }
     }
@@ -88,14 +94,18 @@ impl Config {
 }
 
 /// `KITH_`-prefixed variables as configuration keys: `__` nests
-/// (`KITH_CONSOLE__MEMBER` is `console.member`), and the flat Discord
-/// names map into `[discord]` (`KITH_DISCORD_TOKEN` is `discord.token`).
+/// (`KITH_CONSOLE__MEMBER` is `console.member`), and the flat platform
+/// names map into their sections (`KITH_SLACK_BOT_TOKEN` is
+/// `slack.bot_token`, `KITH_DISCORD_TOKEN` is `discord.token`).
 fn environment() -> Env {
     Env::prefixed("KITH_").split("__").map(|key| {
         let key = key.as_str().to_ascii_lowercase();
-        match key.strip_prefix("discord_") {
-            Some(rest) => format!("discord.{rest}").into(),
-            None => key.into(),
+        if let Some(rest) = key.strip_prefix("slack_") {
+            format!("slack.{rest}").into()
+        } else if let Some(rest) = key.strip_prefix("discord_") {
+            format!("discord.{rest}").into()
+        } else {
+            key.into()
         }
     })
 }
@@ -246,20 +256,82 @@ pub async fn run_console(
     outcome
 }
 
-/// How often the scheduler and sender look for due reminders and digests.
-const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// The Slack adapter over `store`, configured by `config`.
+pub fn slack_app(config: &SlackConfig, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> SlackApp {
+    let kith = Kith::new(store.clone(), clock);
+    let client = Arc::new(kith_slack::web::client(&config.api_url));
+    let web = Arc::new(SlackWeb::new(
+        client,
+        store,
+        config.bot_token.clone(),
+        kith_slack::Limits::default(),
+    ));
+    SlackApp::new(kith, web, config.clone())
+}
 
 /// Every HTTP route Kith serves: the platforms' and `GET /healthz`.
-pub fn http_router(discord: Option<axum::Router>) -> axum::Router {
+pub fn http_router(slack: Option<Arc<SlackApp>>, discord: Option<axum::Router>) -> axum::Router {
     let mut router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    if let Some(slack) = slack {
+        router = router.merge(kith_slack::http::router(slack));
+    }
     if let Some(discord) = discord {
         router = router.merge(discord);
     }
     router
 }
 
-/// The Discord adapter over the configured store, on the system clock.
-async fn discord(config: &Config) -> anyhow::Result<(SqliteStore, Discord)> {
+/// Reminders and digests for Slack members: the core's scheduler and sender
+/// delivering through the Slack adapter's Web API.
+pub fn slack_delivery(store: &SqliteStore, slack: &SlackApp, clock: Arc<dyn Clock>) -> Delivery {
+    Delivery::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Messengers::new().with(Platform::Slack, slack.web().clone()),
+        clock,
+        format!("slack-{}", std::process::id()),
+    )
+}
+
+/// How often a running Kith looks for reminders and digests to send.
+pub const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Resolves on Ctrl-C, or on SIGTERM (how containers and systemd stop us).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// Whether any platform is configured (otherwise `kith` starts the console).
+pub fn platforms_configured(config: &Config) -> bool {
+    config.slack.is_configured() || config.discord.is_configured()
+}
+
+/// The Discord adapter over `store`, on the system clock.
+fn discord_adapter(config: &Config, store: &SqliteStore) -> anyhow::Result<Discord> {
     if let Some(problem) = config.discord.problem() {
         anyhow::bail!(problem);
     }
@@ -267,9 +339,8 @@ async fn discord(config: &Config) -> anyhow::Result<(SqliteStore, Discord)> {
         .discord
         .settings()
         .context("Discord is not configured")?;
-    let store = open_store(&config.database_url).await?;
     let kith = Kith::new(Arc::new(store.clone()), Arc::new(SystemClock));
-    Ok((store, Discord::new(kith, settings)))
+    Ok(Discord::new(kith, settings))
 }
 
 /// `kith discord register [--guild ID]`: registers `/kith` and `/favour`
@@ -281,28 +352,65 @@ pub async fn discord_register(config: &Config, guild: Option<u64>) -> anyhow::Re
             "registering commands needs the application id: set KITH_DISCORD_APPLICATION_ID"
         );
     }
-    let (store, discord) = discord(config).await?;
-    let outcome = discord
-        .register(guild)
-        .await
-        .context("Discord refused the commands");
+    let store = open_store(&config.database_url).await?;
+    let outcome = match discord_adapter(config, &store) {
+        Ok(discord) => discord
+            .register(guild)
+            .await
+            .context("Discord refused the commands"),
+        Err(e) => Err(e),
+    };
     store.close().await;
     outcome
 }
 
-/// Runs Kith on Discord until `shutdown`: the Gateway (interactions, and
-/// guild removals), the interactions endpoint on `http_addr` when a public
-/// key is set, and the scheduler and sender delivering reminder DMs.
+/// Runs Kith on Discord alone until `shutdown` (see [`run_platforms`]).
 pub async fn run_discord(
     config: &Config,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let (store, discord) = discord(config).await?;
+    run_platforms(config, shutdown).await
+}
+
+/// Runs every configured platform until `shutdown`, on one store and one
+/// clock: Slack (Socket Mode with an app token; HTTP routes with a signing
+/// secret), Discord (the Gateway; the interactions endpoint with a public
+/// key), one HTTP server on `http_addr` for whichever routes are on, and
+/// the scheduler and sender delivering reminders through each platform.
+/// One part failing stops the rest and is reported.
+pub async fn run_platforms(
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    if config.slack.is_configured()
+        && let Some(problem) = config.slack.problem()
+    {
+        anyhow::bail!(problem);
+    }
+    let store = open_store(&config.database_url).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut messengers = Messengers::new();
+    let slack = config.slack.is_configured().then(|| {
+        Arc::new(slack_app(
+            &config.slack,
+            Arc::new(store.clone()),
+            clock.clone(),
+        ))
+    });
+    if let Some(slack) = &slack {
+        messengers = messengers.with(Platform::Slack, slack.web().clone());
+    }
+    let discord = match config.discord.is_configured() {
+        true => Some(discord_adapter(config, &store)?),
+        false => None,
+    };
+    if let Some(discord) = &discord {
+        messengers = messengers.with(Platform::Discord, Arc::new(discord.messenger()));
+    }
     let delivery = Delivery::new(
         Arc::new(store.clone()),
         Arc::new(store.clone()),
-        Messengers::new().with(Platform::Discord, Arc::new(discord.messenger())),
+        messengers,
         clock,
         format!("kith-{}", std::process::id()),
     );
@@ -313,23 +421,45 @@ pub async fn run_discord(
             let _ = stopped.wait_for(|s| *s).await;
         }
     };
+    let socket = match (&slack, &config.slack.app_token) {
+        (Some(slack), Some(token)) => {
+            Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?)
+        }
+        _ => None,
+    };
+    let slack_http = slack
+        .clone()
+        .filter(|_| config.slack.signing_secret.is_some());
+    let discord_http = match (&discord, &config.discord.public_key) {
+        (Some(discord), Some(key)) => Some(kith_discord::http::router(
+            discord.clone(),
+            Verifier::new(key)?,
+        )),
+        _ => None,
+    };
     let http = async {
-        let Some(key) = &config.discord.public_key else {
+        if slack_http.is_none() && discord_http.is_none() {
             until_stopped().await;
             return Ok(());
-        };
-        let verifier = Verifier::new(key)?;
+        }
         let listener = tokio::net::TcpListener::bind(&config.http_addr)
             .await
             .with_context(|| format!("could not listen on {}", config.http_addr))?;
-        tracing::info!(addr = %config.http_addr, "serving Discord interactions over HTTP");
-        let router = http_router(Some(kith_discord::http::router(discord.clone(), verifier)));
-        axum::serve(listener, router)
+        tracing::info!(addr = %config.http_addr, "serving HTTP");
+        axum::serve(listener, http_router(slack_http, discord_http))
             .with_graceful_shutdown(until_stopped())
             .await
             .context("the HTTP server stopped")
     };
-    let gateway = discord.run_gateway(until_stopped());
+    let gateway = async {
+        match &discord {
+            Some(discord) => discord.run_gateway(until_stopped()).await,
+            None => {
+                until_stopped().await;
+                Ok(())
+            }
+        }
+    };
     let sending = delivery.run(DELIVERY_EVERY, until_stopped());
     let parts = async {
         tokio::try_join!(http, gateway, async {
@@ -346,6 +476,10 @@ pub async fn run_discord(
             parts.await
         }
     };
+    let _ = stop.send(true);
+    if let Some(socket) = socket {
+        socket.shutdown().await;
+    }
     store.close().await;
     outcome
 }
@@ -420,6 +554,26 @@ mod tests {
             jail.create_file("kith.toml", "databse_url = \"x\"\n")?;
             let err = Config::load(None).expect_err("typo");
             assert!(err.to_string().contains("databse_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn slacks_flat_variables_fill_the_slack_section() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KITH_SLACK_BOT_TOKEN", "xoxb-env");
+            jail.set_env("KITH_SLACK_SIGNING_SECRET", "signing");
+            jail.set_env("KITH_SLACK_API_URL", "http://127.0.0.1:9/api");
+            jail.set_env("KITH_HTTP_ADDR", "127.0.0.1:8080");
+            jail.set_env("KITH_CONSOLE__MEMBER", "dana");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let token = config.slack.bot_token.as_ref().map(|t| t.expose());
+            assert_eq!(token, Some("xoxb-env"));
+            assert!(config.slack.signing_secret.is_some());
+            assert_eq!(config.slack.api_url, "http://127.0.0.1:9/api");
+            assert_eq!(config.http_addr, "127.0.0.1:8080");
+            assert_eq!(config.console.member, "dana");
+            assert!(!format!("{config:?}").contains("xoxb-env"));
             Ok(())
         });
     }

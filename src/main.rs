@@ -1,7 +1,7 @@
 //! `kith`: run the bot (the console when no platform is configured), or one
 //! of its tools.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,9 +59,25 @@ enum Cmd {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Slack tools.
+    Slack {
+        #[command(subcommand)]
+        command: SlackCmd,
+    },
     /// Discord tools.
     #[command(subcommand)]
     Discord(DiscordCmd),
+}
+
+#[derive(Subcommand)]
+enum SlackCmd {
+    /// Print an app manifest to paste into Slack's "Create an app → From a manifest".
+    Manifest {
+        /// Kith's public base URL for HTTP mode (e.g. https://kith.example.org);
+        /// without it the manifest sets up Socket Mode.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,10 +141,22 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     let console_args = match cli.command.unwrap_or(Cmd::Run) {
-        Cmd::Run if config.discord.is_configured() => {
-            return kith::run_discord(&config, shutdown_signal()).await;
+        Cmd::Run if kith::platforms_configured(&config) => {
+            return kith::run_platforms(&config, kith::shutdown_signal()).await;
         }
         Cmd::Run => ConsoleArgs::default(),
+        Cmd::Slack {
+            command: SlackCmd::Manifest { url },
+        } => {
+            let manifest = kith_slack::manifest::manifest(url.as_deref());
+            let text = serde_json::to_string_pretty(&manifest)?;
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let mut out = std::io::stdout().lock();
+            return match writeln!(out, "{text}") {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            };
+        }
         Cmd::Console {
             db,
             member,
@@ -167,26 +195,4 @@ async fn run() -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     kith::run_console(&config, console_args, stdin, Screen::stdout(), interactive).await
-}
-
-/// Resolves on Ctrl-C (or SIGTERM on Unix), so Kith stops cleanly.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

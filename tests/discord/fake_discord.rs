@@ -229,12 +229,20 @@ impl FakeDiscord {
         let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
         *self.gateway.lock().expect("lock") = Some(tx.clone());
         let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
-        if sink.send(Frame::Text(hello.to_string())).await.is_err() {
+        if sink
+            .send(Frame::Text(hello.to_string().into()))
+            .await
+            .is_err()
+        {
             return;
         }
         let writer = tokio::spawn(async move {
             while let Some(frame) = rx.recv().await {
-                if sink.send(Frame::Text(frame.to_string())).await.is_err() {
+                if sink
+                    .send(Frame::Text(frame.to_string().into()))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }

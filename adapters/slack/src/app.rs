@@ -1,0 +1,374 @@
+//! The adapter's behaviour, shared by Socket Mode and HTTP: a slash
+//! command becomes a core command, a button press a core action, an event
+//! a change to the workspace's installation or data.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kith_bot::domain::{Installation, Platform};
+use kith_bot::reply::Reply;
+use kith_bot::{Actor, Kith};
+use slack_morphism::prelude::*;
+use tracing::{debug, error, info, instrument, warn};
+
+use crate::blocks;
+use crate::config::SlackConfig;
+use crate::oauth;
+use crate::web::{CallError, SlackWeb};
+
+/// How long a command may take before the acknowledgement goes out without
+/// its answer (Slack allows 3 seconds); the answer follows by `response_url`.
+pub const ACK_BUDGET: Duration = Duration::from_millis(2500);
+
+const OOPS: &str =
+    "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.";
+
+const FAVOUR_USAGE: &str = "Usage: /favour gave|got @someone what — for example \
+     `/favour gave @alice reviewed her resume` or `/favour got @bob intro to Carol`.";
+
+/// Kith on Slack: the core, the Web API and the settings.
+pub struct SlackApp {
+    kith: Kith,
+    web: Arc<SlackWeb>,
+    config: SlackConfig,
+    ack_budget: Duration,
+}
+
+impl SlackApp {
+    pub fn new(kith: Kith, web: Arc<SlackWeb>, config: SlackConfig) -> SlackApp {
+        SlackApp {
+            kith,
+            web,
+            config,
+            ack_budget: ACK_BUDGET,
+        }
+    }
+
+    /// Changes how long a command may run before it is acknowledged
+    /// without its answer.
+    pub fn with_ack_budget(self, ack_budget: Duration) -> SlackApp {
+        SlackApp { ack_budget, ..self }
+    }
+
+    pub fn kith(&self) -> &Kith {
+        &self.kith
+    }
+
+    pub fn web(&self) -> &Arc<SlackWeb> {
+        &self.web
+    }
+
+    pub fn config(&self) -> &SlackConfig {
+        &self.config
+    }
+
+    /// Answers a slash command within the acknowledgement budget: with the
+    /// reply itself when it is ready in time, otherwise with a short
+    /// "working on it" and the reply later through `response_url`.
+    #[instrument(skip_all, fields(team = %event.team_id, command = %event.command))]
+    pub async fn command(
+        self: &Arc<Self>,
+        event: SlackCommandEvent,
+        user_name: Option<String>,
+    ) -> SlackCommandEventResponse {
+        let response_url = event.response_url.clone();
+        let app = Arc::clone(self);
+        let mut work = tokio::spawn(async move { app.run_command(event, user_name).await });
+        match tokio::time::timeout(self.ack_budget, &mut work).await {
+            Ok(Ok(reply)) => ephemeral(&reply),
+            Ok(Err(e)) => {
+                error!(error = %e, "a command panicked or was cancelled");
+                ephemeral(&Reply::error(OOPS))
+            }
+            Err(_) => {
+                let app = Arc::clone(self);
+                tokio::spawn(async move {
+                    let reply = match work.await {
+                        Ok(reply) => reply,
+                        Err(e) => {
+                            error!(error = %e, "a slow command panicked or was cancelled");
+                            Reply::error(OOPS)
+                        }
+                    };
+                    let request = SlackApiPostWebhookMessageRequest::new(blocks::render(&reply))
+                        .with_replace_original(true);
+                    if let Err(e) = app.web.respond(&response_url, &request).await {
+                        warn!(error = %e, "could not deliver a slow command's reply");
+                    }
+                });
+                ephemeral(&Reply::text("Working on it…"))
+            }
+        }
+    }
+
+    async fn run_command(&self, event: SlackCommandEvent, user_name: Option<String>) -> Reply {
+        let text = crate::text::normalise(event.text.as_deref().unwrap_or_default());
+        let line = match event.command.0.trim_start_matches('/') {
+            "favour" | "favor" => match favour_line(&text) {
+                Some(line) => line,
+                None => return Reply::error(FAVOUR_USAGE),
+            },
+            _ => text.trim().to_string(),
+        };
+        let actor = self
+            .actor(&event.team_id.0, &event.user_id.0, user_name)
+            .await;
+        self.kith.handle(&actor, &line).await
+    }
+
+    /// The member behind a request, with their name and time zone from
+    /// users.info when Slack tells us.
+    async fn actor(&self, team: &str, user: &str, user_name: Option<String>) -> Actor {
+        let profile = self.web.profile(team, user).await;
+        let (name, tz) = match profile {
+            Some(p) => (p.name, p.tz),
+            None => (None, None),
+        };
+        let mut actor = Actor::new(
+            Platform::Slack,
+            team,
+            user,
+            name.or(user_name).unwrap_or_else(|| user.to_string()),
+        );
+        actor.tz_hint = tz;
+        actor
+    }
+
+    /// Runs an interaction: a press of Done, Snooze or Skip settles its
+    /// block in place. Answers within the acknowledgement budget; a slow
+    /// press finishes in the background.
+    pub async fn interaction(self: &Arc<Self>, event: SlackInteractionEvent) {
+        let SlackInteractionEvent::BlockActions(event) = event else {
+            debug!("ignoring an interaction that is not a button press");
+            return;
+        };
+        let app = Arc::clone(self);
+        let mut work = tokio::spawn(async move { app.press(event).await });
+        if tokio::time::timeout(self.ack_budget, &mut work)
+            .await
+            .is_err()
+        {
+            debug!("a button press is still running after the acknowledgement");
+        }
+    }
+
+    #[instrument(skip_all, fields(team = %event.team.id))]
+    async fn press(&self, event: SlackInteractionBlockActionsEvent) {
+        let team = event.team.id.0.clone();
+        let (Some(user), Some(action)) = (
+            event.user.as_ref(),
+            event.actions.as_ref().and_then(|a| a.first()),
+        ) else {
+            debug!("a block action without a user or an action");
+            return;
+        };
+        let encoded = action
+            .value
+            .clone()
+            .unwrap_or_else(|| action.action_id.0.clone());
+        let actor = self
+            .actor(
+                &team,
+                &user.id.0,
+                user.name.clone().or(user.username.clone()),
+            )
+            .await;
+        let pressed = self.kith.press(&actor, &encoded).await;
+        let outcome = pressed.outcome.plain_text();
+
+        let Some(block_id) = pressed.settles else {
+            // Refused: say why, privately, and leave the message as it is.
+            self.respond(&event, &pressed.outcome, false).await;
+            return;
+        };
+        let Some(message) = event.message.as_ref() else {
+            self.respond(&event, &pressed.outcome, false).await;
+            return;
+        };
+        let mut settled = message.content.blocks.clone().unwrap_or_default();
+        if !blocks::settle(&mut settled, &block_id, &outcome) {
+            // Already settled (a second press racing the first): nothing to replace.
+            self.respond(&event, &pressed.outcome, false).await;
+            return;
+        }
+        let content = SlackMessageContent::new()
+            .with_text(message.content.text.clone().unwrap_or(outcome))
+            .with_blocks(settled);
+        if let SlackInteractionActionContainer::Message(container) = &event.container
+            && let Some(channel) = container.channel_id.as_ref()
+            && container.is_ephemeral != Some(true)
+        {
+            match self
+                .web
+                .update_message(&team, channel, &container.message_ts, content.clone())
+                .await
+            {
+                Ok(()) => return,
+                Err(e) => warn!(error = %e, "chat.update failed; trying response_url"),
+            }
+        }
+        if let Some(url) = event.response_url.as_ref() {
+            let request =
+                SlackApiPostWebhookMessageRequest::new(content).with_replace_original(true);
+            if let Err(e) = self.web.respond(url, &request).await {
+                warn!(error = %e, "could not update the pressed message");
+            }
+        }
+    }
+
+    /// A private answer to an interaction through its `response_url`.
+    async fn respond(
+        &self,
+        event: &SlackInteractionBlockActionsEvent,
+        reply: &Reply,
+        replace: bool,
+    ) {
+        let Some(url) = event.response_url.as_ref() else {
+            return;
+        };
+        let request = SlackApiPostWebhookMessageRequest::new(blocks::render(reply))
+            .with_replace_original(replace);
+        if let Err(e) = self.web.respond(url, &request).await {
+            warn!(error = %e, "could not answer a button press");
+        }
+    }
+
+    /// Handles an Events API callback once per `event_id`, however often
+    /// Slack retries it.
+    #[instrument(skip_all, fields(team = %event.team_id, event_id = %event.event_id))]
+    pub async fn push_event(&self, event: SlackPushEventCallback) -> anyhow::Result<()> {
+        let store = self.kith.store();
+        let now = self.kith.clock().now();
+        if !store
+            .first_sighting(Platform::Slack, &event.event_id.0, now)
+            .await?
+        {
+            debug!("a retry of an event already handled");
+            return Ok(());
+        }
+        let team = event.team_id.0.as_str();
+        let body = serde_json::to_value(&event.event)?;
+        match body["type"].as_str().unwrap_or_default() {
+            "app_uninstalled" => {
+                let had = self.kith.forget_workspace(Platform::Slack, team).await?;
+                self.web.forget_team(team);
+                info!(
+                    had_data = had,
+                    "Kith was uninstalled; the workspace's data is deleted"
+                );
+            }
+            "tokens_revoked" => {
+                let bot_tokens = body["tokens"]["bot"].as_array().map(Vec::len);
+                if bot_tokens.unwrap_or(1) > 0 {
+                    store.remove_installation(Platform::Slack, team).await?;
+                    self.web.forget_team(team);
+                    info!("the bot token was revoked; the workspace's installation is removed");
+                }
+            }
+            other => debug!(event_type = other, "ignoring an event"),
+        }
+        Ok(())
+    }
+
+    /// Where "Add to Slack" sends the browser, and the state to remember
+    /// in a cookie; `None` when installs from a link are not configured.
+    pub fn install_redirect(&self) -> Option<(String, String)> {
+        let (client_id, client_secret) = self.config.oauth()?;
+        let state = oauth::new_state(client_secret, self.kith.clock().now());
+        let url = oauth::authorize_url(&self.config.api_url, client_id, &state);
+        Some((url, state))
+    }
+
+    /// Finishes an install: checks the state against the browser's cookie,
+    /// exchanges the code for the team's bot token and stores it. Returns
+    /// the team's name.
+    pub async fn finish_install(
+        &self,
+        code: &str,
+        state: &str,
+        cookie_state: Option<&str>,
+    ) -> Result<String, InstallError> {
+        let (client_id, client_secret) = self.config.oauth().ok_or(InstallError::NotConfigured)?;
+        let now = self.kith.clock().now();
+        if cookie_state != Some(state) || !oauth::check_state(client_secret, state, now) {
+            return Err(InstallError::BadState);
+        }
+        let access = self
+            .web
+            .oauth_access(client_id, client_secret, code)
+            .await
+            .map_err(InstallError::Slack)?;
+        let team = access.team.id.0.clone();
+        let installation = Installation {
+            bot_token: kith_bot::domain::Secret::new(access.access_token.0.clone()),
+            bot_user_id: access.bot_user_id.as_ref().map(|u| u.0.clone()),
+        };
+        self.kith
+            .store()
+            .save_installation(Platform::Slack, &team, &installation, now)
+            .await
+            .map_err(|e| InstallError::Store(e.to_string()))?;
+        self.web.forget_team(&team);
+        info!(team = %team, "installed into a workspace");
+        Ok(access.team.name.clone().unwrap_or(team))
+    }
+}
+
+/// Why an install did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(
+        "installing from a link is not configured: set KITH_SLACK_CLIENT_ID and KITH_SLACK_CLIENT_SECRET"
+    )]
+    NotConfigured,
+    #[error("this install link has expired or was not started here; start again from Add to Slack")]
+    BadState,
+    #[error("Slack did not accept the install: {0}")]
+    Slack(CallError),
+    #[error("the install could not be saved: {0}")]
+    Store(String),
+}
+
+/// `/favour gave|got @someone what` is `gave|got @someone what` in the core.
+fn favour_line(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (verb, rest) = text.split_once(char::is_whitespace)?;
+    match verb.to_ascii_lowercase().as_str() {
+        "gave" | "got" if !rest.trim().is_empty() => {
+            Some(format!("{} {}", verb.to_ascii_lowercase(), rest.trim()))
+        }
+        _ => None,
+    }
+}
+
+fn ephemeral(reply: &Reply) -> SlackCommandEventResponse {
+    let response_type = match reply.visibility {
+        kith_bot::reply::Visibility::Private => SlackMessageResponseType::Ephemeral,
+        kith_bot::reply::Visibility::Public => SlackMessageResponseType::InChannel,
+    };
+    SlackCommandEventResponse::new(blocks::render(reply)).with_response_type(response_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn favour_takes_gave_or_got_then_the_rest() {
+        assert_eq!(
+            favour_line("gave <@U2|bob> intro to Carol").as_deref(),
+            Some("gave <@U2|bob> intro to Carol")
+        );
+        assert_eq!(
+            favour_line(" GOT @bob  lunch ").as_deref(),
+            Some("got @bob  lunch")
+        );
+    }
+
+    #[test]
+    fn favour_without_gave_or_got_is_a_usage_error() {
+        for bad in ["", "gave", "took @bob lunch", "gave   "] {
+            assert_eq!(favour_line(bad), None, "{bad}");
+        }
+    }
+}

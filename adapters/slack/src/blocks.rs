@@ -1,0 +1,271 @@
+//! Core replies rendered as Block Kit: paragraphs as `section` blocks with
+//! mrkdwn, tables as a monospace code block, actions as an `actions` block
+//! whose `block_id` is the core's id and whose buttons carry the core's
+//! encoded action in both `action_id` and `value`.
+
+use kith_bot::reply::{Block, Reply, Table};
+use slack_morphism::prelude::*;
+
+/// Slack's limit on a section's text.
+const SECTION_LIMIT: usize = 3000;
+/// Slack's limit on blocks in one message.
+const BLOCK_LIMIT: usize = 50;
+/// Slack's limit on a message's fallback text we keep to (it allows 40k).
+const TEXT_LIMIT: usize = 3000;
+
+/// Escapes the three characters Slack's mrkdwn treats as control characters.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A reply as a Slack message: blocks plus the plain-text fallback Slack
+/// shows in notifications.
+pub fn render(reply: &Reply) -> SlackMessageContent {
+    let mut blocks: Vec<SlackBlock> = Vec::new();
+    for (i, block) in reply.blocks.iter().enumerate() {
+        match block {
+            Block::Text(text) => {
+                let text = if reply.is_error && i == 0 {
+                    format!(":warning: {}", escape(text))
+                } else {
+                    escape(text)
+                };
+                for chunk in chunks(&text, SECTION_LIMIT) {
+                    blocks.push(section(chunk));
+                }
+            }
+            Block::Table(table) => {
+                for chunk in table_chunks(table) {
+                    blocks.push(section(format!("```\n{}\n```", escape(&chunk))));
+                }
+            }
+            Block::File(file) => {
+                // Uploading files to Slack (files.getUploadURLExternal) is not
+                // built yet; say so rather than drop the file silently.
+                blocks.push(section(format!(
+                    "I made `{}` for you, but I can't send files on Slack yet. Ask whoever runs Kith for it (`kith export` on the command line).",
+                    escape(&file.name)
+                )));
+            }
+            Block::Actions { id, buttons } => {
+                let elements = buttons
+                    .iter()
+                    .map(|b| {
+                        let button = SlackBlockButtonElement::new(pt!(b.label.clone()))
+                            .with_action_id(SlackActionId(b.action.clone()))
+                            .with_value(b.action.clone());
+                        let button = if b.primary {
+                            button.with_style(SlackBlockButtonStyle::Primary)
+                        } else {
+                            button
+                        };
+                        SlackActionBlockElement::Button(button)
+                    })
+                    .collect();
+                blocks.push(SlackBlock::Actions(
+                    SlackActionsBlock::new(elements).with_block_id(SlackBlockId(id.clone())),
+                ));
+            }
+        }
+    }
+    if blocks.len() > BLOCK_LIMIT {
+        blocks.truncate(BLOCK_LIMIT - 1);
+        blocks.push(section(
+            "…and more than fits in one Slack message; type `/kith due` to see the rest.".into(),
+        ));
+    }
+    SlackMessageContent::new()
+        .with_text(fallback(reply))
+        .with_blocks(blocks)
+}
+
+/// The reply as plain text for notifications and screen readers.
+pub fn fallback(reply: &Reply) -> String {
+    let text = reply.plain_text();
+    truncate(&text, TEXT_LIMIT)
+}
+
+/// Replaces the actions block `block_id` in a message's blocks with the
+/// outcome of pressing one of its buttons; returns whether it was there.
+pub fn settle(blocks: &mut [SlackBlock], block_id: &str, outcome: &str) -> bool {
+    for block in blocks.iter_mut() {
+        if let SlackBlock::Actions(actions) = block
+            && actions.block_id.as_ref().map(|id| id.0.as_str()) == Some(block_id)
+        {
+            *block = SlackBlock::Section(
+                SlackSectionBlock::new()
+                    .with_block_id(SlackBlockId(block_id.to_string()))
+                    .with_text(md!(format!("_{}_", escape(outcome)))),
+            );
+            return true;
+        }
+    }
+    false
+}
+
+fn section(text: String) -> SlackBlock {
+    SlackBlock::Section(SlackSectionBlock::new().with_text(md!(text)))
+}
+
+fn truncate(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(limit - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Splits text into pieces of at most `limit` characters, at line breaks
+/// where possible.
+fn chunks(text: &str, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.split('\n') {
+        let line_len = line.chars().count();
+        let current_len = current.chars().count();
+        if current_len > 0 && current_len + 1 + line_len > limit {
+            out.push(std::mem::take(&mut current));
+        }
+        if line_len > limit {
+            let chars: Vec<char> = line.chars().collect();
+            for piece in chars.chunks(limit) {
+                out.push(piece.iter().collect());
+            }
+            continue;
+        }
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// A table as aligned text, split into code blocks that fit a section
+/// (leaving room for the fences).
+fn table_chunks(table: &Table) -> Vec<String> {
+    chunks(&table.plain_text(), SECTION_LIMIT - 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kith_bot::reply::Button;
+    use serde_json::json;
+
+    fn reminder() -> Reply {
+        let mut reply = Reply::text("Time to check in: 1 person is due");
+        reply.push_text("Alice Chen · inner · last contact 19 days ago");
+        reply.blocks.push(Block::Actions {
+            id: "contact:7".into(),
+            buttons: vec![
+                Button {
+                    label: "Done".into(),
+                    action: "done:7".into(),
+                    primary: true,
+                },
+                Button {
+                    label: "Snooze 1 week".into(),
+                    action: "snooze:7".into(),
+                    primary: false,
+                },
+            ],
+        });
+        reply
+    }
+
+    #[test]
+    fn actions_become_buttons_carrying_the_core_action() {
+        let content = render(&reminder());
+        let json = serde_json::to_value(&content).expect("serialises");
+        assert_eq!(
+            json["blocks"][2],
+            json!({
+                "type": "actions",
+                "block_id": "contact:7",
+                "elements": [
+                    {"type": "button", "action_id": "done:7", "value": "done:7",
+                     "text": {"type": "plain_text", "text": "Done"}, "style": "primary"},
+                    {"type": "button", "action_id": "snooze:7", "value": "snooze:7",
+                     "text": {"type": "plain_text", "text": "Snooze 1 week"}},
+                ]
+            })
+        );
+        assert_eq!(
+            json["blocks"][0]["text"],
+            json!({"type": "mrkdwn", "text": "Time to check in: 1 person is due"})
+        );
+        assert!(
+            json["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("[Done]  [Snooze 1 week]"))
+        );
+    }
+
+    #[test]
+    fn tables_render_as_aligned_monospace_text() {
+        let mut table = Table::new(["Contact", "Balance"]);
+        table.row(["@alice".into(), "+1".into()]);
+        let mut reply = Reply::empty();
+        reply.push_table(table);
+        let json = serde_json::to_value(render(&reply)).expect("serialises");
+        assert_eq!(
+            json["blocks"][0]["text"]["text"],
+            "```\nContact  Balance\n@alice   +1\n```"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_errors_are_marked() {
+        let json = serde_json::to_value(render(&Reply::error("Type <what> & more"))).expect("ok");
+        assert_eq!(
+            json["blocks"][0]["text"]["text"],
+            ":warning: Type &lt;what&gt; &amp; more"
+        );
+    }
+
+    #[test]
+    fn long_text_is_split_to_fit_slacks_section_limit() {
+        let long = "word ".repeat(1000);
+        let content = render(&Reply::text(long.clone()));
+        let blocks = content.blocks.expect("blocks");
+        assert_eq!(blocks.len(), 2);
+        let json = serde_json::to_value(&blocks).expect("ok");
+        let joined: String = json
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|b| b["text"]["text"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(joined, long);
+    }
+
+    #[test]
+    fn settling_replaces_only_the_pressed_block() {
+        let mut blocks = render(&reminder()).blocks.expect("blocks");
+        assert!(settle(&mut blocks, "contact:7", "Done: logged a check-in."));
+        assert!(!settle(&mut blocks, "contact:7", "again"));
+        let json = serde_json::to_value(&blocks).expect("ok");
+        assert_eq!(
+            json[2],
+            json!({"type": "section", "block_id": "contact:7",
+                   "text": {"type": "mrkdwn", "text": "_Done: logged a check-in._"}})
+        );
+        assert_eq!(json[0]["type"], "section");
+    }
+
+    #[test]
+    fn a_message_never_exceeds_fifty_blocks() {
+        let mut reply = Reply::empty();
+        for i in 0..80 {
+            reply.push_text(format!("line {i}"));
+        }
+        assert_eq!(render(&reply).blocks.expect("blocks").len(), BLOCK_LIMIT);
+    }
+}

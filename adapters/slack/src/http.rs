@@ -1,0 +1,227 @@
+//! Slack over HTTP: `POST /slack/commands`, `POST /slack/actions`,
+//! `POST /slack/events` (each verified against the signing secret; a bad
+//! or stale signature gets 401 and changes nothing), and the install flow
+//! `GET /slack/install` → Slack → `GET /slack/oauth`.
+//!
+//! The binary merges this router with the others and adds `/healthz`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use slack_morphism::prelude::*;
+use tracing::{debug, error, warn};
+
+use crate::app::{InstallError, SlackApp};
+use crate::oauth::{STATE_COOKIE, STATE_TTL_SECS};
+use crate::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
+/// The Slack routes, served with `app`.
+pub fn router(app: Arc<SlackApp>) -> Router {
+    Router::new()
+        .route("/slack/commands", post(commands))
+        .route("/slack/actions", post(actions))
+        .route("/slack/events", post(events))
+        .route("/slack/install", get(install))
+        .route("/slack/oauth", get(oauth))
+        .with_state(app)
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Checks the request came from Slack; `Some(401)` when it did not.
+fn unverified(app: &SlackApp, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
+    let Some(secret) = app.config().signing_secret.as_ref() else {
+        warn!("refused an HTTP request: no signing secret is configured");
+        return Some(
+            (
+                StatusCode::UNAUTHORIZED,
+                "Kith does not accept Slack requests over HTTP: no signing secret is configured.",
+            )
+                .into_response(),
+        );
+    };
+    signature::verify(
+        secret,
+        header_str(headers, TIMESTAMP_HEADER),
+        header_str(headers, SIGNATURE_HEADER),
+        body,
+        app.kith().clock().now(),
+    )
+    .err()
+    .map(|e| {
+        warn!(reason = %e, "refused a request that is not validly signed by Slack");
+        (StatusCode::UNAUTHORIZED, format!("Refused: {e}.")).into_response()
+    })
+}
+
+fn bad_request(what: &str) -> Response {
+    (StatusCode::BAD_REQUEST, what.to_string()).into_response()
+}
+
+async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = unverified(&app, &headers, &body) {
+        return refused;
+    }
+    let form = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body).unwrap_or_default();
+    if form.get("ssl_check").map(String::as_str) == Some("1") {
+        // Slack checking the certificate of the command URL: nothing to run.
+        return StatusCode::OK.into_response();
+    }
+    let event: SlackCommandEvent = match serde_urlencoded::from_bytes(&body) {
+        Ok(event) => event,
+        Err(e) => {
+            debug!(error = %e, "a malformed slash command");
+            return bad_request("That is not a Slack slash command payload.");
+        }
+    };
+    let user_name = form.get("user_name").cloned();
+    axum::Json(app.command(event, user_name).await).into_response()
+}
+
+async fn actions(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = unverified(&app, &headers, &body) {
+        return refused;
+    }
+    let payload = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body)
+        .ok()
+        .and_then(|mut form| form.remove("payload"));
+    let Some(payload) = payload else {
+        return bad_request("An interaction needs a `payload` form field.");
+    };
+    let event: SlackInteractionEvent = match serde_json::from_str(&payload) {
+        Ok(event) => event,
+        Err(e) => {
+            debug!(error = %e, "a malformed interaction payload");
+            return bad_request("That is not a Slack interaction payload.");
+        }
+    };
+    app.interaction(event).await;
+    StatusCode::OK.into_response()
+}
+
+async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = unverified(&app, &headers, &body) {
+        return refused;
+    }
+    if let Some(retry) = header_str(&headers, "x-slack-retry-num") {
+        debug!(retry, reason = ?header_str(&headers, "x-slack-retry-reason"), "Slack is retrying an event");
+    }
+    let event: SlackPushEvent = match serde_json::from_slice(&body) {
+        Ok(event) => event,
+        Err(e) => {
+            debug!(error = %e, "a malformed event");
+            return bad_request("That is not a Slack Events API payload.");
+        }
+    };
+    match event {
+        SlackPushEvent::UrlVerification(check) => {
+            axum::Json(serde_json::json!({ "challenge": check.challenge })).into_response()
+        }
+        SlackPushEvent::EventCallback(callback) => match app.push_event(callback).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(e) => {
+                error!(error = %e, "could not handle an event; Slack will retry it");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        },
+        SlackPushEvent::AppRateLimited(limited) => {
+            warn!(?limited, "Slack is rate limiting events to Kith");
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+async fn install(State(app): State<Arc<SlackApp>>) -> Response {
+    let Some((url, state)) = app.install_redirect() else {
+        return (
+            StatusCode::NOT_FOUND,
+            InstallError::NotConfigured.to_string(),
+        )
+            .into_response();
+    };
+    let cookie = format!(
+        "{STATE_COOKIE}={state}; Max-Age={STATE_TTL_SECS}; Path=/slack; HttpOnly; Secure; SameSite=Lax"
+    );
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, url), (header::SET_COOKIE, cookie)],
+    )
+        .into_response()
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn page(status: StatusCode, title: &str, text: &str) -> Response {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    (
+        status,
+        Html(format!(
+            "<!doctype html><meta charset=utf-8><title>{0}</title><h1>{0}</h1><p>{1}</p>",
+            escape(title),
+            escape(text)
+        )),
+    )
+        .into_response()
+}
+
+async fn oauth(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(error) = query.get("error") {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Kith was not installed",
+            &format!("Slack says: {error}. You can try again from Add to Slack."),
+        );
+    }
+    let (Some(code), Some(state)) = (query.get("code"), query.get("state")) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Kith was not installed",
+            "This page expects the code and state Slack sends back; start from Add to Slack.",
+        );
+    };
+    match app
+        .finish_install(code, state, cookie(&headers, STATE_COOKIE))
+        .await
+    {
+        Ok(team) => page(
+            StatusCode::OK,
+            "Kith is installed",
+            &format!("Kith is now part of {team}. Type /kith in any channel to begin."),
+        ),
+        Err(e) => {
+            warn!(error = %e, "an install did not finish");
+            let status = match e {
+                InstallError::NotConfigured => StatusCode::NOT_FOUND,
+                InstallError::BadState => StatusCode::BAD_REQUEST,
+                InstallError::Slack(_) => StatusCode::BAD_GATEWAY,
+                InstallError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            page(status, "Kith was not installed", &e.to_string())
+        }
+    }
+}

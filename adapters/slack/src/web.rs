@@ -1,0 +1,456 @@
+//! Slack's Web API through slack-morphism: the right token for each team,
+//! Slack's rate limits kept on our side, and every 429 honoured with its
+//! `Retry-After`. Also the outbound port: [`Messenger`] for reminders and
+//! digests as Block Kit DMs.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use kith_bot::domain::{Platform, Secret};
+use kith_bot::ports::{DeliveryError, Messenger, Recipient, Store};
+use kith_bot::reply::Reply;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use tracing::{debug, warn};
+
+use crate::blocks;
+
+/// The client type the adapter uses: slack-morphism over hyper-rustls.
+pub type Client = SlackClient<SlackClientHyperHttpsConnector>;
+
+/// Builds a slack-morphism client for `api_url` (Slack's, or a local fake:
+/// plain `http://` is allowed so tests can run on loopback).
+pub fn client(api_url: &str) -> Client {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    let connector = SlackClientHyperConnector::with_connector(https)
+        .with_slack_api_url(api_url.trim_end_matches('/'));
+    SlackClient::new(connector)
+}
+
+/// How a Web API call failed, in the terms callers act on.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// Kith has no token for this team (never installed, or uninstalled).
+    #[error("Kith is not installed in Slack team {0}")]
+    NotInstalled(String),
+    /// Slack kept answering 429 for longer than we wait in one call.
+    #[error("{method} is rate limited; retry after {retry_after:?}")]
+    RateLimited {
+        method: &'static str,
+        retry_after: Duration,
+    },
+    /// Slack answered `ok: false` with this error code.
+    #[error("{method} failed: {code}")]
+    Api { method: &'static str, code: String },
+    /// Anything else: the network, Slack's availability, our store.
+    #[error("{method} failed: {detail}")]
+    Other {
+        method: &'static str,
+        detail: String,
+        temporary: bool,
+    },
+}
+
+/// Slack error codes after which a DM will never go through.
+const PERMANENT_CODES: &[&str] = &[
+    "account_inactive",
+    "cannot_dm_bot",
+    "channel_not_found",
+    "invalid_auth",
+    "invalid_blocks",
+    "is_archived",
+    "messages_tab_disabled",
+    "missing_scope",
+    "msg_too_long",
+    "no_permission",
+    "not_authed",
+    "not_in_channel",
+    "restricted_action",
+    "team_access_not_granted",
+    "token_expired",
+    "token_revoked",
+    "user_disabled",
+    "user_not_found",
+    "user_not_visible",
+];
+
+impl From<CallError> for DeliveryError {
+    fn from(e: CallError) -> DeliveryError {
+        let text = e.to_string();
+        match e {
+            CallError::NotInstalled(_) => DeliveryError::Permanent(text),
+            CallError::RateLimited { .. } => DeliveryError::Temporary(text),
+            CallError::Api { code, .. } if PERMANENT_CODES.contains(&code.as_str()) => {
+                DeliveryError::Permanent(text)
+            }
+            CallError::Api { .. } => DeliveryError::Temporary(text),
+            CallError::Other { temporary, .. } => {
+                if temporary {
+                    DeliveryError::Temporary(text)
+                } else {
+                    DeliveryError::Permanent(text)
+                }
+            }
+        }
+    }
+}
+
+fn classify(method: &'static str, e: SlackClientError) -> CallError {
+    match e {
+        SlackClientError::ApiError(api) => CallError::Api {
+            method,
+            code: api.code,
+        },
+        SlackClientError::RateLimitError(rl) => CallError::RateLimited {
+            method,
+            retry_after: rl.retry_after.unwrap_or(Duration::from_secs(1)),
+        },
+        SlackClientError::HttpError(http) => CallError::Other {
+            method,
+            detail: format!("HTTP {}", http.status_code),
+            temporary: http.status_code.is_server_error() || http.status_code.as_u16() == 408,
+        },
+        other => CallError::Other {
+            method,
+            // slack-morphism's errors carry response bodies, never our tokens.
+            detail: other.to_string(),
+            temporary: true,
+        },
+    }
+}
+
+/// Limits on our side, so Slack rarely has to say 429.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Messages per second per channel (Slack: about 1).
+    pub per_channel_per_second: NonZeroU32,
+    /// Tier 3 methods per minute per team (conversations.open, chat.update).
+    pub tier3_per_minute: NonZeroU32,
+    /// Tier 4 methods per minute per team (users.info).
+    pub tier4_per_minute: NonZeroU32,
+    /// The longest `Retry-After` one call waits out before it gives the
+    /// work back as a temporary failure (the sender retries it later).
+    pub max_wait: Duration,
+    /// How many 429s one call waits out.
+    pub max_retries: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_channel_per_second: NonZeroU32::MIN,
+            tier3_per_minute: NonZeroU32::new(50).unwrap_or(NonZeroU32::MIN),
+            tier4_per_minute: NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN),
+            max_wait: Duration::from_secs(30),
+            max_retries: 3,
+        }
+    }
+}
+
+/// What users.info told us about a member, kept a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: Option<String>,
+    pub tz: Option<chrono_tz::Tz>,
+}
+
+const PROFILE_TTL: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// Past this many channels, the per-channel limiter forgets idle ones.
+const LIMITER_KEYS: usize = 10_000;
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned cache only means a panic elsewhere; the entries are fine.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Slack's Web API for every team Kith is installed in.
+pub struct SlackWeb {
+    client: Arc<Client>,
+    store: Arc<dyn Store>,
+    default_token: Option<Secret>,
+    limits: Limits,
+    per_channel: DefaultKeyedRateLimiter<String>,
+    tier3: DefaultKeyedRateLimiter<String>,
+    tier4: DefaultKeyedRateLimiter<String>,
+    profiles: Mutex<HashMap<(String, String), (Profile, Instant)>>,
+    /// DM channel per (team, user): conversations.open is Tier 3, and a
+    /// member's DM channel does not change.
+    dm_channels: Mutex<HashMap<(String, String), SlackChannelId>>,
+}
+
+impl SlackWeb {
+    pub fn new(
+        client: Arc<Client>,
+        store: Arc<dyn Store>,
+        default_token: Option<Secret>,
+        limits: Limits,
+    ) -> SlackWeb {
+        SlackWeb {
+            client,
+            store,
+            default_token,
+            per_channel: RateLimiter::keyed(Quota::per_second(limits.per_channel_per_second)),
+            tier3: RateLimiter::keyed(Quota::per_minute(limits.tier3_per_minute)),
+            tier4: RateLimiter::keyed(Quota::per_minute(limits.tier4_per_minute)),
+            limits,
+            profiles: Mutex::new(HashMap::new()),
+            dm_channels: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn client(&self) -> &Arc<Client> {
+        &self.client
+    }
+
+    /// The bot token for `team`: its installation, or the configured
+    /// single-workspace token.
+    pub async fn token(&self, team: &str) -> Result<SlackApiToken, CallError> {
+        let installed = self
+            .store
+            .installation(Platform::Slack, team)
+            .await
+            .map_err(|e| CallError::Other {
+                method: "installation",
+                detail: e.to_string(),
+                temporary: true,
+            })?;
+        let secret = match installed {
+            Some(installation) => installation.bot_token,
+            None => self
+                .default_token
+                .clone()
+                .ok_or_else(|| CallError::NotInstalled(team.to_string()))?,
+        };
+        Ok(
+            SlackApiToken::new(SlackApiTokenValue(secret.expose().to_string()))
+                .with_team_id(SlackTeamId(team.to_string())),
+        )
+    }
+
+    /// Runs one Web API call, waiting out each 429 for its Retry-After (up
+    /// to the limits), so a throttled call is delayed, not lost.
+    async fn call<T, F, Fut>(&self, method: &'static str, attempt: F) -> Result<T, CallError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ClientResult<T>>,
+    {
+        let mut retries = 0;
+        loop {
+            match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(e) => match classify(method, e) {
+                    CallError::RateLimited { retry_after, .. }
+                        if retries < self.limits.max_retries
+                            && retry_after <= self.limits.max_wait =>
+                    {
+                        retries += 1;
+                        warn!(method, ?retry_after, retries, "Slack said 429; waiting");
+                        tokio::time::sleep(retry_after).await;
+                    }
+                    other => return Err(other),
+                },
+            }
+        }
+    }
+
+    /// Opens (or finds) the DM channel with a member.
+    pub async fn open_dm(&self, team: &str, user: &str) -> Result<SlackChannelId, CallError> {
+        let key = (team.to_string(), user.to_string());
+        if let Some(channel) = lock(&self.dm_channels).get(&key) {
+            return Ok(channel.clone());
+        }
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        let request =
+            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.into())]);
+        self.tier3.until_key_ready(&team.to_string()).await;
+        let opened = self
+            .call("conversations.open", || {
+                session.conversations_open(&request)
+            })
+            .await?;
+        lock(&self.dm_channels).insert(key, opened.channel.id.clone());
+        Ok(opened.channel.id)
+    }
+
+    /// Posts a message, at most one a second per channel.
+    pub async fn post_message(
+        &self,
+        team: &str,
+        channel: &SlackChannelId,
+        content: SlackMessageContent,
+    ) -> Result<SlackTs, CallError> {
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        let request = SlackApiChatPostMessageRequest::new(channel.clone(), content);
+        if self.per_channel.len() > LIMITER_KEYS {
+            self.per_channel.retain_recent();
+        }
+        self.per_channel
+            .until_key_ready(&format!("{team}/{}", channel.0))
+            .await;
+        let posted = self
+            .call("chat.postMessage", || session.chat_post_message(&request))
+            .await?;
+        Ok(posted.ts)
+    }
+
+    /// Replaces a message Kith posted.
+    pub async fn update_message(
+        &self,
+        team: &str,
+        channel: &SlackChannelId,
+        ts: &SlackTs,
+        content: SlackMessageContent,
+    ) -> Result<(), CallError> {
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        let request = SlackApiChatUpdateRequest::new(channel.clone(), content, ts.clone());
+        self.tier3.until_key_ready(&team.to_string()).await;
+        self.call("chat.update", || session.chat_update(&request))
+            .await?;
+        Ok(())
+    }
+
+    /// Answers through an interaction's `response_url` (no token needed).
+    pub async fn respond(
+        &self,
+        response_url: &SlackResponseUrl,
+        request: &SlackApiPostWebhookMessageRequest,
+    ) -> Result<(), CallError> {
+        self.call("response_url", || {
+            self.client.respond_to_event(response_url, request)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// A member's name and time zone from users.info, cached for hours and
+    /// kept within Tier 4. `None` when Slack cannot tell us right now; a
+    /// command goes ahead without it.
+    pub async fn profile(&self, team: &str, user: &str) -> Option<Profile> {
+        let key = (team.to_string(), user.to_string());
+        if let Some((profile, at)) = self.lock_profiles().get(&key)
+            && at.elapsed() < PROFILE_TTL
+        {
+            return Some(profile.clone());
+        }
+        let token = match self.token(team).await {
+            Ok(token) => token,
+            Err(e) => {
+                debug!(error = %e, "no token to look up a member");
+                return None;
+            }
+        };
+        let session = self.client.open_session(&token);
+        let request = SlackApiUsersInfoRequest::new(SlackUserId(user.into()));
+        if self.tier4.check_key(&team.to_string()).is_err() {
+            // Over Tier 4: go ahead without the profile rather than wait.
+            return None;
+        }
+        let info = match self
+            .call("users.info", || session.users_info(&request))
+            .await
+        {
+            Ok(info) => info.user,
+            Err(e) => {
+                warn!(error = %e, "could not look up a member");
+                return None;
+            }
+        };
+        let name = info
+            .profile
+            .as_ref()
+            .and_then(|p| p.display_name.clone())
+            .filter(|n| !n.trim().is_empty())
+            .or(info.real_name.clone())
+            .or(info.name.clone());
+        let tz = info
+            .tz
+            .as_deref()
+            .and_then(|tz| chrono_tz::Tz::from_str(tz).ok());
+        let profile = Profile { name, tz };
+        self.lock_profiles()
+            .insert(key, (profile.clone(), Instant::now()));
+        Some(profile)
+    }
+
+    /// Forgets what is cached about a team (uninstalled, tokens revoked, reinstalled).
+    pub fn forget_team(&self, team: &str) {
+        self.lock_profiles().retain(|(t, _), _| t != team);
+        lock(&self.dm_channels).retain(|(t, _), _| t != team);
+    }
+
+    fn lock_profiles(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), (Profile, Instant)>> {
+        lock(&self.profiles)
+    }
+
+    /// Exchanges an OAuth code for the team's bot token (oauth.v2.access).
+    pub async fn oauth_access(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        code: &str,
+    ) -> Result<SlackOAuthV2AccessTokenResponse, CallError> {
+        let request = SlackOAuthV2AccessTokenRequest::new(
+            SlackClientId(client_id.into()),
+            SlackClientSecret(client_secret.expose().into()),
+            SlackOAuthCode(code.into()),
+        );
+        self.call("oauth.v2.access", || self.client.oauth2_access(&request))
+            .await
+    }
+}
+
+#[async_trait]
+impl Messenger for SlackWeb {
+    /// conversations.open, then chat.postMessage with the reply as Block Kit.
+    async fn send_dm(
+        &self,
+        to: &Recipient,
+        message: &Reply,
+        _key: &str,
+    ) -> Result<(), DeliveryError> {
+        // Slack has no idempotency key for chat.postMessage; the outbox's
+        // lease keeps resends to the rare crash between post and mark-sent.
+        let channel = self.open_dm(&to.workspace, &to.external_id).await?;
+        let posted = self
+            .post_message(&to.workspace, &channel, blocks::render(message))
+            .await;
+        if let Err(e) = posted {
+            // Open the DM afresh next time, in case the channel is gone.
+            lock(&self.dm_channels).remove(&(to.workspace.clone(), to.external_id.clone()));
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    async fn post(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+    ) -> Result<(), DeliveryError> {
+        self.post_message(
+            workspace,
+            &SlackChannelId(channel.into()),
+            blocks::render(message),
+        )
+        .await?;
+        Ok(())
+    }
+}

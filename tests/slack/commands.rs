@@ -1,0 +1,207 @@
+//! Slash commands over HTTP: signed ones run and answer privately within
+//! Slack's 3 seconds; unsigned, tampered or stale ones get 401 and change
+//! nothing.
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use serde_json::Value;
+
+use crate::helpers::{BOT_TOKEN, FORM, TEAM, TestApp, command_form, start, text_of};
+
+#[tokio::test]
+async fn a_signed_kith_gave_is_acknowledged_privately_and_stored() {
+    let app = TestApp::spawn().await;
+    app.fake.set_time_zone("U1", "Europe/Berlin");
+
+    let answer = app
+        .slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Carol")
+        .await;
+
+    assert_eq!(answer["response_type"], "ephemeral");
+    let text = text_of(&answer);
+    assert!(text.contains("Logged: you gave"), "{text}");
+    assert!(text.contains("intro to Carol"), "{text}");
+    assert_eq!(app.entries().await, ["gave: intro to Carol"]);
+    // The mention became a member of the same workspace, named as Slack named them.
+    let bob: (String, String) = sqlx::query_as(
+        "SELECT m.external_id, m.display_name FROM members m JOIN workspaces w ON w.id = m.workspace_id \
+         WHERE w.external_id = 'T1' AND m.external_id = 'U2'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .expect("bob is a member");
+    assert_eq!(bob.0, "U2");
+    // users.info gave the member's time zone, with the workspace's own token.
+    let lookups = app.fake.calls_to("users.info");
+    assert_eq!(lookups.len(), 1);
+    assert_eq!(lookups[0].bearer(), Some(BOT_TOKEN));
+    assert_eq!(lookups[0].params["user"], "U1");
+    let tz: String = sqlx::query_scalar("SELECT tz FROM members WHERE external_id = 'U1'")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("U1 is a member");
+    assert_eq!(tz, "Europe/Berlin");
+}
+
+#[tokio::test]
+async fn the_member_profile_is_looked_up_once_and_cached() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "help").await;
+    app.slash_ok(TEAM, "U1", "/kith", "due").await;
+    assert_eq!(app.fake.calls_to("users.info").len(), 1);
+}
+
+#[tokio::test]
+async fn favour_is_a_shortcut_for_gave_and_got() {
+    let app = TestApp::spawn().await;
+    let answer = app
+        .slash_ok(TEAM, "U1", "/favour", "got <@U2|bob> lunch")
+        .await;
+    assert!(text_of(&answer).contains("Logged"), "{answer}");
+    assert_eq!(app.entries().await, ["got: lunch"]);
+
+    let before = app.ledger().await;
+    let answer = app
+        .slash_ok(TEAM, "U1", "/favour", "took <@U2|bob> lunch")
+        .await;
+    assert!(
+        text_of(&answer).contains("Usage: /favour gave|got"),
+        "{answer}"
+    );
+    assert_eq!(app.ledger().await, before);
+}
+
+#[tokio::test]
+async fn a_mistake_gets_a_clear_private_answer_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "help").await;
+    let before = app.ledger().await;
+    let answer = app.slash_ok(TEAM, "U1", "/kith", "gave").await;
+    assert_eq!(answer["response_type"], "ephemeral");
+    assert!(
+        answer["blocks"][0]["text"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(":warning:")),
+        "{answer}"
+    );
+    assert_eq!(app.ledger().await, before);
+}
+
+#[tokio::test]
+async fn a_tampered_stale_or_unsigned_command_gets_401_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let body = command_form(
+        &app.fake,
+        TEAM,
+        "U1",
+        "/kith",
+        "gave <@U2|bob> intro to Carol",
+    );
+
+    // Signed, then altered on the way.
+    let ts = start().timestamp().to_string();
+    let secret = kith_bot::domain::Secret::new(crate::helpers::SIGNING_SECRET);
+    let sig = kith_slack::signature::sign(&secret, &ts, body.as_bytes());
+    let tampered = body.replace("intro+to+Carol", "intro+to+Mallory");
+    assert_ne!(tampered, body);
+    let response = app
+        .http
+        .post(app.url("/slack/commands"))
+        .header("content-type", FORM)
+        .header(kith_slack::signature::TIMESTAMP_HEADER, &ts)
+        .header(kith_slack::signature::SIGNATURE_HEADER, &sig)
+        .body(tampered)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 401);
+
+    // Signed correctly, but six minutes ago (a replay).
+    let stale = app
+        .post_signed_at("/slack/commands", FORM, &body, start() - Span::minutes(6))
+        .await;
+    assert_eq!(stale.status(), 401);
+    assert!(stale.text().await.expect("text").contains("five minutes"));
+
+    // Not signed at all.
+    let unsigned = app
+        .http
+        .post(app.url("/slack/commands"))
+        .header("content-type", FORM)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(unsigned.status(), 401);
+
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+    assert!(app.fake.calls().is_empty(), "{:?}", app.fake.calls());
+}
+
+#[tokio::test]
+async fn a_malformed_payload_gets_400_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    for (path, body) in [
+        ("/slack/commands", "team_id=T1&text=hello"),
+        ("/slack/actions", "payload=%7Bnot+json"),
+        ("/slack/actions", "nothing=here"),
+        ("/slack/events", "{\"type\":\"event_callback\"}"),
+    ] {
+        let response = app.post_signed(path, FORM, body).await;
+        assert_eq!(response.status(), 400, "{path} {body}");
+    }
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_slow_command_is_acknowledged_then_answered_through_response_url() {
+    let app = TestApp::spawn_with(|c| c, |a| a.with_ack_budget(Duration::ZERO)).await;
+    let answer = app
+        .slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Carol")
+        .await;
+    assert_eq!(text_of(&answer), "Working on it…");
+
+    let later = app.fake.wait_for("response_url", 1).await;
+    let reply: &Value = &later[0].params;
+    assert_eq!(reply["id"], "cmd");
+    assert_eq!(reply["replace_original"], true);
+    assert!(
+        reply["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Logged: you gave")),
+        "{reply}"
+    );
+    assert_eq!(app.entries().await, ["gave: intro to Carol"]);
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.expect("text"), "ok");
+}
+
+#[tokio::test]
+async fn slacks_escaping_is_undone_before_the_core_reads_the_line() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> coffee &amp; cake")
+        .await;
+    assert_eq!(app.entries().await, ["gave: coffee & cake"]);
+}
+
+#[tokio::test]
+async fn slacks_ssl_check_is_answered_without_running_anything() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_signed("/slack/commands", FORM, "ssl_check=1&token=x")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+}

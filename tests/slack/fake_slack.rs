@@ -1,0 +1,372 @@
+//! A fake Slack on 127.0.0.1: the Web API (`/api/{method}`, Slack's
+//! `{"ok": ...}` JSON, JSON or form bodies or query strings), `response_url`
+//! endpoints (`/response/{id}`), and a Socket Mode websocket server whose
+//! URL `apps.connections.open` hands out. It records every call and can
+//! answer 429 with a Retry-After.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+/// One call Slack received.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The Web API method (`chat.postMessage`), or `response_url`.
+    pub method: String,
+    /// The `Authorization` header as sent (`Bearer xoxb-…`, `Basic …`).
+    pub auth: Option<String>,
+    /// Query parameters and the body's fields together.
+    pub params: Value,
+    pub at: Instant,
+}
+
+impl Call {
+    pub fn bearer(&self) -> Option<&str> {
+        self.auth.as_deref().and_then(|a| a.strip_prefix("Bearer "))
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    /// Per method, the Retry-After (seconds) of the next answers that are 429s.
+    throttled: HashMap<String, VecDeque<u64>>,
+    /// users.info answers: user id -> time zone.
+    time_zones: HashMap<String, String>,
+    /// The OAuth exchange's answer: (team id, team name, bot token).
+    oauth: Option<(String, String, String)>,
+    next_ts: u64,
+}
+
+#[derive(Clone)]
+pub struct FakeSlack {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+    pub socket: FakeSocket,
+}
+
+impl FakeSlack {
+    pub async fn start() -> FakeSlack {
+        let socket = FakeSocket::start().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let addr = listener.local_addr().expect("addr");
+        let fake = FakeSlack {
+            addr,
+            inner: Arc::new(Mutex::new(Inner {
+                next_ts: 1,
+                ..Inner::default()
+            })),
+            socket,
+        };
+        let app = Router::new()
+            .route("/api/{method}", any(api))
+            .route("/response/{id}", post(response_url))
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("fake Slack serves");
+        });
+        fake
+    }
+
+    /// The Web API base to configure (`KITH_SLACK_API_URL`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    /// A `response_url` Slack would send with a command or interaction.
+    pub fn response_url(&self, id: &str) -> String {
+        format!("http://{}/response/{id}", self.addr)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next `times` calls to `method` answer 429 with this Retry-After.
+    pub fn throttle(&self, method: &str, retry_after_secs: u64, times: usize) {
+        let mut inner = self.lock();
+        let queue = inner.throttled.entry(method.into()).or_default();
+        queue.extend(std::iter::repeat_n(retry_after_secs, times));
+    }
+
+    pub fn set_time_zone(&self, user: &str, tz: &str) {
+        self.lock().time_zones.insert(user.into(), tz.into());
+    }
+
+    /// What oauth.v2.access answers: this team installed with this token.
+    pub fn on_oauth(&self, team: &str, team_name: &str, bot_token: &str) {
+        self.lock().oauth = Some((team.into(), team_name.into(), bot_token.into()));
+    }
+
+    /// The `ts` of the last message chat.postMessage accepted.
+    pub fn last_ts(&self) -> String {
+        format!("1700000000.{:06}", self.lock().next_ts)
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method)
+            .collect()
+    }
+
+    /// Waits (bounded) until `method` was called `count` times.
+    pub async fn wait_for(&self, method: &str, count: usize) -> Vec<Call> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let calls = self.calls_to(method);
+            if calls.len() >= count {
+                return calls;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 10 s for {count} call(s) to {method}; got {calls:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn record(
+        &self,
+        method: &str,
+        headers: &HeaderMap,
+        query: Option<String>,
+        body: &[u8],
+    ) -> Call {
+        let mut params = serde_json::Map::new();
+        if let Some(q) = query {
+            for (k, v) in url_pairs(&q) {
+                params.insert(k, Value::String(v));
+            }
+        }
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if content_type.starts_with("application/json") {
+            if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+                params.extend(map);
+            }
+        } else if !body.is_empty() {
+            for (k, v) in url_pairs(&String::from_utf8_lossy(body)) {
+                params.insert(k, Value::String(v));
+            }
+        }
+        let auth = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let call = Call {
+            method: method.into(),
+            auth,
+            params: Value::Object(params),
+            at: Instant::now(),
+        };
+        self.lock().calls.push(call.clone());
+        call
+    }
+}
+
+fn url_pairs(text: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(text).unwrap_or_default()
+}
+
+fn ok(body: Value) -> Response {
+    let mut body = body;
+    body["ok"] = json!(true);
+    axum::Json(body).into_response()
+}
+
+async fn api(
+    State(fake): State<FakeSlack>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let call = fake.record(&method, &headers, query, &body);
+    let throttled = fake
+        .lock()
+        .throttled
+        .get_mut(&method)
+        .and_then(|q| q.pop_front());
+    if let Some(retry_after) = throttled {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after.to_string())],
+            axum::Json(json!({"ok": false, "error": "ratelimited"})),
+        )
+            .into_response();
+    }
+    let p = &call.params;
+    match method.as_str() {
+        "conversations.open" => {
+            let user = p["users"]
+                .as_array()
+                .and_then(|u| u.first())
+                .and_then(Value::as_str)
+                .or_else(|| p["users"].as_str())
+                .unwrap_or("UNKNOWN")
+                .to_string();
+            ok(json!({"channel": {"id": format!("D{user}")}}))
+        }
+        "chat.postMessage" => {
+            let ts = {
+                let mut inner = fake.lock();
+                inner.next_ts += 1;
+                format!("1700000000.{:06}", inner.next_ts)
+            };
+            ok(json!({
+                "channel": p["channel"],
+                "ts": ts,
+                "message": {"ts": ts, "text": p["text"], "blocks": p["blocks"]},
+            }))
+        }
+        "chat.update" => ok(json!({
+            "channel": p["channel"], "ts": p["ts"],
+            "message": {"text": p["text"], "blocks": p["blocks"]},
+        })),
+        "users.info" => {
+            let user = p["user"].as_str().unwrap_or("UNKNOWN").to_string();
+            let tz = fake.lock().time_zones.get(&user).cloned();
+            ok(json!({"user": {
+                "id": user, "name": user.to_lowercase(), "real_name": format!("Real {user}"),
+                "tz": tz,
+            }}))
+        }
+        "oauth.v2.access" => match fake.lock().oauth.clone() {
+            Some((team, name, token)) => ok(json!({
+                "access_token": token, "token_type": "bot",
+                "scope": "commands,chat:write,im:write,users:read",
+                "bot_user_id": "UBOT", "app_id": "A1",
+                "team": {"id": team, "name": name},
+                "authed_user": {"id": "UINSTALLER"},
+            })),
+            None => axum::Json(json!({"ok": false, "error": "invalid_code"})).into_response(),
+        },
+        "apps.connections.open" => ok(json!({"url": fake.socket.url()})),
+        _ => ok(json!({})),
+    }
+}
+
+async fn response_url(
+    State(fake): State<FakeSlack>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    fake.record("response_url", &headers, Some(format!("id={id}")), &body);
+    ok(json!({}))
+}
+
+/// The Socket Mode side: one websocket at a time; the test sends envelopes
+/// and reads the acknowledgements.
+#[derive(Clone)]
+pub struct FakeSocket {
+    addr: SocketAddr,
+    to_client: mpsc::UnboundedSender<String>,
+    from_client: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>,
+    connections: Arc<Mutex<usize>>,
+}
+
+impl FakeSocket {
+    async fn start() -> FakeSocket {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let addr = listener.local_addr().expect("addr");
+        let (to_client, mut outgoing) = mpsc::unbounded_channel::<String>();
+        let (incoming, from_client) = mpsc::unbounded_channel::<String>();
+        let connections = Arc::new(Mutex::new(0));
+        let counter = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    continue;
+                };
+                let hello = json!({
+                    "type": "hello", "num_connections": 1,
+                    "debug_info": {"host": "fake-slack"},
+                    "connection_info": {"app_id": "A1"},
+                });
+                if ws.send(Message::text(hello.to_string())).await.is_err() {
+                    continue;
+                }
+                *counter.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                loop {
+                    tokio::select! {
+                        out = outgoing.recv() => match out {
+                            Some(text) => {
+                                if ws.send(Message::text(text)).await.is_err() { break; }
+                            }
+                            None => return,
+                        },
+                        frame = ws.next() => match frame {
+                            Some(Ok(Message::Text(text))) => {
+                                let _ = incoming.send(text.to_string());
+                            }
+                            Some(Ok(Message::Ping(data))) => {
+                                let _ = ws.send(Message::Pong(data)).await;
+                            }
+                            Some(Ok(_)) => {}
+                            Some(Err(_)) | None => break,
+                        },
+                    }
+                }
+            }
+        });
+        FakeSocket {
+            addr,
+            to_client,
+            from_client: Arc::new(tokio::sync::Mutex::new(from_client)),
+            connections,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("ws://{}/link", self.addr)
+    }
+
+    /// Waits (bounded) until a client has connected and got its hello.
+    pub async fn wait_connected(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while *self.connections.lock().unwrap_or_else(|e| e.into_inner()) == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "no Socket Mode connection in 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn send(&self, envelope: Value) {
+        self.to_client
+            .send(envelope.to_string())
+            .expect("the fake socket runs");
+    }
+
+    /// The next frame the client sends (an acknowledgement), within 10 s.
+    pub async fn receive(&self) -> Value {
+        let mut rx = self.from_client.lock().await;
+        let text = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an acknowledgement within 10 s")
+            .expect("the fake socket runs");
+        serde_json::from_str(&text).expect("acknowledgements are JSON")
+    }
+}

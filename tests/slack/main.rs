@@ -1,0 +1,11 @@
+//! End-to-end tests of the Slack adapter: the real adapter (slack-morphism
+//! client, our HTTP routes, Socket Mode) against a fake Slack on 127.0.0.1,
+//! a fresh SQLite file per test and an injected clock.
+
+mod commands;
+mod events;
+mod fake_slack;
+mod helpers;
+mod install;
+mod reminders;
+mod socket_mode;

@@ -1,0 +1,340 @@
+//! Reminders as Block Kit DMs with buttons, through the Messenger port;
+//! pressing Done logs the check-in and settles the message in place; a 429
+//! delays a message but never loses it.
+
+use std::time::Duration;
+
+use chrono::TimeZone;
+use kith_bot::ports::{DeliveryError, Messenger};
+use kith_bot::reply::{Block, Button, Reply};
+use serde_json::{Value, json};
+
+use crate::helpers::{BOT_TOKEN, FORM, TEAM, TestApp};
+
+/// A reminder shaped as the scheduler sends it: a text block, then per
+/// contact a line and an actions block with Done / Snooze / Skip.
+fn reminder(contact: i64) -> Reply {
+    let mut reply = Reply::text("Time to check in: 1 person is due");
+    reply.push_text("@bob · inner · last contact 20 days ago (every 14 days)");
+    let button = |label: &str, verb: &str, primary: bool| Button {
+        label: label.into(),
+        action: format!("{verb}:{contact}"),
+        primary,
+    };
+    reply.blocks.push(Block::Actions {
+        id: format!("contact:{contact}"),
+        buttons: vec![
+            button("Done", "done", true),
+            button("Snooze 1 week", "snooze", false),
+            button("Skip", "skip", false),
+        ],
+    });
+    reply
+}
+
+/// U1 has bob in their network; returns bob's contact id.
+async fn with_bob(app: &TestApp) -> i64 {
+    app.slash_ok(TEAM, "U1", "/kith", "add <@U2|bob> inner")
+        .await;
+    app.contact_id("U2").await
+}
+
+#[tokio::test]
+async fn a_due_reminder_arrives_as_a_dm_with_buttons() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+
+    app.slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await
+        .expect("delivered");
+
+    let opened = app.fake.calls_to("conversations.open");
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].params["users"], json!(["U1"]));
+    assert_eq!(opened[0].bearer(), Some(BOT_TOKEN));
+    let posted = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posted.len(), 1);
+    let message = &posted[0].params;
+    assert_eq!(message["channel"], "DU1");
+    assert!(
+        message["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Time to check in"))
+    );
+    let actions = &message["blocks"][2];
+    assert_eq!(actions["type"], "actions");
+    assert_eq!(actions["block_id"], format!("contact:{bob}"));
+    let labels: Vec<&str> = actions["elements"]
+        .as_array()
+        .expect("buttons")
+        .iter()
+        .map(|b| b["text"]["text"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(labels, ["Done", "Snooze 1 week", "Skip"]);
+    assert_eq!(actions["elements"][0]["value"], format!("done:{bob}"));
+    assert_eq!(actions["elements"][0]["style"], "primary");
+}
+
+/// The block_actions payload Slack sends when a button of `message` is pressed.
+fn press(app: &TestApp, message: &Value, channel: &str, ts: &str, action: &str) -> String {
+    let block_id = message["blocks"]
+        .as_array()
+        .and_then(|blocks| {
+            blocks.iter().find(|b| {
+                b["elements"]
+                    .as_array()
+                    .is_some_and(|els| els.iter().any(|e| e["value"] == action))
+            })
+        })
+        .map(|b| b["block_id"].clone())
+        .expect("the button is on the message");
+    let payload = json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": "U1", "username": "u1", "name": "u1", "team_id": TEAM},
+        "api_app_id": "A1",
+        "token": "deprecated",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
+        "trigger_id": "123.456.def",
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": ts, "user": "UBOT", "bot_id": "B1",
+                    "text": message["text"], "blocks": message["blocks"]},
+        "response_url": app.fake.response_url("press"),
+        "actions": [{"type": "button", "action_id": action, "block_id": block_id,
+                     "text": {"type": "plain_text", "text": "Done"}, "value": action,
+                     "action_ts": "1700000001.000200"}],
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
+}
+
+#[tokio::test]
+async fn pressing_done_logs_the_check_in_and_updates_the_message_in_place() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    app.slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await
+        .expect("delivered");
+    let posted = app.fake.calls_to("chat.postMessage");
+    let message = posted[0].params.clone();
+
+    let body = press(
+        &app,
+        &message,
+        "DU1",
+        "1700000000.000002",
+        &format!("done:{bob}"),
+    );
+    let response = app.post_signed("/slack/actions", FORM, &body).await;
+    assert_eq!(response.status(), 200);
+
+    assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
+    let updates = app.fake.calls_to("chat.update");
+    assert_eq!(updates.len(), 1);
+    let update = &updates[0].params;
+    assert_eq!(update["channel"], "DU1");
+    assert_eq!(update["ts"], "1700000000.000002");
+    assert_eq!(update["blocks"][0], message["blocks"][0]);
+    let settled = &update["blocks"][2];
+    assert_eq!(settled["type"], "section", "{update}");
+    assert_eq!(settled["block_id"], format!("contact:{bob}"));
+    assert!(
+        settled["text"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Done: logged a check-in with")),
+        "{settled}"
+    );
+    // No buttons are left to press twice.
+    assert!(!update.to_string().contains("\"actions\""), "{update}");
+}
+
+#[tokio::test]
+async fn a_forged_or_unsigned_press_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    app.slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await
+        .expect("delivered");
+    let message = app.fake.calls_to("chat.postMessage")[0].params.clone();
+    let before = app.ledger().await;
+
+    let body = press(
+        &app,
+        &message,
+        "DU1",
+        "1700000000.000002",
+        &format!("done:{bob}"),
+    );
+    let unsigned = app
+        .http
+        .post(app.url("/slack/actions"))
+        .header("content-type", FORM)
+        .body(body)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(unsigned.status(), 401);
+
+    // Signed, but an action that is not one of Kith's buttons.
+    let forged = press(
+        &app,
+        &message,
+        "DU1",
+        "1700000000.000002",
+        &format!("done:{bob}"),
+    )
+    .replace(&format!("done%3A{bob}"), "delete%3A1");
+    let response = app.post_signed("/slack/actions", FORM, &forged).await;
+    assert_eq!(response.status(), 200);
+    let answers = app.fake.wait_for("response_url", 1).await;
+    assert_eq!(answers[0].params["replace_original"], false);
+    assert!(app.fake.calls_to("chat.update").is_empty());
+    assert_eq!(app.ledger().await, before);
+}
+
+#[tokio::test]
+async fn a_429_delays_the_message_and_then_delivers_it() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    app.fake.throttle("chat.postMessage", 1, 1);
+
+    let began = std::time::Instant::now();
+    app.slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await
+        .expect("delivered after waiting");
+
+    let posted = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posted.len(), 2, "one 429, then the delivery");
+    let waited = posted[1].at - posted[0].at;
+    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
+    assert!(began.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_handed_back_as_a_temporary_failure() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    app.fake.throttle("conversations.open", 120, 1);
+
+    let outcome = app
+        .slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await;
+    assert!(
+        matches!(outcome, Err(DeliveryError::Temporary(_))),
+        "{outcome:?}"
+    );
+    assert!(app.fake.calls_to("chat.postMessage").is_empty());
+}
+
+#[tokio::test]
+async fn messages_to_one_channel_go_out_at_most_one_a_second() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.slack
+            .web()
+            .post(TEAM, "C1", &Reply::text("hello"))
+            .await
+            .expect("posted");
+    }
+    let posted = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posted.len(), 3);
+    for pair in posted.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(gap >= Duration::from_millis(950), "gap {gap:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_dm_to_an_uninstalled_team_fails_permanently() {
+    let app = TestApp::spawn_with(
+        |c| kith_slack::SlackConfig {
+            bot_token: None,
+            ..c
+        },
+        |a| a,
+    )
+    .await;
+    let outcome = app
+        .slack
+        .web()
+        .send_dm(&app.recipient("T404", "U1"), &Reply::text("hi"), "k")
+        .await;
+    assert!(
+        matches!(outcome, Err(DeliveryError::Permanent(_))),
+        "{outcome:?}"
+    );
+    assert!(app.fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn the_scheduler_sends_a_due_reminder_through_slack_and_done_settles_it() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    let delivery = kith::slack_delivery(
+        &app.store,
+        &app.slack,
+        std::sync::Arc::new(app.clock.clone()),
+    );
+    // Bob (inner, every 14 days) is due; Monday 7 December, 09:30 UTC is
+    // inside U1's default window (weekdays 09:00, UTC: Slack gave no tz).
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 7, 9, 30, 0)
+            .single()
+            .expect("valid"),
+    );
+    delivery.catch_up().await.expect("a delivery round");
+
+    let opened = app.fake.calls_to("conversations.open");
+    assert_eq!(opened.len(), 1, "{:?}", app.fake.calls());
+    assert_eq!(opened[0].params["users"], json!(["U1"]));
+    let posted = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posted.len(), 1);
+    let message = posted[0].params.clone();
+    assert!(
+        message["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Time to check in: 1 person is due")),
+        "{message}"
+    );
+    let ts = app.fake.last_ts();
+
+    // Nothing more goes out on the next round the same day.
+    delivery.catch_up().await.expect("a delivery round");
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 1);
+
+    let body = press(&app, &message, "DU1", &ts, &format!("done:{bob}"));
+    assert_eq!(
+        app.post_signed("/slack/actions", FORM, &body)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
+    let update = &app.fake.calls_to("chat.update")[0].params;
+    assert_eq!(update["ts"], ts);
+    assert!(!update.to_string().contains("\"actions\""), "{update}");
+}
+
+#[tokio::test]
+async fn the_dm_channel_is_opened_once_per_member() {
+    let app = TestApp::spawn().await;
+    for key in ["a", "b"] {
+        app.slack
+            .web()
+            .send_dm(&app.recipient(TEAM, "U1"), &Reply::text("hi"), key)
+            .await
+            .expect("sent");
+    }
+    assert_eq!(app.fake.calls_to("conversations.open").len(), 1);
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 2);
+}
