@@ -223,3 +223,35 @@ async fn a_command_in_a_dm_is_told_to_use_a_server_and_changes_nothing() {
     );
     assert!(app.ledger().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_follow_up_discord_cannot_match_yet_is_tried_again() {
+    let app = App::with(crate::helpers::Options {
+        defer_after: std::time::Duration::ZERO,
+        gateway: false,
+    })
+    .await;
+    app.fake.answer_next(
+        axum::http::Method::PATCH,
+        "/messages/@original",
+        404,
+        json!({"message": "Unknown interaction", "code": 10062}),
+    );
+    let (_, answer) = app
+        .post_signed(&slash(608, ALICE, "kith", "due", &[]))
+        .await;
+    assert_eq!(answer["type"], 5);
+    let edits = app
+        .fake
+        .wait_for("a second follow-up", |calls| {
+            let edits: Vec<_> = calls
+                .iter()
+                .filter(|c| c.method == "PATCH")
+                .cloned()
+                .collect();
+            (edits.len() == 2).then_some(edits)
+        })
+        .await;
+    assert_eq!(edits[0].status, 404);
+    assert_eq!(edits[1].status, 200);
+}

@@ -137,6 +137,10 @@ impl Answer {
     }
 }
 
+/// How often a follow-up is tried while Discord does not know the
+/// interaction yet.
+const FOLLOW_UP_ATTEMPTS: u32 = 4;
+
 const OOPS: &str =
     "Sorry, something went wrong on my side and nothing was changed. Please try again.";
 
@@ -364,8 +368,20 @@ impl Discord {
                     (render::message(&Reply::error(OOPS), "", true), Vec::new())
                 }
             };
-            if let Err(e) = rest.edit_original(&token, &data, &files).await {
-                error!(error = %e, "could not follow up a deferred interaction");
+            // Over HTTP the deferral is our response, which may still be on
+            // its way when the work is already done: an edit Discord cannot
+            // match to the interaction yet (404) is tried again shortly.
+            for attempt in 1..=FOLLOW_UP_ATTEMPTS {
+                match rest.edit_original(&token, &data, &files).await {
+                    Ok(()) => break,
+                    Err(e) if attempt < FOLLOW_UP_ATTEMPTS && e.status() == Some(404) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                    }
+                    Err(e) => {
+                        error!(error = %e, "could not follow up a deferred interaction");
+                        break;
+                    }
+                }
             }
         };
         Answer {

@@ -32,6 +32,7 @@ use kith_bot::Kith;
 use kith_bot::domain::Secret;
 
 pub use config::DiscordConfig;
+pub use interactions::Answer;
 pub use messenger::{DiscordMessenger, nonce};
 pub use rest::{Patience, Rest, RestError};
 pub use verify::Verifier;

@@ -51,6 +51,14 @@ impl RestError {
         }
     }
 
+    /// The HTTP status Discord answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RestError::Discord { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     /// Whether trying again later may succeed.
     pub fn is_temporary(&self) -> bool {
         match self {
