@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -49,6 +49,8 @@ struct Inner {
     /// The OAuth exchange's answer: (team id, team name, bot token).
     oauth: Option<(String, String, String)>,
     next_ts: u64,
+    /// Files members shared: file id -> (name, bytes, the token that may read it).
+    files: HashMap<String, (String, Vec<u8>, String)>,
 }
 
 #[derive(Clone)]
@@ -75,6 +77,7 @@ impl FakeSlack {
             .route("/api/{method}", any(api))
             .route("/response/{id}", post(response_url))
             .route("/upload/{id}", post(upload))
+            .route("/files-pri/{id}/download/{name}", get(download))
             .with_state(fake.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake Slack serves");
@@ -110,6 +113,15 @@ impl FakeSlack {
     /// What oauth.v2.access answers: this team installed with this token.
     pub fn on_oauth(&self, team: &str, team_name: &str, bot_token: &str) {
         self.lock().oauth = Some((team.into(), team_name.into(), bot_token.into()));
+    }
+
+    /// A file a member shared, readable with `token`; returns its
+    /// `url_private_download`. Downloads are recorded as `files.download`.
+    pub fn share_file(&self, id: &str, name: &str, bytes: &[u8], token: &str) -> String {
+        self.lock()
+            .files
+            .insert(id.into(), (name.into(), bytes.to_vec(), token.into()));
+        format!("http://{}/files-pri/{id}/download/{name}", self.addr)
     }
 
     /// The `ts` of the last message chat.postMessage accepted.
@@ -302,6 +314,27 @@ async fn upload(
     );
     fake.record("upload", &HeaderMap::new(), Some(query), &[]);
     (StatusCode::OK, "OK - 123").into_response()
+}
+
+/// A shared file's bytes, for its token only. Like Slack, a request
+/// without the right token gets a sign-in web page, not the file.
+async fn download(
+    State(fake): State<FakeSlack>,
+    Path((id, _name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let call = fake.record("files.download", &headers, Some(format!("id={id}")), &[]);
+    let Some((_, bytes, token)) = fake.lock().files.get(&id).cloned() else {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
+    };
+    if call.bearer() != Some(token.as_str()) {
+        return (
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html>Sign in to Slack</html>",
+        )
+            .into_response();
+    }
+    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
 }
 
 /// The Socket Mode side: one websocket at a time; the test sends envelopes

@@ -6,6 +6,7 @@ mod commands;
 mod events;
 mod fake_slack;
 mod helpers;
+mod import;
 mod install;
 mod reminders;
 mod socket_mode;

@@ -23,6 +23,13 @@ pub const ACK_BUDGET: Duration = Duration::from_millis(2500);
 const OOPS: &str =
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.";
 
+/// What `/kith import` answers: a slash command cannot carry a file.
+pub const IMPORT_ON_SLACK: &str = "Send me the file in our direct message with the word import \
+     (LinkedIn Connections.csv, a .vcf, a CSV with a header, or a Kith export .json).";
+
+/// The largest file Kith downloads to import.
+pub const MAX_IMPORT_BYTES: u64 = 8 * 1024 * 1024;
+
 const FAVOUR_USAGE: &str = "Usage: /favour gave|got @someone what — for example \
      `/favour gave @alice reviewed her resume` or `/favour got @bob intro to Carol`.";
 
@@ -110,6 +117,10 @@ impl SlackApp {
             },
             _ => text.trim().to_string(),
         };
+        if line.eq_ignore_ascii_case("import") {
+            // The core would ask for an attachment; on Slack it comes by DM.
+            return Reply::text(IMPORT_ON_SLACK);
+        }
         let actor = self
             .actor(&event.team_id.0, &event.user_id.0, user_name)
             .await;
@@ -267,9 +278,15 @@ impl SlackApp {
     }
 
     /// Handles an Events API callback once per `event_id`, however often
-    /// Slack retries it.
+    /// Slack retries it. `raw` is the event's JSON as Slack sent it, when
+    /// the caller has it (HTTP): it keeps fields slack-morphism drops, such
+    /// as a shared file's `size`.
     #[instrument(skip_all, fields(team = %event.team_id, event_id = %event.event_id))]
-    pub async fn push_event(&self, event: SlackPushEventCallback) -> anyhow::Result<()> {
+    pub async fn push_event(
+        self: &Arc<Self>,
+        event: SlackPushEventCallback,
+        raw: Option<serde_json::Value>,
+    ) -> anyhow::Result<()> {
         let store = self.kith.store();
         let now = self.kith.clock().now();
         if !store
@@ -280,7 +297,10 @@ impl SlackApp {
             return Ok(());
         }
         let team = event.team_id.0.as_str();
-        let body = serde_json::to_value(&event.event)?;
+        let body = match raw {
+            Some(raw) if raw.is_object() => raw,
+            _ => serde_json::to_value(&event.event)?,
+        };
         match body["type"].as_str().unwrap_or_default() {
             "app_uninstalled" => {
                 let had = self.kith.forget_workspace(Platform::Slack, team).await?;
@@ -298,9 +318,88 @@ impl SlackApp {
                     info!("the bot token was revoked; the workspace's installation is removed");
                 }
             }
+            "message" => match import_request(&body) {
+                Some(request) => self.import_in_time(team.to_string(), request).await,
+                None => debug!("ignoring a message that is not a file to import"),
+            },
             other => debug!(event_type = other, "ignoring an event"),
         }
         Ok(())
+    }
+
+    /// Imports a file shared in a DM, answering Slack within the
+    /// acknowledgement budget; a slow import finishes in the background.
+    async fn import_in_time(self: &Arc<Self>, team: String, request: ImportRequest) {
+        let app = Arc::clone(self);
+        let mut work = tokio::spawn(async move { app.import(&team, request).await });
+        if tokio::time::timeout(self.ack_budget, &mut work)
+            .await
+            .is_err()
+        {
+            debug!("an import is still running after the acknowledgement");
+        }
+    }
+
+    /// Downloads the shared file, imports it as the member's `import`, and
+    /// answers in the DM it was shared in.
+    async fn import(&self, team: &str, request: ImportRequest) {
+        info!(bytes = ?request.file.size, "a file to import arrived by DM");
+        let mut reply = match self.fetch(team, &request.file).await {
+            Ok(file) => {
+                let actor = self.actor(team, &request.user, None).await;
+                self.kith.handle_with(&actor, "import", Some(&file)).await
+            }
+            Err(text) => Reply::error(text),
+        };
+        if request.others > 0 {
+            reply.blocks.push(kith_bot::reply::Block::Text(format!(
+                "I read only the first file, {}; send the others one at a time, each with the word import.",
+                request.file.name
+            )));
+        }
+        let channel = SlackChannelId(request.channel.clone());
+        if let Err(e) = self
+            .web
+            .post_message(team, &channel, blocks::render(&reply))
+            .await
+        {
+            warn!(error = %e, "could not answer an import in the DM");
+        }
+    }
+
+    /// The shared file's bytes, or what to tell the member.
+    async fn fetch(&self, team: &str, file: &SharedFile) -> Result<kith_bot::reply::File, String> {
+        const NOTHING: &str = "Nothing was changed.";
+        if file.size.is_some_and(|size| size > MAX_IMPORT_BYTES) {
+            return Err(format!(
+                "{} is too large to import: I read files up to {} MB. {NOTHING}",
+                file.name,
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ));
+        }
+        let Some(url) = file.url.as_deref() else {
+            return Err(format!(
+                "I couldn't download {} from Slack: it has no download link I can use. {NOTHING}",
+                file.name
+            ));
+        };
+        let bytes = self
+            .web
+            .download(team, url, MAX_IMPORT_BYTES)
+            .await
+            .map_err(|e| {
+                warn!(error = %e, "could not download a shared file");
+                format!(
+                    "I couldn't download {} from Slack (files up to {} MB); please try again. {NOTHING}",
+                    file.name,
+                    MAX_IMPORT_BYTES / (1024 * 1024)
+                )
+            })?;
+        Ok(kith_bot::reply::File {
+            name: file.name.clone(),
+            mime: file.mime.clone(),
+            bytes,
+        })
     }
 
     /// Where "Add to Slack" sends the browser, and the state to remember
@@ -362,6 +461,72 @@ pub enum InstallError {
     Store(String),
 }
 
+/// A member asking, in their DM with Kith, to import a file they shared.
+#[derive(Debug, Clone, PartialEq)]
+struct ImportRequest {
+    user: String,
+    channel: String,
+    file: SharedFile,
+    /// More files shared in the same message (only the first is read).
+    others: usize,
+}
+
+/// A file as a `message` event describes it.
+#[derive(Debug, Clone, PartialEq)]
+struct SharedFile {
+    name: String,
+    mime: String,
+    size: Option<u64>,
+    url: Option<String>,
+}
+
+/// A `message` event that asks for an import: from a member (not a bot),
+/// in a DM, a new message (or a `file_share`), with at least one file, and
+/// the text `import` (or `/kith import`) in any case. Anything else is `None`.
+fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
+    if event["type"] != "message" || event["channel_type"] != "im" {
+        return None;
+    }
+    if !event["bot_id"].is_null() || !event["bot_profile"].is_null() {
+        return None;
+    }
+    match &event["subtype"] {
+        serde_json::Value::Null => {}
+        serde_json::Value::String(s) if s == "file_share" => {}
+        _ => return None,
+    }
+    let text = crate::text::normalise(event["text"].as_str()?).to_lowercase();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if !matches!(words.as_slice(), ["import"] | ["/kith", "import"]) {
+        return None;
+    }
+    let files = event["files"].as_array()?;
+    let first = files.first()?;
+    let name = first["name"]
+        .as_str()
+        .or(first["title"].as_str())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or("the file")
+        .to_string();
+    Some(ImportRequest {
+        user: event["user"].as_str()?.to_string(),
+        channel: event["channel"].as_str()?.to_string(),
+        file: SharedFile {
+            name,
+            mime: first["mimetype"]
+                .as_str()
+                .unwrap_or("application/octet-stream")
+                .to_string(),
+            size: first["size"].as_u64(),
+            url: first["url_private_download"]
+                .as_str()
+                .or(first["url_private"].as_str())
+                .map(str::to_string),
+        },
+        others: files.len() - 1,
+    })
+}
+
 /// `/favour gave|got @someone what` is `gave|got @someone what` in the core.
 fn favour_line(text: &str) -> Option<String> {
     let text = text.trim();
@@ -396,6 +561,59 @@ mod tests {
             favour_line(" GOT @bob  lunch ").as_deref(),
             Some("got @bob  lunch")
         );
+    }
+
+    fn dm(text: &str) -> serde_json::Value {
+        serde_json::json!({
+            "type": "message", "channel_type": "im", "channel": "D1", "user": "U1",
+            "text": text, "ts": "1.2", "subtype": "file_share",
+            "files": [{
+                "id": "F1", "name": "Connections.csv", "mimetype": "text/csv", "size": 120,
+                "url_private_download": "https://files.example/F1/download/Connections.csv",
+            }],
+        })
+    }
+
+    #[test]
+    fn a_file_with_import_in_a_dm_is_an_import() {
+        for text in [
+            "import",
+            " Import ",
+            "IMPORT",
+            "/kith import",
+            "/Kith   IMPORT",
+        ] {
+            let request = import_request(&dm(text)).expect(text);
+            assert_eq!(request.user, "U1");
+            assert_eq!(request.channel, "D1");
+            assert_eq!(request.file.name, "Connections.csv");
+            assert_eq!(request.file.mime, "text/csv");
+            assert_eq!(request.file.size, Some(120));
+            assert_eq!(request.others, 0);
+        }
+        let mut plain = dm("import");
+        plain.as_object_mut().map(|o| o.remove("subtype"));
+        assert!(import_request(&plain).is_some());
+    }
+
+    #[test]
+    fn other_messages_are_not_imports() {
+        let mut cases = vec![dm("hello"), dm("import this"), dm("")];
+        let mut bot = dm("import");
+        bot["bot_id"] = "B1".into();
+        cases.push(bot);
+        let mut edit = dm("import");
+        edit["subtype"] = "message_changed".into();
+        cases.push(edit);
+        let mut channel = dm("import");
+        channel["channel_type"] = "channel".into();
+        cases.push(channel);
+        let mut no_files = dm("import");
+        no_files["files"] = serde_json::json!([]);
+        cases.push(no_files);
+        for case in cases {
+            assert_eq!(import_request(&case), None, "{case}");
+        }
     }
 
     #[test]

@@ -133,13 +133,20 @@ async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byte
         SlackPushEvent::UrlVerification(check) => {
             axum::Json(serde_json::json!({ "challenge": check.challenge })).into_response()
         }
-        SlackPushEvent::EventCallback(callback) => match app.push_event(callback).await {
-            Ok(()) => StatusCode::OK.into_response(),
-            Err(e) => {
-                error!(error = %e, "could not handle an event; Slack will retry it");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        SlackPushEvent::EventCallback(callback) => {
+            // The event as sent: slack-morphism's types drop some fields
+            // (a shared file's size).
+            let raw = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|mut v| v.get_mut("event").map(serde_json::Value::take));
+            match app.push_event(callback, raw).await {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err(e) => {
+                    error!(error = %e, "could not handle an event; Slack will retry it");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                }
             }
-        },
+        }
         SlackPushEvent::AppRateLimited(limited) => {
             warn!(?limited, "Slack is rate limiting events to Kith");
             StatusCode::OK.into_response()

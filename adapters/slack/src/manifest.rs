@@ -23,7 +23,7 @@ pub fn manifest(url: Option<&str>) -> Value {
         "should_escape": true,
     });
     let mut oauth = json!({ "scopes": { "bot": BOT_SCOPES } });
-    let mut events = json!({ "bot_events": ["app_uninstalled", "tokens_revoked"] });
+    let mut events = json!({ "bot_events": ["app_uninstalled", "tokens_revoked", "message.im"] });
     let mut interactivity = json!({ "is_enabled": true });
     if let Some(commands) = at("/slack/commands") {
         kith["url"] = json!(commands);
@@ -100,8 +100,14 @@ mod tests {
                 "chat:write",
                 "im:write",
                 "users:read",
-                "files:write"
+                "files:write",
+                "files:read",
+                "im:history"
             ])
+        );
+        assert_eq!(
+            m["settings"]["event_subscriptions"]["bot_events"],
+            json!(["app_uninstalled", "tokens_revoked", "message.im"])
         );
     }
 }

@@ -22,6 +22,8 @@ pub const BOT_SCOPES: &[&str] = &[
     "im:write",
     "users:read",
     "files:write",
+    "files:read",
+    "im:history",
 ];
 
 /// A fresh state: `issued.nonce.signature`.
@@ -124,7 +126,7 @@ mod tests {
         let url = authorize_url("http://127.0.0.1:9/api/", "123.456", "s");
         assert_eq!(
             url,
-            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cim%3Awrite%2Cusers%3Aread%2Cfiles%3Awrite&state=s"
+            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cim%3Awrite%2Cusers%3Aread%2Cfiles%3Awrite%2Cfiles%3Aread%2Cim%3Ahistory&state=s"
         );
     }
 }

@@ -85,7 +85,7 @@ async fn on_push(
 ) -> Result<(), BoxError> {
     app(&state)
         .await?
-        .push_event(event)
+        .push_event(event, None)
         .await
         .map_err(|e| e.to_string().into())
 }

@@ -172,6 +172,9 @@ const PROFILE_FAILURE_TTL: Duration = Duration::from_secs(10 * 60);
 /// users.info answers per (team, user), each with when to ask again.
 type Profiles = HashMap<(String, String), (Option<Profile>, Instant)>;
 
+/// How long downloading a shared file may take.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Past this many channels, the per-channel limiter forgets idle ones.
 const LIMITER_KEYS: usize = 10_000;
 
@@ -194,6 +197,8 @@ pub struct SlackWeb {
     /// DM channel per (team, user): conversations.open is Tier 3, and a
     /// member's DM channel does not change.
     dm_channels: Mutex<HashMap<(String, String), SlackChannelId>>,
+    /// Plain HTTPS, for downloading files members share with Kith.
+    http: reqwest::Client,
 }
 
 impl SlackWeb {
@@ -213,6 +218,10 @@ impl SlackWeb {
             limits,
             profiles: Mutex::new(HashMap::new()),
             dm_channels: Mutex::new(HashMap::new()),
+            http: reqwest::Client::builder()
+                .timeout(DOWNLOAD_TIMEOUT)
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -442,6 +451,67 @@ impl SlackWeb {
         })
         .await?;
         Ok(())
+    }
+
+    /// Downloads a file a member shared with Kith (its
+    /// `url_private_download`), with the team's bot token as Slack requires,
+    /// refusing more than `max` bytes. The token goes only to an `https`
+    /// URL (or plain `http` on loopback, for tests) and never into an error.
+    pub async fn download(&self, team: &str, url: &str, max: u64) -> Result<Vec<u8>, CallError> {
+        const METHOD: &str = "file download";
+        let failed = |detail: String, temporary: bool| CallError::Other {
+            method: METHOD,
+            detail,
+            temporary,
+        };
+        let url = url::Url::parse(url).map_err(|_| failed("not a file URL".into(), false))?;
+        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+            return Err(failed("the file URL is not https".into(), false));
+        }
+        let token = self.token(team).await?;
+        let mut response = self
+            .http
+            .get(url)
+            .bearer_auth(&token.token_value.0)
+            .send()
+            .await
+            .map_err(|e| failed(e.without_url().to_string(), true))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(failed(
+                format!("HTTP {status}"),
+                status.is_server_error() || status.as_u16() == 429,
+            ));
+        }
+        let html = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        if html {
+            // Slack's sign-in page: the token may not read files (files:read).
+            return Err(failed(
+                "Slack answered with a web page instead of the file (is the files:read scope granted?)"
+                    .into(),
+                false,
+            ));
+        }
+        if response.content_length().is_some_and(|n| n > max) {
+            return Err(failed(format!("the file is over {max} bytes"), false));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| failed(e.without_url().to_string(), true))?
+        {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > max {
+                return Err(failed(format!("the file is over {max} bytes"), false));
+            }
+        }
+        Ok(bytes)
     }
 
     /// Exchanges an OAuth code for the team's bot token (oauth.v2.access).
