@@ -63,6 +63,27 @@ impl fmt::Display for Secret {
     }
 }
 
+/// (De)serialises an optional [`Secret`] as a plain string, for the
+/// platform adapters' configuration (read from text; only defaults, which
+/// hold no secret, are ever written): `#[serde(with = "kith_bot::domain::optional_secret")]`.
+/// A blank value counts as unset.
+pub mod optional_secret {
+    use super::Secret;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(secret) => s.serialize_some(secret.expose()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+        let value = Option::<String>::deserialize(d)?;
+        Ok(value.filter(|v| !v.trim().is_empty()).map(Secret::new))
+    }
+}
+
 /// A bot's installation in one workspace (Slack OAuth v2: one token per team).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installation {

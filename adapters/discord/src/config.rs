@@ -15,7 +15,7 @@ pub const DEFAULT_API_URL: &str = "https://discord.com";
 pub struct DiscordConfig {
     /// The bot token (Bot page of the application). Setting it runs Kith
     /// on Discord.
-    #[serde(with = "secret")]
+    #[serde(with = "kith_bot::domain::optional_secret")]
     pub token: Option<Secret>,
     /// The application id (General Information page).
     #[serde(deserialize_with = "snowflake")]
@@ -110,25 +110,6 @@ fn snowflake<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
             .parse()
             .map(Some)
             .map_err(|_| serde::de::Error::custom(format!("\"{t}\" is not a Discord id"))),
-    }
-}
-
-/// (De)serialises an optional secret as a plain string: configuration is
-/// read from text. Only defaults are ever serialised, and they hold none.
-mod secret {
-    use kith_bot::domain::Secret;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(secret) => s.serialize_some(secret.expose()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
-        let value = Option::<String>::deserialize(d)?;
-        Ok(value.filter(|v| !v.trim().is_empty()).map(Secret::new))
     }
 }
 

@@ -12,18 +12,18 @@ pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 #[serde(deny_unknown_fields, default)]
 pub struct SlackConfig {
     /// Bot token (`xoxb-…`) of a single-workspace install.
-    #[serde(with = "secret")]
+    #[serde(with = "kith_bot::domain::optional_secret")]
     pub bot_token: Option<Secret>,
     /// App-level token (`xapp-…`, scope `connections:write`) for Socket Mode.
-    #[serde(with = "secret")]
+    #[serde(with = "kith_bot::domain::optional_secret")]
     pub app_token: Option<Secret>,
     /// Signing secret, to verify HTTP requests from Slack.
-    #[serde(with = "secret")]
+    #[serde(with = "kith_bot::domain::optional_secret")]
     pub signing_secret: Option<Secret>,
     /// OAuth client id, for installs into many workspaces.
     pub client_id: Option<String>,
     /// OAuth client secret.
-    #[serde(with = "secret")]
+    #[serde(with = "kith_bot::domain::optional_secret")]
     pub client_secret: Option<Secret>,
     /// Slack's Web API base URL.
     pub api_url: String,
@@ -86,25 +86,6 @@ impl SlackConfig {
             );
         }
         None
-    }
-}
-
-/// (De)serialises an optional secret as a plain string: configuration is
-/// read from text. Only defaults are ever serialised, and they hold none.
-mod secret {
-    use kith_bot::domain::Secret;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(secret) => s.serialize_some(secret.expose()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
-        let value = Option::<String>::deserialize(d)?;
-        Ok(value.filter(|v| !v.trim().is_empty()).map(Secret::new))
     }
 }
 
