@@ -179,27 +179,19 @@ impl App {
     /// Every row of the ledger, as text: what a refused request must leave
     /// exactly as it was.
     pub async fn ledger(&self) -> Vec<String> {
-        let mut rows = Vec::new();
-        for (table, columns) in [
-            ("workspaces", "platform, external_id"),
-            ("members", "workspace_id, external_id, display_name"),
-            (
-                "contacts",
-                "workspace_id, owner_id, member_id, name, snoozed_until",
-            ),
-            ("entries", "contact_id, kind, what, at"),
-        ] {
-            let sql = format!(
-                "SELECT '{table}: ' || quote({}) FROM {table} ORDER BY 1",
-                columns.replace(", ", ") || ', ' || quote(")
-            );
-            let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.store.pool())
-                .await
-                .expect("reads the ledger");
-            rows.extend(found);
-        }
-        rows
+        crate::common::rows(
+            self.store.pool(),
+            &[
+                ("workspaces", "platform, external_id"),
+                ("members", "workspace_id, external_id, display_name"),
+                (
+                    "contacts",
+                    "workspace_id, owner_id, member_id, name, snoozed_until",
+                ),
+                ("entries", "contact_id, kind, what, at"),
+            ],
+        )
+        .await
     }
 
     /// The ledger's entries as `kind: what`.

@@ -2,6 +2,9 @@
 //! against a fake Discord (REST and Gateway) on 127.0.0.1, a fresh SQLite
 //! file per test, and an injected clock.
 
+#[path = "../common/ledger.rs"]
+mod common;
+
 mod binary;
 mod dms;
 mod fake_discord;

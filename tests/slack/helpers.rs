@@ -151,24 +151,16 @@ impl TestApp {
     /// Every row of the ledger tables, as text: what a refused request must
     /// leave exactly as it was.
     pub async fn ledger(&self) -> Vec<String> {
-        let mut rows = Vec::new();
-        for (table, columns) in [
-            ("workspaces", "id, platform, external_id"),
-            ("members", "id, workspace_id, external_id, display_name, tz"),
-            ("contacts", "id, owner_id, member_id, name, snoozed_until"),
-            ("entries", "id, contact_id, kind, what, at"),
-        ] {
-            let sql = format!(
-                "SELECT '{table}' || ': ' || quote({}) FROM {table} ORDER BY 1",
-                columns.replace(", ", ") || ', ' || quote(")
-            );
-            let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.store.pool())
-                .await
-                .expect("reads the ledger");
-            rows.extend(found);
-        }
-        rows
+        crate::common::rows(
+            self.store.pool(),
+            &[
+                ("workspaces", "id, platform, external_id"),
+                ("members", "id, workspace_id, external_id, display_name, tz"),
+                ("contacts", "id, owner_id, member_id, name, snoozed_until"),
+                ("entries", "id, contact_id, kind, what, at"),
+            ],
+        )
+        .await
     }
 
     /// What was logged, as `kind: what`, oldest first.

@@ -2,6 +2,9 @@
 //! client, our HTTP routes, Socket Mode) against a fake Slack on 127.0.0.1,
 //! a fresh SQLite file per test and an injected clock.
 
+#[path = "../common/ledger.rs"]
+mod common;
+
 mod commands;
 mod events;
 mod fake_slack;

@@ -103,8 +103,9 @@ impl App {
     /// Every row of the ledger tables, as text: what a failed command must
     /// leave exactly as it was.
     pub async fn ledger(&self) -> Vec<String> {
-        let mut rows = Vec::new();
-        for (table, columns) in [
+        crate::common::rows(
+            self.store.pool(),
+            &[
             ("workspaces", "id, platform, external_id"),
             ("members", "id, workspace_id, external_id, display_name, tz"),
             (
@@ -113,18 +114,9 @@ impl App {
             ),
             ("contact_tags", "contact_id, tag"),
             ("entries", "id, contact_id, kind, what, at"),
-        ] {
-            let sql = format!(
-                "SELECT '{table}' || ': ' || quote({}) FROM {table} ORDER BY 1",
-                columns.replace(", ", ") || ', ' || quote(")
-            );
-            let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.store.pool())
-                .await
-                .expect("reads the ledger");
-            rows.extend(found);
-        }
-        rows
+            ],
+        )
+        .await
     }
 
     /// How many rows `table` holds.

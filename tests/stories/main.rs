@@ -1,6 +1,9 @@
 //! Story tests: a member types into the console adapter and reads the
 //! screen, against a real SQLite file and an injected clock.
 
+#[path = "../common/ledger.rs"]
+mod common;
+
 mod buttons;
 mod cadence;
 mod console;
