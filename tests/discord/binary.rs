@@ -150,3 +150,60 @@ async fn a_bad_public_key_is_a_clear_startup_error() {
     assert!(err.to_string().contains("KITH_DISCORD_PUBLIC_KEY"), "{err}");
     assert!(!err.to_string().contains("fake-bot-token"));
 }
+
+#[tokio::test]
+async fn slack_and_discord_run_side_by_side_on_one_http_server() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let addr = free_addr().await;
+    let mut config = config(&fake, &dir, &addr);
+    // Slack over HTTP too; its Web API is never reached in this test.
+    config.slack.signing_secret = Some(Secret::new("slack-signing-secret"));
+    config.slack.bot_token = Some(Secret::new("xoxb-test"));
+    config.slack.api_url = "http://127.0.0.1:9/api".into();
+    assert!(kith::platforms_configured(&config));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        kith::run_platforms(&config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    fake.identified().await;
+
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(response) = client.get(format!("http://{addr}/healthz")).send().await {
+            healthy = response.status().is_success();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(healthy, "GET /healthz answers");
+    // Discord's endpoint and Slack's routes, on the same address.
+    let ping = json!({"id": "1", "application_id": APPLICATION_ID.to_string(), "type": 1, "token": "t", "version": 1});
+    assert_eq!(
+        post_signed(&format!("http://{addr}/discord/interactions"), &ping).await,
+        (200, json!({"type": 1}))
+    );
+    let unsigned = client
+        .post(format!("http://{addr}/slack/commands"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("team_id=T1&user_id=U1&command=%2Fkith&text=help")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        unsigned.status().as_u16(),
+        401,
+        "Slack's route is served and checks signatures"
+    );
+
+    let _ = stop.send(());
+    let outcome = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("stops when asked")
+        .expect("no panic");
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
