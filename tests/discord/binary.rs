@@ -25,6 +25,30 @@ async fn free_addr() -> String {
     listener.local_addr().expect("addr").to_string()
 }
 
+/// Waits (bounded) for the HTTP server to come up; whether `/healthz` said ok.
+async fn healthy(client: &reqwest::Client, addr: &str) -> bool {
+    for _ in 0..100 {
+        if let Ok(response) = client.get(format!("http://{addr}/healthz")).send().await {
+            return response.status().is_success();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// Asks a running Kith to stop and checks it stops cleanly.
+async fn stop_cleanly(
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let _ = stop.send(());
+    let outcome = tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("stops when asked")
+        .expect("no panic");
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
+
 fn config(fake: &FakeDiscord, dir: &tempfile::TempDir, http_addr: &str) -> Config {
     let mut config = Config {
         database_url: dir.path().join("kith.db").display().to_string(),
@@ -76,15 +100,7 @@ async fn kith_run_with_discord_credentials_serves_the_gateway_and_the_endpoint()
 
     // The HTTP server is up: /healthz, and PING at the endpoint.
     let client = reqwest::Client::new();
-    let mut healthy = false;
-    for _ in 0..100 {
-        if let Ok(response) = client.get(format!("http://{addr}/healthz")).send().await {
-            healthy = response.status().is_success();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(healthy, "GET /healthz answers");
+    assert!(healthy(&client, &addr).await, "GET /healthz answers");
     let endpoint = format!("http://{addr}/discord/interactions");
     let ping = json!({"id": "1", "application_id": APPLICATION_ID.to_string(), "type": 1, "token": "t", "version": 1});
     assert_eq!(
@@ -112,12 +128,7 @@ async fn kith_run_with_discord_credentials_serves_the_gateway_and_the_endpoint()
             .contains("Logged: you gave @bob")
     );
 
-    let _ = stop.send(());
-    let outcome = tokio::time::timeout(Duration::from_secs(10), running)
-        .await
-        .expect("stops when asked")
-        .expect("no panic");
-    assert!(outcome.is_ok(), "{outcome:?}");
+    stop_cleanly(stop, running).await;
 }
 
 #[tokio::test]
@@ -172,15 +183,7 @@ async fn slack_and_discord_run_side_by_side_on_one_http_server() {
     fake.identified().await;
 
     let client = reqwest::Client::new();
-    let mut healthy = false;
-    for _ in 0..100 {
-        if let Ok(response) = client.get(format!("http://{addr}/healthz")).send().await {
-            healthy = response.status().is_success();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(healthy, "GET /healthz answers");
+    assert!(healthy(&client, &addr).await, "GET /healthz answers");
     // Discord's endpoint and Slack's routes, on the same address.
     let ping = json!({"id": "1", "application_id": APPLICATION_ID.to_string(), "type": 1, "token": "t", "version": 1});
     assert_eq!(
@@ -200,10 +203,5 @@ async fn slack_and_discord_run_side_by_side_on_one_http_server() {
         "Slack's route is served and checks signatures"
     );
 
-    let _ = stop.send(());
-    let outcome = tokio::time::timeout(Duration::from_secs(10), running)
-        .await
-        .expect("stops when asked")
-        .expect("no panic");
-    assert!(outcome.is_ok(), "{outcome:?}");
+    stop_cleanly(stop, running).await;
 }
