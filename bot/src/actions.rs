@@ -1,11 +1,14 @@
-//! What a button on a reminder does: Done logs a check-in, Snooze waits a
-//! week, Skip resets the cadence without a check-in.
+//! What a button does. On a reminder: Done logs a check-in, Snooze waits a
+//! week, Skip resets the cadence without a check-in. On an introduction:
+//! yes or no, and at the follow-up whether they connected. On a coffee
+//! pairing's follow-up: whether the pair met.
 
 use std::fmt;
 
+use crate::community::{IntroId, PairId};
 use crate::domain::ContactId;
 
-/// A press of a reminder button, about one contact of the presser's network.
+/// A press of one of Kith's buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Done(ContactId),
@@ -13,6 +16,18 @@ pub enum Action {
     Skip(ContactId),
     /// Confirms `forget me`.
     Forget,
+    /// A party accepts an introduction.
+    IntroYes(IntroId),
+    /// A party declines an introduction.
+    IntroNo(IntroId),
+    /// The introducer says the two connected.
+    IntroMet(IntroId),
+    /// The introducer says they have not (yet).
+    IntroNotYet(IntroId),
+    /// A member of a coffee pair says they met.
+    PairMet(PairId),
+    /// A member of a coffee pair says they did not.
+    PairSkipped(PairId),
 }
 
 impl Action {
@@ -23,11 +38,17 @@ impl Action {
             return Some(Action::Forget);
         }
         let (verb, id) = encoded.split_once(':')?;
-        let id = ContactId(id.parse().ok().filter(|n: &i64| *n > 0)?);
+        let id: i64 = id.parse().ok().filter(|n: &i64| *n > 0)?;
         match verb {
-            "done" => Some(Action::Done(id)),
-            "snooze" => Some(Action::Snooze(id)),
-            "skip" => Some(Action::Skip(id)),
+            "done" => Some(Action::Done(ContactId(id))),
+            "snooze" => Some(Action::Snooze(ContactId(id))),
+            "skip" => Some(Action::Skip(ContactId(id))),
+            "intro-yes" => Some(Action::IntroYes(IntroId(id))),
+            "intro-no" => Some(Action::IntroNo(IntroId(id))),
+            "intro-met" => Some(Action::IntroMet(IntroId(id))),
+            "intro-notyet" => Some(Action::IntroNotYet(IntroId(id))),
+            "pair-met" => Some(Action::PairMet(PairId(id))),
+            "pair-skip" => Some(Action::PairSkipped(PairId(id))),
             _ => None,
         }
     }
@@ -36,15 +57,19 @@ impl Action {
     pub fn contact(self) -> Option<ContactId> {
         match self {
             Action::Done(id) | Action::Snooze(id) | Action::Skip(id) => Some(id),
-            Action::Forget => None,
+            _ => None,
         }
     }
 
     /// The id of the actions block the action settles.
     pub fn block_id(self) -> String {
-        match self.contact() {
-            Some(id) => block_id(id),
-            None => "forget".into(),
+        use crate::community::notices::{followup_block, intro_block, pair_block};
+        match self {
+            Action::Done(id) | Action::Snooze(id) | Action::Skip(id) => block_id(id),
+            Action::Forget => "forget".into(),
+            Action::IntroYes(id) | Action::IntroNo(id) => intro_block(id),
+            Action::IntroMet(id) | Action::IntroNotYet(id) => followup_block(id),
+            Action::PairMet(id) | Action::PairSkipped(id) => pair_block(id),
         }
     }
 }
@@ -57,12 +82,18 @@ pub fn block_id(contact: ContactId) -> String {
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (verb, id) = match self {
-            Action::Done(id) => ("done", id),
-            Action::Snooze(id) => ("snooze", id),
-            Action::Skip(id) => ("skip", id),
+            Action::Done(id) => ("done", id.0),
+            Action::Snooze(id) => ("snooze", id.0),
+            Action::Skip(id) => ("skip", id.0),
             Action::Forget => return f.write_str("forget:me"),
+            Action::IntroYes(id) => ("intro-yes", id.0),
+            Action::IntroNo(id) => ("intro-no", id.0),
+            Action::IntroMet(id) => ("intro-met", id.0),
+            Action::IntroNotYet(id) => ("intro-notyet", id.0),
+            Action::PairMet(id) => ("pair-met", id.0),
+            Action::PairSkipped(id) => ("pair-skip", id.0),
         };
-        write!(f, "{verb}:{}", id.0)
+        write!(f, "{verb}:{id}")
     }
 }
 
@@ -77,6 +108,12 @@ mod tests {
             Action::Snooze(ContactId(8)),
             Action::Skip(ContactId(9)),
             Action::Forget,
+            Action::IntroYes(IntroId(3)),
+            Action::IntroNo(IntroId(3)),
+            Action::IntroMet(IntroId(4)),
+            Action::IntroNotYet(IntroId(4)),
+            Action::PairMet(PairId(5)),
+            Action::PairSkipped(PairId(5)),
         ] {
             assert_eq!(Action::parse(&action.to_string()), Some(action));
         }
@@ -85,7 +122,16 @@ mod tests {
     #[test]
     fn forged_or_stale_payloads_are_not_actions() {
         for bad in [
-            "", "done", "done:", "done:x", "done:-1", "done:0", "delete:4", "done:4:5",
+            "",
+            "done",
+            "done:",
+            "done:x",
+            "done:-1",
+            "done:0",
+            "delete:4",
+            "done:4:5",
+            "intro-yes:",
+            "pair-met:0",
         ] {
             assert_eq!(Action::parse(bad), None, "{bad}");
         }

@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Duration, Utc};
 use tracing::{info, warn};
 
-use crate::domain::Platform;
+use crate::community::notices::{ClaimedNotice, Composed, compose as compose_notice};
+use crate::domain::{Member, Platform};
 use crate::ports::{
     Claimed, Clock, DeliveryError, DeliveryKind, Messenger, NewDelivery, Outbox, Pending, Plan,
     Recipient, Settle, Store,
@@ -176,6 +177,40 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::seconds(30 * (1 << exponent)).min(Duration::hours(1))
 }
 
+/// Try again later with backoff, or give up after [`MAX_ATTEMPTS`].
+fn retry(row: i64, attempts: u32, now: DateTime<Utc>, error: String) -> Settle {
+    if attempts >= MAX_ATTEMPTS {
+        warn!(row, %error, "giving up after {MAX_ATTEMPTS} attempts");
+        return Settle::GaveUp { error };
+    }
+    Settle::Retry {
+        at: now + backoff(attempts),
+        error,
+    }
+}
+
+/// Whom a message to `member` goes to.
+fn recipient(platform: Platform, workspace: &str, member: &Member) -> Recipient {
+    Recipient {
+        platform,
+        workspace: workspace.to_string(),
+        external_id: member.external_id.clone(),
+        display_name: member.display_name.clone(),
+        tz: member.tz,
+    }
+}
+
+impl StepReport {
+    fn count(&mut self, outcome: &Settle) {
+        match outcome {
+            Settle::Sent => self.sent += 1,
+            Settle::Retry { .. } => self.retried += 1,
+            Settle::GaveUp { .. } | Settle::Refused { .. } => self.failed += 1,
+            Settle::Skipped | Settle::Expired => self.skipped += 1,
+        }
+    }
+}
+
 /// Claims ready outbox rows and delivers them.
 pub struct Sender {
     store: Arc<dyn Store>,
@@ -225,18 +260,23 @@ impl Sender {
                 self.batch,
             )
             .await?;
+        let notices = self
+            .outbox
+            .claim_notices(
+                &lease,
+                &self.messengers.platforms(),
+                now,
+                Duration::seconds(LEASE_SECONDS),
+                self.batch,
+            )
+            .await?;
         let mut report = StepReport {
-            claimed: claimed.len(),
+            claimed: claimed.len() + notices.len(),
             ..StepReport::default()
         };
         for row in &claimed {
             let outcome = self.deliver(row).await;
-            match &outcome {
-                Settle::Sent => report.sent += 1,
-                Settle::Retry { .. } => report.retried += 1,
-                Settle::GaveUp { .. } | Settle::Refused { .. } => report.failed += 1,
-                Settle::Skipped | Settle::Expired => report.skipped += 1,
-            }
+            report.count(&outcome);
             if !self.outbox.settle(row, &outcome, self.clock.now()).await? {
                 warn!(
                     row = row.id,
@@ -245,7 +285,118 @@ impl Sender {
                 report.lost += 1;
             }
         }
+        for row in &notices {
+            let outcome = self.deliver_notice(row).await;
+            report.count(&outcome);
+            if !self
+                .outbox
+                .settle_notice(row, &outcome, self.clock.now())
+                .await?
+            {
+                warn!(
+                    row = row.id,
+                    "lost the claim on a notice before settling it"
+                );
+                report.lost += 1;
+            }
+        }
         Ok(report)
+    }
+
+    /// Composes and sends one community notice.
+    async fn deliver_notice(&self, row: &ClaimedNotice) -> Settle {
+        let now = self.clock.now();
+        let composed = match compose_notice(self.store.as_ref(), row, now).await {
+            Ok(composed) => composed,
+            Err(e) => {
+                return retry(row.id, row.attempts, now, format!("could not compose: {e}"));
+            }
+        };
+        let Some(messenger) = self.messengers.get(row.platform) else {
+            return retry(
+                row.id,
+                row.attempts,
+                now,
+                format!("no messenger for {}", row.platform.as_str()),
+            );
+        };
+        let key = format!("kith-{}-{}", row.kind.as_str(), row.id);
+        let workspace = row.workspace_external_id.as_str();
+        let sent = match composed {
+            Composed::Nothing => return Settle::Skipped,
+            Composed::Dm(message) => {
+                let Some(to) = row.to.as_ref().filter(|m| m.dms) else {
+                    return Settle::Skipped;
+                };
+                messenger
+                    .send_dm(&recipient(row.platform, workspace, to), &message, &key)
+                    .await
+            }
+            Composed::Post { channel, message } => {
+                messenger
+                    .post(workspace, &channel, &message)
+                    .await
+                    .map_err(|e| match e {
+                        // A channel that refuses us is not a member's DMs to pause.
+                        DeliveryError::Permanent(e) => DeliveryError::Temporary(e),
+                        e => e,
+                    })
+            }
+            Composed::Group {
+                members,
+                channel,
+                title,
+                message,
+                fallback,
+            } => {
+                let recipients: Vec<Recipient> = members
+                    .iter()
+                    .map(|m| recipient(row.platform, workspace, m))
+                    .collect();
+                match messenger
+                    .converse(
+                        workspace,
+                        &recipients,
+                        channel.as_deref(),
+                        &title,
+                        &message,
+                        &key,
+                    )
+                    .await
+                {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        let ids: Vec<_> = members.iter().map(|m| m.id).collect();
+                        if let Err(e) = self.outbox.add_notices(row, fallback, &ids, now).await {
+                            return retry(
+                                row.id,
+                                row.attempts,
+                                now,
+                                format!("could not queue DMs: {e}"),
+                            );
+                        }
+                        info!(
+                            row = row.id,
+                            "no conversation possible here; sending one DM each"
+                        );
+                        Ok(())
+                    }
+                    Err(DeliveryError::Permanent(e)) => Err(DeliveryError::Temporary(e)),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match sent {
+            Ok(()) => {
+                info!(row = row.id, kind = row.kind.as_str(), "delivered");
+                Settle::Sent
+            }
+            Err(DeliveryError::Temporary(error)) => retry(row.id, row.attempts, now, error),
+            Err(DeliveryError::Permanent(error)) => {
+                warn!(row = row.id, %error, "recipient cannot be reached; pausing their DMs");
+                Settle::Refused { error }
+            }
+        }
     }
 
     /// Steps until nothing is ready (bounded, so a stuck row cannot spin).
@@ -283,13 +434,7 @@ impl Sender {
                 format!("no messenger for {}", row.platform.as_str()),
             );
         };
-        let to = Recipient {
-            platform: row.platform,
-            workspace: row.workspace_external_id.clone(),
-            external_id: row.member.external_id.clone(),
-            display_name: row.member.display_name.clone(),
-            tz: row.member.tz,
-        };
+        let to = recipient(row.platform, &row.workspace_external_id, &row.member);
         let key = format!("kith-{}-{}", row.kind.as_str(), row.id);
         match messenger.send_dm(&to, &message, &key).await {
             Ok(()) => {
@@ -305,14 +450,7 @@ impl Sender {
     }
 
     fn retry(&self, row: &Claimed, now: DateTime<Utc>, error: String) -> Settle {
-        if row.attempts >= MAX_ATTEMPTS {
-            warn!(row = row.id, %error, "giving up after {MAX_ATTEMPTS} attempts");
-            return Settle::GaveUp { error };
-        }
-        Settle::Retry {
-            at: now + backoff(row.attempts),
-            error,
-        }
+        retry(row.id, row.attempts, now, error)
     }
 
     async fn compose(
@@ -339,8 +477,10 @@ impl Sender {
 pub struct Delivery {
     pub scheduler: Scheduler,
     pub sender: Sender,
+    store: Arc<dyn Store>,
     outbox: Arc<dyn Outbox>,
     clock: Arc<dyn Clock>,
+    nudge: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Delivery {
@@ -353,15 +493,32 @@ impl Delivery {
     ) -> Delivery {
         Delivery {
             scheduler: Scheduler::new(outbox.clone()),
-            sender: Sender::new(store, outbox.clone(), messengers, clock.clone(), name),
+            sender: Sender::new(
+                store.clone(),
+                outbox.clone(),
+                messengers,
+                clock.clone(),
+                name,
+            ),
+            store,
             outbox,
             clock,
+            nudge: None,
         }
     }
 
-    /// Schedules and sends everything due at the clock's current time.
+    /// Also wakes [`Delivery::run`] when `nudge` is notified (see `Kith::nudge`).
+    pub fn with_nudge(mut self, nudge: Arc<tokio::sync::Notify>) -> Delivery {
+        self.nudge = Some(nudge);
+        self
+    }
+
+    /// Schedules and sends everything due at the clock's current time:
+    /// reminders, digests, pairing rounds and community notices.
     pub async fn catch_up(&self) -> anyhow::Result<StepReport> {
-        self.scheduler.tick(self.clock.now()).await?;
+        let now = self.clock.now();
+        self.scheduler.tick(now).await?;
+        crate::community::run_due_rounds(self.store.as_ref(), now).await?;
         self.sender.drain().await
     }
 
@@ -387,9 +544,16 @@ impl Delivery {
             if let Err(e) = self.catch_up().await {
                 warn!(error = %e, "delivery round failed; trying again next round");
             }
+            let nudged = async {
+                match &self.nudge {
+                    Some(nudge) => nudge.notified().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = tokio::time::sleep(every) => {}
+                _ = nudged => {}
             }
         }
     }

@@ -26,6 +26,10 @@ pub struct Actor {
     /// The member's time zone as the platform knows it (Slack profile), used
     /// until they set one with `settings tz`.
     pub tz_hint: Option<chrono_tz::Tz>,
+    /// Whether the platform says they may change the workspace's settings
+    /// (Slack admins and owners, Discord Manage Server, the console's
+    /// configured admins).
+    pub admin: bool,
 }
 
 impl Actor {
@@ -41,7 +45,14 @@ impl Actor {
             user: user.into(),
             display_name: display_name.into(),
             tz_hint: None,
+            admin: false,
         }
+    }
+
+    /// The same actor, marked as a workspace admin or not.
+    pub fn with_admin(mut self, admin: bool) -> Actor {
+        self.admin = admin;
+        self
     }
 }
 
@@ -61,6 +72,9 @@ pub struct Pressed {
 pub struct Kith {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    /// Woken after anything that may have queued a message, so a running
+    /// delivery loop sends it at once rather than at its next round.
+    nudge: Arc<tokio::sync::Notify>,
 }
 
 const WELCOME: &str = concat!(
@@ -90,7 +104,17 @@ const OOPS: &str =
 
 impl Kith {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Kith {
-        Kith { store, clock }
+        Kith {
+            store,
+            clock,
+            nudge: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// Notified after every command and button press: what a delivery loop
+    /// waits on besides its timer (see `Delivery::run`).
+    pub fn nudge(&self) -> Arc<tokio::sync::Notify> {
+        self.nudge.clone()
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -130,7 +154,9 @@ impl Kith {
             actor,
             attachment,
         };
-        let mut reply = match commands::run(&ctx, command).await {
+        let result = commands::run(&ctx, command).await;
+        self.nudge.notify_one();
+        let mut reply = match result {
             Ok(reply) => reply,
             Err(CommandError::User(message)) => Reply::error(message),
             Err(CommandError::Unexpected(e)) => {
@@ -197,6 +223,20 @@ impl Kith {
         let Some(action) = Action::parse(action) else {
             return refused("That button is not one of mine any more; type due to see who is due.");
         };
+        if action.contact().is_none() && action != Action::Forget {
+            let result = self.run_community_action(actor, action).await;
+            self.nudge.notify_one();
+            return match result {
+                Ok(text) => Pressed {
+                    outcome: Reply::text(text),
+                    settles: Some(action.block_id()),
+                },
+                Err(e) => {
+                    error!(error = %e, "button action failed");
+                    refused(OOPS)
+                }
+            };
+        }
         match self.run_action(actor, action).await {
             Ok(Some(text)) => Pressed {
                 outcome: Reply::text(text),
@@ -224,6 +264,7 @@ impl Kith {
                 ));
             }
             Action::Done(id) | Action::Snooze(id) | Action::Skip(id) => id,
+            _ => return Ok(None),
         };
         let Some(contact) = self.store.contact(scope, id).await? else {
             return Ok(None);
@@ -266,6 +307,49 @@ impl Kith {
         let change = crate::domain::ContactChange::SnoozeUntil(until);
         self.store.change_contact(scope, id, &change).await?;
         Ok(Some(text))
+    }
+
+    /// Runs an introduction's or a coffee pair's button for the member who
+    /// pressed it; only a party can answer.
+    async fn run_community_action(&self, actor: &Actor, action: Action) -> anyhow::Result<String> {
+        let member = self.member(actor).await?;
+        let now = self.clock.now();
+        match action {
+            Action::IntroYes(id) | Action::IntroNo(id) => {
+                crate::community::answer(
+                    self.store.as_ref(),
+                    &member,
+                    actor.platform,
+                    id,
+                    action == Action::IntroYes(id),
+                    now,
+                )
+                .await
+            }
+            Action::IntroMet(id) | Action::IntroNotYet(id) => {
+                crate::community::followed_up(
+                    self.store.as_ref(),
+                    &member,
+                    id,
+                    action == Action::IntroMet(id),
+                )
+                .await
+            }
+            Action::PairMet(id) | Action::PairSkipped(id) => {
+                crate::community::met(
+                    self.store.as_ref(),
+                    &member,
+                    actor.platform,
+                    id,
+                    action == Action::PairMet(id),
+                    now,
+                )
+                .await
+            }
+            Action::Done(_) | Action::Snooze(_) | Action::Skip(_) | Action::Forget => {
+                anyhow::bail!("not a community action")
+            }
+        }
     }
 
     /// Deletes a workspace and all its data (the app was uninstalled, the

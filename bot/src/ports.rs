@@ -7,6 +7,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
+use crate::community::notices::{ClaimedNotice, NewNotice, NoticeKind};
+use crate::community::pairing::PastGroup;
+use crate::community::{
+    Answered, Community, CommunityChange, DueRound, Intro, IntroId, LedgerWrite, NewIntro,
+    NewResource, NewRound, Pair, PairId, PairingChange, PairingStatus, Resource, ResourceId,
+    ResourceQuery, Shared,
+};
 use crate::domain::{
     Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, Member,
     MemberId, Platform, Scope, WorkspaceId,
@@ -83,7 +90,7 @@ pub struct Recorded {
 /// Every method that reads or writes a network takes a [`Scope`]; an
 /// implementation must never return or change rows outside it.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: CommunityStore + Send + Sync {
     /// Finds or creates the workspace with this platform id.
     async fn workspace(
         &self,
@@ -252,6 +259,168 @@ pub trait Store: Send + Sync {
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>>;
 }
 
+/// Persistence of what members do for each other: introductions, the
+/// resource library, coffee pairing and the organisers' settings. Every
+/// method is scoped to one workspace. Methods that change state write the
+/// notices it causes in the same transaction, so a message is never lost
+/// or sent for a change that did not happen.
+#[async_trait]
+pub trait CommunityStore: Send + Sync {
+    /// The workspace's community settings (defaults if never set).
+    async fn community(&self, workspace: WorkspaceId) -> anyhow::Result<Community>;
+
+    /// Changes them; `now` starts a pairing schedule (its first round is due at once).
+    async fn change_community(
+        &self,
+        workspace: WorkspaceId,
+        change: &CommunityChange,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Community>;
+
+    /// Stores a proposed introduction (state `Asked`) and its notices.
+    async fn create_intro(
+        &self,
+        intro: &NewIntro,
+        notices: &[NewNotice],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Intro>;
+
+    async fn intro(&self, workspace: WorkspaceId, id: IntroId) -> anyhow::Result<Option<Intro>>;
+
+    /// An open (`Asked`) introduction of these two, in either order, if any.
+    async fn open_intro(
+        &self,
+        workspace: WorkspaceId,
+        parties: [MemberId; 2],
+    ) -> anyhow::Result<Option<Intro>>;
+
+    /// Introductions `member` proposed, and those that involve them, latest first.
+    async fn intros_of(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Intro>>;
+
+    /// Records one party's answer, in one transaction: if it completes two
+    /// acceptances the introduction becomes `Connected` and `on_connect`
+    /// is applied; if it declines, `Declined` and `on_decline` is applied.
+    /// Nothing changes for someone who is not a party, who has answered
+    /// already, or when the introduction is not `Asked`.
+    async fn answer_intro(
+        &self,
+        workspace: WorkspaceId,
+        id: IntroId,
+        member: MemberId,
+        accept: bool,
+        on_connect: &Effects,
+        on_decline: &Effects,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Answered>;
+
+    /// Moves an introduction from `Asked` to `Lapsed`; `false` if it was
+    /// not `Asked` any more.
+    async fn lapse_intro(
+        &self,
+        workspace: WorkspaceId,
+        id: IntroId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// Records what the introducer said at the follow-up.
+    async fn intro_outcome(
+        &self,
+        workspace: WorkspaceId,
+        id: IntroId,
+        met: bool,
+    ) -> anyhow::Result<()>;
+
+    /// Stores a link (or finds it already in the library, by `key`, for a
+    /// library share) with its notices and ledger writes, all or nothing.
+    async fn share(
+        &self,
+        resource: &NewResource,
+        notices: &[NewNotice],
+        writes: &[LedgerWrite],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Shared>;
+
+    async fn resource(
+        &self,
+        workspace: WorkspaceId,
+        id: ResourceId,
+    ) -> anyhow::Result<Option<Resource>>;
+
+    /// Library links matching the query, latest first.
+    async fn search_resources(
+        &self,
+        workspace: WorkspaceId,
+        query: &ResourceQuery,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Resource>>;
+
+    async fn pairing_status(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<PairingStatus>;
+
+    async fn change_pairing(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+        change: PairingChange,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
+
+    /// Workspaces whose next pairing round is due at `now`.
+    async fn due_rounds(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<DueRound>>;
+
+    /// Members in pairing (joined, not paused at `now`, accepting DMs).
+    async fn pairing_pool(
+        &self,
+        workspace: WorkspaceId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<Member>>;
+
+    /// Groups of the workspace's last `rounds` rounds.
+    async fn recent_groups(
+        &self,
+        workspace: WorkspaceId,
+        rounds: u32,
+    ) -> anyhow::Result<Vec<PastGroup>>;
+
+    /// Stores a round if its schedule still stands at `round.due_at`, and
+    /// moves the schedule on, with the round's notices: a post to the
+    /// pairing channel (`PairingRound`, subject: the round number), a
+    /// `PairingMatch` per group, and a `PairingFollowup` to each member at
+    /// `round.followup_at`. `false` if another process ran it first.
+    async fn save_round(&self, round: &NewRound, now: DateTime<Utc>) -> anyhow::Result<bool>;
+
+    /// Number of groups in round `number`.
+    async fn round_size(&self, workspace: WorkspaceId, number: u32) -> anyhow::Result<u32>;
+
+    async fn pair(&self, workspace: WorkspaceId, id: PairId) -> anyhow::Result<Option<Pair>>;
+
+    /// Records that a pair met, with `writes`, once: `false` if someone in
+    /// it had already said so (and nothing is written).
+    async fn pair_met(
+        &self,
+        workspace: WorkspaceId,
+        id: PairId,
+        writes: &[LedgerWrite],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+}
+
+/// What an event writes besides itself: ledger entries and notices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    pub writes: Vec<LedgerWrite>,
+    pub notices: Vec<NewNotice>,
+}
+
 /// A member whose reminder or digest time has come (or who has no
 /// schedule yet), as the scheduler sees them.
 #[derive(Debug, Clone, PartialEq)]
@@ -385,8 +554,39 @@ pub trait Outbox: Send + Sync {
     async fn reschedule_all(&self) -> anyhow::Result<()>;
 
     /// The earliest instant after `after` at which something is scheduled
-    /// to happen: a reminder window, a digest, a retry or a lapsing lease.
+    /// to happen: a reminder window, a digest, a retry, a lapsing lease, a
+    /// notice or a pairing round.
     async fn next_wakeup(&self, after: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>>;
+
+    /// Claims up to `limit` community notices ready at `now` for the given
+    /// platforms, as [`Outbox::claim`] does for reminders.
+    async fn claim_notices(
+        &self,
+        owner: &str,
+        platforms: &[Platform],
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> anyhow::Result<Vec<ClaimedNotice>>;
+
+    /// Settles a claimed notice; `false` if the claim was lost. A refused
+    /// recipient's DMs are paused as for reminders.
+    async fn settle_notice(
+        &self,
+        row: &ClaimedNotice,
+        outcome: &Settle,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// Queues notices about the same subject as `row` (a group message
+    /// that must go as one DM each), unless already queued.
+    async fn add_notices(
+        &self,
+        row: &ClaimedNotice,
+        kind: NoticeKind,
+        to: &[MemberId],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
 }
 
 /// Who a direct message goes to, with what the adapter needs to reach them
@@ -432,4 +632,21 @@ pub trait Messenger: Send + Sync {
         channel: &str,
         message: &Reply,
     ) -> Result<(), DeliveryError>;
+
+    /// Starts a conversation between several members, with Kith in it, and
+    /// posts `message` there: a group DM on Slack, a private thread named
+    /// `title` in `channel` on Discord. `Ok(false)` when the platform cannot
+    /// here (Discord with no channel set); the caller then DMs each member.
+    async fn converse(
+        &self,
+        workspace: &str,
+        members: &[Recipient],
+        channel: Option<&str>,
+        title: &str,
+        message: &Reply,
+        key: &str,
+    ) -> Result<bool, DeliveryError> {
+        let _ = (workspace, members, channel, title, message, key);
+        Ok(false)
+    }
 }

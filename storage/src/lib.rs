@@ -179,6 +179,7 @@ macro_rules! member_columns {
     };
 }
 
+mod community;
 mod outbox;
 
 #[derive(sqlx::FromRow)]

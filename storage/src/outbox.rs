@@ -259,6 +259,36 @@ impl Outbox for SqliteStore {
         .await?;
         next.map(from_secs).transpose()
     }
+
+    async fn claim_notices(
+        &self,
+        _owner: &str,
+        _platforms: &[Platform],
+        _now: DateTime<Utc>,
+        _lease: Duration,
+        _limit: u32,
+    ) -> anyhow::Result<Vec<kith_bot::community::notices::ClaimedNotice>> {
+        Ok(Vec::new())
+    }
+
+    async fn settle_notice(
+        &self,
+        _row: &kith_bot::community::notices::ClaimedNotice,
+        _outcome: &Settle,
+        _now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        anyhow::bail!("settle_notice: not implemented yet")
+    }
+
+    async fn add_notices(
+        &self,
+        _row: &kith_bot::community::notices::ClaimedNotice,
+        _kind: kith_bot::community::notices::NoticeKind,
+        _to: &[MemberId],
+        _now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        anyhow::bail!("add_notices: not implemented yet")
+    }
 }
 
 /// Stops DMs to a member who cannot receive them, remembering why.

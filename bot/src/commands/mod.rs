@@ -3,11 +3,14 @@
 //! that owns it — and listed in [`COMMANDS`].
 
 pub mod args;
+mod community;
 mod contacts;
 mod help;
+mod intros;
 mod ledger;
 mod overview;
 mod portability;
+mod resources;
 mod settings;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +20,9 @@ use crate::ports::Store;
 use crate::reply::Reply;
 pub use args::ParseError;
 use args::{Args, split_words};
+pub use community::Pairing;
 pub use portability::{forget_now, import_parsed};
+pub use resources::{Share, read_url};
 pub use settings::time_zone;
 
 /// A command as the core understands it, whatever platform it came from.
@@ -37,7 +42,18 @@ pub enum Command {
     Map,
     Export,
     Import,
-    Forget { confirmed: bool },
+    Forget {
+        confirmed: bool,
+    },
+    Intro {
+        parties: [crate::domain::Mention; 2],
+        why: String,
+    },
+    Intros,
+    Share(Share),
+    Resources(crate::community::ResourceQuery),
+    Pairing(Option<Pairing>),
+    Admin(Option<crate::community::CommunityChange>),
     Help(Option<String>),
 }
 
@@ -75,6 +91,12 @@ pub static COMMANDS: &[Spec] = &[
     portability::EXPORT,
     portability::IMPORT,
     portability::FORGET,
+    intros::INTRO,
+    intros::INTROS,
+    resources::SHARE,
+    resources::RESOURCES,
+    community::PAIRING,
+    community::ADMIN,
     help::HELP,
 ];
 
@@ -162,6 +184,12 @@ pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError>
         Command::Export => portability::export(ctx).await,
         Command::Import => portability::import(ctx).await,
         Command::Forget { confirmed } => portability::forget(ctx, confirmed).await,
+        Command::Intro { parties, why } => intros::intro(ctx, parties, why).await,
+        Command::Intros => intros::intros(ctx).await,
+        Command::Share(share) => resources::share(ctx, share).await,
+        Command::Resources(query) => resources::resources(ctx, query).await,
+        Command::Pairing(what) => community::pairing(ctx, what).await,
+        Command::Admin(change) => community::admin(ctx, change).await,
         Command::Help(topic) => Ok(help::help(topic.as_deref())),
     }
 }

@@ -1,0 +1,269 @@
+//! `intro` and `intros`: double opt-in introductions. Both people are asked
+//! privately; only when both say yes are they connected, and the introducer
+//! is credited with a favour to each.
+
+use chrono::Duration;
+
+use super::args::{Args, ParseError, join_typed, parse_contact};
+use super::{Command, CommandError, Ctx, Spec};
+use crate::community::notices::{NewNotice, NoticeKind, intro_ask, mention};
+use crate::community::{Answer, INTRO_LAPSES_AFTER_DAYS, Intro, IntroState, NewIntro};
+use crate::domain::{ContactRef, Member, Mention};
+use crate::format::date;
+use crate::reply::{Block, Reply, Table};
+
+const MAX_WHY: usize = 500;
+
+pub const INTRO: Spec = Spec {
+    name: "intro",
+    usage: "intro @member @member <why>",
+    summary: "Offer to introduce two members; both are asked privately first.",
+    details: "Each of them gets a private message asking whether they would like the introduction, \
+              with your reason. Only when both say yes are they connected; if one says no, nobody \
+              is told who. A request not answered by both within 7 days lapses. You are credited \
+              with a favour to each of them.",
+    examples: &["intro @alice @bob both work on sales enablement"],
+    parse: parse_intro,
+};
+
+pub const INTROS: Spec = Spec {
+    name: "intros",
+    usage: "intros",
+    summary: "Introductions you offered or were offered, and where each stands.",
+    details: "",
+    examples: &["intros"],
+    parse: |args| {
+        args.finish()?;
+        Ok(Command::Intros)
+    },
+};
+
+fn member(args: &mut Args, question: &str) -> Result<Mention, ParseError> {
+    let word = args
+        .next_word()
+        .ok_or_else(|| ParseError::new(question.to_string()))?;
+    match parse_contact(&word)? {
+        ContactRef::Member(mention) => Ok(mention),
+        ContactRef::Named(name) => Err(ParseError::new(format!(
+            "I can only introduce members of this workspace, and \"{name}\" is an outside name. \
+             Mention them like @alice."
+        ))),
+    }
+}
+
+fn parse_intro(args: &mut Args) -> Result<Command, ParseError> {
+    let first = member(
+        args,
+        "Whom would you like to introduce? e.g. intro @alice @bob both work on sales enablement",
+    )?;
+    let second = member(
+        args,
+        "Introduce them to whom? Mention a second member, e.g. intro @alice @bob why",
+    )?;
+    if first.id == second.id {
+        return Err(ParseError::new(
+            "Those are the same person; mention two different members.",
+        ));
+    }
+    let why = join_typed(&args.rest());
+    if why.is_empty() {
+        return Err(ParseError::new(
+            "Why should they meet? Both will see your reason, e.g. intro @alice @bob both work on sales enablement",
+        ));
+    }
+    if why.chars().count() > MAX_WHY {
+        return Err(ParseError::new(format!(
+            "Keep the reason to {MAX_WHY} characters; a sentence or two is plenty."
+        )));
+    }
+    Ok(Command::Intro {
+        parties: [first, second],
+        why,
+    })
+}
+
+pub(super) async fn intro(
+    ctx: &Ctx<'_>,
+    parties: [Mention; 2],
+    why: String,
+) -> Result<Reply, CommandError> {
+    if parties.iter().any(|p| p.id == ctx.member.external_id) {
+        return Err(CommandError::User(
+            "That's you! Introduce two other people; to meet someone yourself, just say hello."
+                .into(),
+        ));
+    }
+    let workspace = ctx.member.workspace;
+    let mut members = Vec::with_capacity(2);
+    for party in &parties {
+        let found = ctx
+            .store
+            .member(
+                workspace,
+                &party.id,
+                party.label.as_deref().unwrap_or(&party.id),
+                None,
+                ctx.now,
+            )
+            .await?;
+        members.push(found);
+    }
+    let [a, b]: [Member; 2] = members
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("two parties"))?;
+    let platform = ctx.actor.platform;
+    let names = format!("{} and {}", mention(platform, &a), mention(platform, &b));
+    if let Some(open) = ctx.store.open_intro(workspace, [a.id, b.id]).await? {
+        return Err(CommandError::User(format!(
+            "{names} were already asked on {} and have until {} to answer. See intros.",
+            date(ctx.now, open.asked_at, ctx.member.tz),
+            date(ctx.now, open.lapses_at(), ctx.member.tz),
+        )));
+    }
+    if let Some(off) = [&a, &b].into_iter().find(|m| !m.dms) {
+        return Err(CommandError::User(format!(
+            "{} has turned off messages from Kith, so I can't ask them. Nothing was sent.",
+            mention(platform, off)
+        )));
+    }
+    let notices = [
+        NewNotice {
+            kind: NoticeKind::IntroAsk,
+            to: Some(a.id),
+            not_before: ctx.now,
+        },
+        NewNotice {
+            kind: NoticeKind::IntroAsk,
+            to: Some(b.id),
+            not_before: ctx.now,
+        },
+        NewNotice {
+            kind: NoticeKind::IntroLapse,
+            to: Some(ctx.member.id),
+            not_before: ctx.now + Duration::days(INTRO_LAPSES_AFTER_DAYS),
+        },
+    ];
+    let new = NewIntro {
+        workspace,
+        introducer: ctx.member.id,
+        parties: [a.id, b.id],
+        why,
+    };
+    let stored = ctx.store.create_intro(&new, &notices, ctx.now).await?;
+    Ok(Reply::text(format!(
+        "I've asked {names} privately whether they'd like to be introduced. When both say yes I'll \
+         connect them and credit you with a favour to each. If they haven't both answered by {}, \
+         the request lapses. See where it stands with intros.",
+        date(ctx.now, stored.lapses_at(), ctx.member.tz)
+    )))
+}
+
+/// Where an introduction stands, as its introducer sees it. Who declined is
+/// never shown.
+fn standing(intro: &Intro, ctx: &Ctx<'_>) -> String {
+    let platform = ctx.actor.platform;
+    let tz = ctx.member.tz;
+    match intro.state {
+        IntroState::Asked => {
+            let waiting: Vec<String> = intro
+                .parties
+                .iter()
+                .filter(|(_, answer)| *answer == Answer::Waiting)
+                .map(|(m, _)| mention(platform, m))
+                .collect();
+            let who = if waiting.len() == 2 {
+                "both".to_string()
+            } else {
+                waiting.join("")
+            };
+            format!(
+                "waiting for {who} (until {})",
+                date(ctx.now, intro.lapses_at(), tz)
+            )
+        }
+        IntroState::Connected => {
+            let on = intro
+                .closed_at
+                .map_or_else(String::new, |t| format!(" {}", date(ctx.now, t, tz)));
+            match intro.outcome {
+                Some(true) => format!("connected{on}; they met"),
+                Some(false) => format!("connected{on}; not met yet"),
+                None => format!("connected{on}"),
+            }
+        }
+        IntroState::Declined => "not going ahead".into(),
+        IntroState::Lapsed => "lapsed".into(),
+    }
+}
+
+pub(super) async fn intros(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let all = ctx
+        .store
+        .intros_of(ctx.member.workspace, ctx.member.id, 50)
+        .await?;
+    let platform = ctx.actor.platform;
+    let tz = ctx.member.tz;
+    let (mine, theirs): (Vec<&Intro>, Vec<&Intro>) =
+        all.iter().partition(|i| i.introducer.id == ctx.member.id);
+    if all.is_empty() {
+        return Ok(Reply::text(
+            "No introductions yet. Offer one with intro @alice @bob <why>: both are asked privately first.",
+        ));
+    }
+    let mut reply = Reply::empty();
+    if !mine.is_empty() {
+        reply.push_text("Introductions you offered:");
+        let mut table = Table::new(["Introduction", "Asked", "Where it stands"]);
+        for intro in &mine {
+            table.row([
+                format!(
+                    "{} & {}",
+                    mention(platform, &intro.parties[0].0),
+                    mention(platform, &intro.parties[1].0)
+                ),
+                date(ctx.now, intro.asked_at, tz),
+                standing(intro, ctx),
+            ]);
+        }
+        reply.push_table(table);
+    }
+    if !theirs.is_empty() {
+        reply.push_text("Introductions offered to you:");
+        let mut table = Table::new(["Introduction", "From", "Where it stands"]);
+        let mut asks = Vec::new();
+        for intro in &theirs {
+            let Some(me) = intro.party(ctx.member.id) else {
+                continue;
+            };
+            let mine = intro.parties[me].1;
+            let state = match (intro.state, mine) {
+                (IntroState::Asked, Answer::Waiting) if ctx.now < intro.lapses_at() => {
+                    asks.push(*intro);
+                    "waiting for your answer".to_string()
+                }
+                (IntroState::Asked, Answer::Accepted) => "you said yes; waiting".to_string(),
+                (IntroState::Connected, _) => "connected".to_string(),
+                (IntroState::Declined, Answer::Declined) => "you said no".to_string(),
+                (IntroState::Declined, _) => "not going ahead".to_string(),
+                _ => "lapsed".to_string(),
+            };
+            table.row([
+                format!("you & {}", mention(platform, intro.other(me))),
+                mention(platform, &intro.introducer),
+                state,
+            ]);
+        }
+        reply.push_table(table);
+        for intro in asks {
+            if let Some(me) = intro.party(ctx.member.id) {
+                reply.blocks.extend(
+                    intro_ask(intro, me, platform)
+                        .blocks
+                        .into_iter()
+                        .filter(|b| !matches!(b, Block::File(_))),
+                );
+            }
+        }
+    }
+    Ok(reply)
+}

@@ -1,0 +1,425 @@
+//! `share` and `resources`: the workspace's library of useful links, and
+//! links sent privately to one member (which count as a check-in).
+
+use super::args::{Args, ParseError, join_typed, parse_contact};
+use super::{Command, CommandError, Ctx, Spec};
+use crate::community::notices::{NewNotice, NoticeKind, mention};
+use crate::community::{Channel, LedgerWrite, NewResource, ResourceQuery, Shared};
+use crate::domain::{ContactRef, Entry, EntryKind, Mention, Tag};
+use crate::format::date;
+use crate::reply::Reply;
+
+const MAX_WHY: usize = 500;
+const MAX_URL: usize = 2000;
+/// How many links `resources` shows.
+const SHOWN: u32 = 10;
+
+pub const SHARE: Spec = Spec {
+    name: "share",
+    usage: "share <url> [with @member] [<why>] [#tag ...]",
+    summary: "Share a link with the community, or privately with one member.",
+    details: "Without \"with\", the link goes into the workspace's library and is posted to its \
+              resources channel with your reason and tags. With \"with @someone\" it is sent to \
+              them privately and counts as a check-in with them.",
+    examples: &[
+        "share https://example.com/the-mom-test great on customer interviews #sales",
+        "share https://example.com/pricing-guide with @alice the guide I mentioned",
+    ],
+    parse: parse_share,
+};
+
+pub const RESOURCES: Spec = Spec {
+    name: "resources",
+    usage: "resources [<search>]",
+    summary: "Search the library of shared links.",
+    details: "Search words are looked for in titles, reasons and tags; #tag shows the links with \
+              that tag. Without a search, the latest links.",
+    examples: &[
+        "resources",
+        "resources customer interviews",
+        "resources #sales",
+    ],
+    parse: parse_resources,
+};
+
+/// A link to share, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    pub url: String,
+    pub key: String,
+    pub title: String,
+    pub with: Option<Mention>,
+    pub why: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+/// A link checked and reduced to its parts: (url, key, title).
+pub fn read_url(typed: &str) -> Result<(String, String, String), ParseError> {
+    // Slack and Discord wrap links: <https://x> or <https://x|label>.
+    let bare = typed
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .map_or(typed, |t| t.split('|').next().unwrap_or(t));
+    let refuse = |why: &str| {
+        ParseError::new(format!(
+            "\"{typed}\" is not a link I can share: {why}. Write it in full, like https://example.com/article"
+        ))
+    };
+    if bare.chars().count() > MAX_URL {
+        return Err(refuse("it is too long"));
+    }
+    let url = url::Url::parse(bare).map_err(|e| refuse(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse("only http and https links can be shared"));
+    }
+    let host = match url.host() {
+        Some(url::Host::Domain(domain)) => {
+            let tld = domain.rsplit('.').next().unwrap_or("");
+            if !domain.contains('.')
+                || tld.len() < 2
+                || !tld.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                return Err(refuse("that is not a public web address"));
+            }
+            domain.trim_start_matches("www.").to_string()
+        }
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        None => return Err(refuse("it has no address")),
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("it carries a user name or password"));
+    }
+    // The key: what identifies the page, so the same article with
+    // tracking parameters, a fragment or a trailing slash is one link.
+    let mut query: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !(k.starts_with("utm_")
+                || matches!(k.as_str(), "fbclid" | "gclid" | "ref" | "mc_cid" | "mc_eid"))
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    query.sort();
+    let path = url.path().trim_end_matches('/');
+    let mut key = format!("{host}{path}");
+    if let Some(port) = url.port() {
+        key = format!("{host}:{port}{path}");
+    }
+    if !query.is_empty() {
+        let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        key.push('?');
+        key.push_str(&pairs.join("&"));
+    }
+    let title = title(&host, path);
+    Ok((url.to_string(), key, title))
+}
+
+/// A readable title from the address: the last part of the path in words,
+/// and the site. ("The mom test · example.com").
+fn title(host: &str, path: &str) -> String {
+    let last = path
+        .rsplit('/')
+        .find(|s| !s.is_empty())
+        .map(|s| {
+            let s = s.split('.').next().unwrap_or(s);
+            let words = s.replace(['-', '_', '+'], " ");
+            let words = percent_decoded(&words);
+            words.split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .filter(|s| !s.is_empty() && !s.chars().all(|c| c.is_ascii_digit()));
+    match last {
+        Some(words) => format!("{} \u{b7} {host}", super::args::capitalise(&words)),
+        None => host.to_string(),
+    }
+}
+
+fn percent_decoded(s: &str) -> String {
+    url::form_urlencoded::parse(s.as_bytes())
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.into_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A `#tag`, or a Slack channel link standing for one (`<#C1|sales>`).
+fn tag(word: &str) -> Option<Tag> {
+    Tag::parse(word).or_else(|| {
+        let channel = Channel::parse(word)?;
+        Tag::parse(&format!("#{}", channel.name?))
+    })
+}
+
+fn parse_share(args: &mut Args) -> Result<Command, ParseError> {
+    let typed = args.next_word().ok_or_else(|| {
+        ParseError::new(
+            "Which link? e.g. share https://example.com/article why it is worth reading #tag",
+        )
+    })?;
+    let (url, key, title) = read_url(&typed.text)?;
+    let with = if args.eat("with") {
+        let word = args.next_word().ok_or_else(|| {
+            ParseError::new("Share it with whom? Mention a member, e.g. share <url> with @alice")
+        })?;
+        match parse_contact(&word)? {
+            ContactRef::Member(m) => Some(m),
+            ContactRef::Named(name) => {
+                return Err(ParseError::new(format!(
+                    "I can only send links to members of this workspace, and \"{name}\" is an outside \
+                     name. Send it yourself and log it with touch \"{name}\" sent {url}"
+                )));
+            }
+        }
+    } else {
+        None
+    };
+    let mut tags = Vec::new();
+    let mut words = Vec::new();
+    for word in args.rest() {
+        match tag(&word.text).filter(|_| !word.quoted) {
+            Some(t) => {
+                if !tags.contains(&t) {
+                    tags.push(t);
+                }
+            }
+            None => words.push(word),
+        }
+    }
+    let why = Some(join_typed(&words)).filter(|w| !w.is_empty());
+    if why.as_ref().is_some_and(|w| w.chars().count() > MAX_WHY) {
+        return Err(ParseError::new(format!(
+            "Keep the reason to {MAX_WHY} characters; a sentence or two is plenty."
+        )));
+    }
+    Ok(Command::Share(Share {
+        url,
+        key,
+        title,
+        with,
+        why,
+        tags,
+    }))
+}
+
+fn parse_resources(args: &mut Args) -> Result<Command, ParseError> {
+    let words = args.rest();
+    let query = match words.as_slice() {
+        [] => ResourceQuery::Latest,
+        [one] if one.text.starts_with('#') || one.text.starts_with("<#") => {
+            ResourceQuery::Tag(tag(&one.text).ok_or_else(|| {
+                ParseError::new(format!(
+                    "\"{}\" is not a tag; tags are like #sales (letters, digits, - and _).",
+                    one.text
+                ))
+            })?)
+        }
+        _ => ResourceQuery::Text(join_typed(&words)),
+    };
+    Ok(Command::Resources(query))
+}
+
+pub(super) async fn share(ctx: &Ctx<'_>, share: Share) -> Result<Reply, CommandError> {
+    let workspace = ctx.member.workspace;
+    let platform = ctx.actor.platform;
+    if let Some(with) = &share.with {
+        if with.id == ctx.member.external_id {
+            return Err(CommandError::User(
+                "That's you! Share it with someone else, or with the community: share <url> why"
+                    .into(),
+            ));
+        }
+        let them = ctx
+            .store
+            .member(
+                workspace,
+                &with.id,
+                with.label.as_deref().unwrap_or(&with.id),
+                None,
+                ctx.now,
+            )
+            .await?;
+        if !them.dms {
+            return Err(CommandError::User(format!(
+                "{} has turned off messages from Kith, so I can't send it. Nothing was logged.",
+                mention(platform, &them)
+            )));
+        }
+        let resource = NewResource {
+            workspace,
+            url: share.url,
+            key: share.key,
+            title: share.title.clone(),
+            why: share.why,
+            tags: share.tags,
+            shared_by: ctx.member.id,
+            shared_with: Some(them.id),
+        };
+        let notices = [NewNotice {
+            kind: NoticeKind::SharedLink,
+            to: Some(them.id),
+            not_before: ctx.now,
+        }];
+        let writes = [LedgerWrite {
+            owner: ctx.member.id,
+            about: them.id,
+            entry: Entry {
+                kind: EntryKind::Touch,
+                what: format!("shared {}", share.title),
+                at: ctx.now,
+            },
+        }];
+        ctx.store
+            .share(&resource, &notices, &writes, ctx.now)
+            .await?;
+        return Ok(Reply::text(format!(
+            "Sent {} to {} privately, and logged it as a check-in with them.",
+            share.title,
+            mention(platform, &them)
+        )));
+    }
+    let community = ctx.store.community(workspace).await?;
+    let notices: Vec<NewNotice> = community
+        .resources
+        .iter()
+        .map(|_| NewNotice {
+            kind: NoticeKind::ResourcePost,
+            to: None,
+            not_before: ctx.now,
+        })
+        .collect();
+    let resource = NewResource {
+        workspace,
+        url: share.url,
+        key: share.key,
+        title: share.title,
+        why: share.why,
+        tags: share.tags,
+        shared_by: ctx.member.id,
+        shared_with: None,
+    };
+    match ctx.store.share(&resource, &notices, &[], ctx.now).await? {
+        Shared::Duplicate(there) => {
+            let why = there
+                .why
+                .map_or_else(String::new, |w| format!(": \u{201c}{w}\u{201d}"));
+            Err(CommandError::User(format!(
+                "That link is already in the library, shared by {} on {}{why}. Find it with resources.",
+                mention(platform, &there.shared_by),
+                date(ctx.now, there.shared_at, ctx.member.tz)
+            )))
+        }
+        Shared::Stored(stored) => Ok(Reply::text(match community.resources {
+            Some(channel) => format!(
+                "Shared {} in {}, and added it to the library.",
+                stored.title,
+                channel.shown(platform)
+            ),
+            None => format!(
+                "Added {} to the library. No resources channel is set, so I haven't posted it; \
+                 an organiser can set one with admin resources #channel.",
+                stored.title
+            ),
+        })),
+    }
+}
+
+pub(super) async fn resources(ctx: &Ctx<'_>, query: ResourceQuery) -> Result<Reply, CommandError> {
+    let found = ctx
+        .store
+        .search_resources(ctx.member.workspace, &query, SHOWN)
+        .await?;
+    let platform = ctx.actor.platform;
+    if found.is_empty() {
+        return Ok(Reply::text(match query {
+            ResourceQuery::Latest => {
+                "The library is empty. Share a link with share <url> why it is worth reading #tag"
+                    .to_string()
+            }
+            ResourceQuery::Tag(tag) => format!("No links tagged {tag} yet."),
+            ResourceQuery::Text(text) => {
+                format!("Nothing in the library matches \u{201c}{text}\u{201d}.")
+            }
+        }));
+    }
+    let heading = match &query {
+        ResourceQuery::Latest => "The latest links in the library:".to_string(),
+        ResourceQuery::Tag(tag) => format!("Links tagged {tag}:"),
+        ResourceQuery::Text(text) => format!("Links matching \u{201c}{text}\u{201d}:"),
+    };
+    let mut lines = vec![heading];
+    for r in &found {
+        let mut line = format!(
+            "\u{2022} {}\n  {}\n  shared by {} on {}",
+            r.title,
+            r.url,
+            mention(platform, &r.shared_by),
+            date(ctx.now, r.shared_at, ctx.member.tz)
+        );
+        if let Some(why) = &r.why {
+            line.push_str(&format!(": \u{201c}{why}\u{201d}"));
+        }
+        if !r.tags.is_empty() {
+            let tags: Vec<String> = r.tags.iter().map(|t| t.to_string()).collect();
+            line.push(' ');
+            line.push_str(&tags.join(" "));
+        }
+        lines.push(line);
+    }
+    Ok(Reply::text(lines.join("\n")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_reduced_to_what_identifies_the_page() {
+        let (url, key, title) =
+            read_url("https://www.Example.com/blog/the-mom-test/?utm_source=x&b=2&a=1#top")
+                .expect("ok");
+        assert_eq!(
+            url,
+            "https://www.example.com/blog/the-mom-test/?utm_source=x&b=2&a=1#top"
+        );
+        assert_eq!(key, "example.com/blog/the-mom-test?a=1&b=2");
+        assert_eq!(title, "The mom test \u{b7} example.com");
+        let (_, same, _) =
+            read_url("<http://example.com/blog/the-mom-test|the mom test>").expect("ok");
+        assert_eq!(same, "example.com/blog/the-mom-test");
+    }
+
+    #[test]
+    fn a_bare_site_is_titled_by_its_name() {
+        let (_, key, title) = read_url("https://rust-lang.org").expect("ok");
+        assert_eq!(key, "rust-lang.org");
+        assert_eq!(title, "rust-lang.org");
+    }
+
+    #[test]
+    fn things_that_are_not_web_links_are_refused_with_a_reason() {
+        for (bad, why) in [
+            ("example.com/page", "relative URL without a base"),
+            ("ftp://example.com/file", "only http and https"),
+            ("https://localhost/x", "not a public web address"),
+            ("https://user:pw@example.com/", "user name or password"),
+            ("javascript:alert(1)", "only http and https"),
+            ("https://exa mple.com", "invalid"),
+        ] {
+            let err = read_url(bad).expect_err(bad);
+            assert!(err.message.contains(why), "{bad}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn tags_may_arrive_as_slack_channel_links() {
+        assert_eq!(tag("<#C123|sales>"), Tag::parse("#sales"));
+        assert_eq!(tag("#Sales"), Tag::parse("#sales"));
+        assert_eq!(tag("sales"), None);
+    }
+}
