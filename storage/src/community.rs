@@ -943,6 +943,11 @@ mod tests {
             fts_query("Customer interviews!").as_deref(),
             Some("\"customer\"* \"interviews\"*")
         );
-        assert_eq!(fts_query("\" OR *"), None);
+        // FTS5 syntax typed by a member is only ever words to find.
+        assert_eq!(
+            fts_query("NEAR(a OR").as_deref(),
+            Some("\"near\"* \"a\"* \"or\"*")
+        );
+        assert_eq!(fts_query("\" * -"), None);
     }
 }
