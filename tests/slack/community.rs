@@ -12,7 +12,8 @@ use chrono::Duration;
 use kith_bot::community::Community;
 use kith_bot::delivery::Delivery;
 use kith_bot::domain::Platform;
-use kith_bot::ports::{CommunityStore, Store};
+use kith_bot::ports::{CommunityStore, DeliveryError, Messenger, Store};
+use kith_bot::reply::Reply;
 
 use crate::fake_slack::{Posted, mpim_id};
 use crate::helpers::{FORM, TEAM, TestApp, press_form, text_of};
@@ -559,4 +560,46 @@ async fn a_channel_slack_did_not_link_is_refused_with_how_to_pick_it() {
         "{answer}"
     );
     assert_eq!(community(&app).await.resources, None);
+}
+
+#[tokio::test]
+async fn a_group_dm_waits_out_a_429_and_says_when_slack_cannot_open_one() {
+    let app = TestApp::spawn().await;
+    let web = app.slack.web();
+    let two = [app.recipient(TEAM, "U2"), app.recipient(TEAM, "U3")];
+    let hello = Reply::text("hello <@U2> and <@U3>");
+
+    // A 429 is waited out, then the group DM opens and the message goes in.
+    app.fake.throttle("conversations.open", 1, 1);
+    let opened = web
+        .converse(TEAM, &two, Some("C0INTROS"), "U2 & U3", &hello, "k1")
+        .await;
+    assert!(matches!(opened, Ok(true)), "{opened:?}");
+    let calls = app.fake.calls_to("conversations.open");
+    assert_eq!(calls.len(), 2, "the 429, then the group DM");
+    assert!(calls[1].at - calls[0].at >= std::time::Duration::from_secs(1));
+    assert_eq!(calls[1].params["users"], "U2,U3");
+    let posted = app.fake.posted_in(&mpim_id(&["U2", "U3"]));
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].text(), "hello <@U2> and <@U3>");
+
+    // Someone deactivated: no group DM, the core DMs each instead.
+    app.fake.fail("conversations.open", "user_disabled", 1);
+    let refused = web.converse(TEAM, &two, None, "", &hello, "k2").await;
+    assert!(matches!(refused, Ok(false)), "{refused:?}");
+
+    // One person is not a group.
+    let calls = app.fake.calls().len();
+    let alone = web.converse(TEAM, &two[..1], None, "", &hello, "k3").await;
+    assert!(matches!(alone, Ok(false)), "{alone:?}");
+    assert_eq!(app.fake.calls().len(), calls);
+
+    // The group DM opened but the post failed: an error for the sender to settle.
+    app.fake.fail("chat.postMessage", "is_archived", 1);
+    let failed = web.converse(TEAM, &two, None, "", &hello, "k4").await;
+    assert!(
+        matches!(failed, Err(DeliveryError::Permanent(_))),
+        "{failed:?}"
+    );
+    assert_eq!(app.fake.posted_in(&mpim_id(&["U2", "U3"])).len(), 1);
 }
