@@ -39,13 +39,46 @@ impl Call {
     }
 }
 
+/// A message chat.postMessage accepted.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub channel: String,
+    pub ts: String,
+    /// The request's fields (`text`, `blocks`, ...).
+    pub params: Value,
+}
+
+impl Posted {
+    pub fn text(&self) -> &str {
+        self.params["text"].as_str().unwrap_or_default()
+    }
+
+    /// The values of the message's buttons (the core's encoded actions).
+    pub fn buttons(&self) -> Vec<String> {
+        self.params["blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b["elements"].as_array())
+            .flatten()
+            .filter_map(|e| e["value"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
 #[derive(Default)]
 struct Inner {
+    /// Messages posted, oldest first.
+    posted: Vec<Posted>,
     calls: Vec<Call>,
     /// Per method, the Retry-After (seconds) of the next answers that are 429s.
     throttled: HashMap<String, VecDeque<u64>>,
     /// users.info answers: user id -> time zone.
     time_zones: HashMap<String, String>,
+    /// users.info answers: user id -> (is_admin, is_owner); false otherwise.
+    roles: HashMap<String, (bool, bool)>,
+    /// Per method, Slack error codes the next answers give (`ok: false`).
+    failing: HashMap<String, VecDeque<String>>,
     /// The OAuth exchange's answer: (team id, team name, bot token).
     oauth: Option<(String, String, String)>,
     next_ts: u64,
@@ -106,6 +139,18 @@ impl FakeSlack {
         queue.extend(std::iter::repeat_n(retry_after_secs, times));
     }
 
+    /// The next `times` calls to `method` answer `{"ok": false, "error": code}`.
+    pub fn fail(&self, method: &str, code: &str, times: usize) {
+        let mut inner = self.lock();
+        let queue = inner.failing.entry(method.into()).or_default();
+        queue.extend(std::iter::repeat_n(code.to_string(), times));
+    }
+
+    /// What users.info says of `user`: a workspace admin, an owner.
+    pub fn set_role(&self, user: &str, is_admin: bool, is_owner: bool) {
+        self.lock().roles.insert(user.into(), (is_admin, is_owner));
+    }
+
     pub fn set_time_zone(&self, user: &str, tz: &str) {
         self.lock().time_zones.insert(user.into(), tz.into());
     }
@@ -127,6 +172,19 @@ impl FakeSlack {
     /// The `ts` of the last message chat.postMessage accepted.
     pub fn last_ts(&self) -> String {
         format!("1700000000.{:06}", self.lock().next_ts)
+    }
+
+    /// Every message chat.postMessage accepted, oldest first.
+    pub fn posted(&self) -> Vec<Posted> {
+        self.lock().posted.clone()
+    }
+
+    /// The messages posted in `channel`, oldest first.
+    pub fn posted_in(&self, channel: &str) -> Vec<Posted> {
+        self.posted()
+            .into_iter()
+            .filter(|p| p.channel == channel)
+            .collect()
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -197,6 +255,14 @@ impl FakeSlack {
     }
 }
 
+/// The group DM (mpim) of these people and the bot: the same one whatever
+/// order they are named in, as on Slack.
+pub fn mpim_id(users: &[&str]) -> String {
+    let mut users = users.to_vec();
+    users.sort_unstable();
+    format!("G{}", users.concat())
+}
+
 fn url_pairs(text: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(text).unwrap_or_default()
 }
@@ -228,23 +294,45 @@ async fn api(
         )
             .into_response();
     }
+    let failing = fake
+        .lock()
+        .failing
+        .get_mut(&method)
+        .and_then(|q| q.pop_front());
+    if let Some(code) = failing {
+        return axum::Json(json!({"ok": false, "error": code})).into_response();
+    }
     let p = &call.params;
     match method.as_str() {
         "conversations.open" => {
-            let user = p["users"]
-                .as_array()
-                .and_then(|u| u.first())
-                .and_then(Value::as_str)
-                .or_else(|| p["users"].as_str())
-                .unwrap_or("UNKNOWN")
-                .to_string();
-            ok(json!({"channel": {"id": format!("D{user}")}}))
+            // Slack documents `users` as a comma-separated string.
+            let Some(users) = p["users"].as_str() else {
+                return axum::Json(json!({"ok": false, "error": "invalid_array_arg"}))
+                    .into_response();
+            };
+            let users: Vec<&str> = users.split(',').map(str::trim).collect();
+            if users.iter().any(|u| u.is_empty()) {
+                return axum::Json(json!({"ok": false, "error": "user_not_found"})).into_response();
+            }
+            match users.as_slice() {
+                [one] => ok(json!({"channel": {"id": format!("D{one}")}})),
+                many if many.len() <= 8 => ok(json!({
+                    "channel": {"id": mpim_id(many), "is_mpim": true},
+                })),
+                _ => axum::Json(json!({"ok": false, "error": "too_many_users"})).into_response(),
+            }
         }
         "chat.postMessage" => {
             let ts = {
                 let mut inner = fake.lock();
                 inner.next_ts += 1;
-                format!("1700000000.{:06}", inner.next_ts)
+                let ts = format!("1700000000.{:06}", inner.next_ts);
+                inner.posted.push(Posted {
+                    channel: p["channel"].as_str().unwrap_or_default().to_string(),
+                    ts: ts.clone(),
+                    params: p.clone(),
+                });
+                ts
             };
             ok(json!({
                 "channel": p["channel"],
@@ -258,16 +346,23 @@ async fn api(
         })),
         "users.info" => {
             let user = p["user"].as_str().unwrap_or("UNKNOWN").to_string();
-            let tz = fake.lock().time_zones.get(&user).cloned();
+            let (tz, (is_admin, is_owner)) = {
+                let inner = fake.lock();
+                (
+                    inner.time_zones.get(&user).cloned(),
+                    inner.roles.get(&user).copied().unwrap_or_default(),
+                )
+            };
             ok(json!({"user": {
                 "id": user, "name": user.to_lowercase(), "real_name": format!("Real {user}"),
-                "tz": tz,
+                "tz": tz, "is_admin": is_admin, "is_owner": is_owner,
+                "is_primary_owner": false, "is_bot": false, "deleted": false,
             }}))
         }
         "oauth.v2.access" => match fake.lock().oauth.clone() {
             Some((team, name, token)) => ok(json!({
                 "access_token": token, "token_type": "bot",
-                "scope": "commands,chat:write,im:write,users:read",
+                "scope": "commands,chat:write,chat:write.public,im:write,mpim:write,users:read",
                 "bot_user_id": "UBOT", "app_id": "A1",
                 "team": {"id": team, "name": name},
                 "authed_user": {"id": "UINSTALLER"},

@@ -221,6 +221,46 @@ pub fn command_form(fake: &FakeSlack, team: &str, user: &str, command: &str, tex
     .expect("encodes")
 }
 
+/// The block_actions payload Slack sends when `user` presses the button
+/// whose value is `action` on `message` (posted in `channel` at `ts`).
+pub fn press_form(
+    fake: &FakeSlack,
+    user: &str,
+    message: &Value,
+    channel: &str,
+    ts: &str,
+    action: &str,
+) -> String {
+    let block_id = message["blocks"]
+        .as_array()
+        .and_then(|blocks| {
+            blocks.iter().find(|b| {
+                b["elements"]
+                    .as_array()
+                    .is_some_and(|els| els.iter().any(|e| e["value"] == action))
+            })
+        })
+        .map(|b| b["block_id"].clone())
+        .expect("the button is on the message");
+    let payload = json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "username": user.to_lowercase(), "name": user.to_lowercase(), "team_id": TEAM},
+        "api_app_id": "A1",
+        "token": "deprecated",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
+        "trigger_id": "123.456.def",
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": ts, "user": "UBOT", "bot_id": "B1",
+                    "text": message["text"], "blocks": message["blocks"]},
+        "response_url": fake.response_url("press"),
+        "actions": [{"type": "button", "action_id": action, "block_id": block_id,
+                     "text": {"type": "plain_text", "text": "a button"}, "value": action,
+                     "action_ts": "1700000001.000200"}],
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
+}
+
 /// The text of an answer: its fallback text.
 pub fn text_of(answer: &Value) -> String {
     answer["text"].as_str().unwrap_or_default().to_string()

@@ -25,7 +25,9 @@ async fn add_to_slack(app: &TestApp) -> (String, String) {
     assert_eq!(url.get("client_id").map(String::as_str), Some("1111.2222"));
     assert_eq!(
         url.get("scope").map(String::as_str),
-        Some("commands,chat:write,im:write,users:read,files:write,files:read,im:history")
+        Some(
+            "commands,chat:write,chat:write.public,im:write,mpim:write,users:read,files:write,files:read,im:history"
+        )
     );
     let state = url.get("state").expect("a state").clone();
     let cookie = response.headers()["set-cookie"]

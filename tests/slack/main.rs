@@ -6,6 +6,7 @@
 mod common;
 
 mod commands;
+mod community;
 mod events;
 mod fake_slack;
 mod helpers;

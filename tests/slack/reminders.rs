@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::TimeZone;
 use kith_bot::ports::{DeliveryError, Messenger};
 use kith_bot::reply::{Block, Button, Reply};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::helpers::{BOT_TOKEN, FORM, TEAM, TestApp};
 
@@ -52,7 +52,7 @@ async fn a_due_reminder_arrives_as_a_dm_with_buttons() {
 
     let opened = app.fake.calls_to("conversations.open");
     assert_eq!(opened.len(), 1);
-    assert_eq!(opened[0].params["users"], json!(["U1"]));
+    assert_eq!(opened[0].params["users"], "U1");
     assert_eq!(opened[0].bearer(), Some(BOT_TOKEN));
     let posted = app.fake.calls_to("chat.postMessage");
     assert_eq!(posted.len(), 1);
@@ -77,36 +77,9 @@ async fn a_due_reminder_arrives_as_a_dm_with_buttons() {
     assert_eq!(actions["elements"][0]["style"], "primary");
 }
 
-/// The block_actions payload Slack sends when a button of `message` is pressed.
+/// The block_actions payload Slack sends when U1 presses a button of `message`.
 fn press(app: &TestApp, message: &Value, channel: &str, ts: &str, action: &str) -> String {
-    let block_id = message["blocks"]
-        .as_array()
-        .and_then(|blocks| {
-            blocks.iter().find(|b| {
-                b["elements"]
-                    .as_array()
-                    .is_some_and(|els| els.iter().any(|e| e["value"] == action))
-            })
-        })
-        .map(|b| b["block_id"].clone())
-        .expect("the button is on the message");
-    let payload = json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": "U1", "username": "u1", "name": "u1", "team_id": TEAM},
-        "api_app_id": "A1",
-        "token": "deprecated",
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
-        "trigger_id": "123.456.def",
-        "channel": {"id": channel, "name": "directmessage"},
-        "message": {"type": "message", "ts": ts, "user": "UBOT", "bot_id": "B1",
-                    "text": message["text"], "blocks": message["blocks"]},
-        "response_url": app.fake.response_url("press"),
-        "actions": [{"type": "button", "action_id": action, "block_id": block_id,
-                     "text": {"type": "plain_text", "text": "Done"}, "value": action,
-                     "action_ts": "1700000001.000200"}],
-    });
-    serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
+    crate::helpers::press_form(&app.fake, "U1", message, channel, ts, action)
 }
 
 #[tokio::test]
@@ -296,7 +269,7 @@ async fn the_scheduler_sends_a_due_reminder_through_slack_and_done_settles_it() 
 
     let opened = app.fake.calls_to("conversations.open");
     assert_eq!(opened.len(), 1, "{:?}", app.fake.calls());
-    assert_eq!(opened[0].params["users"], json!(["U1"]));
+    assert_eq!(opened[0].params["users"], "U1");
     let posted = app.fake.calls_to("chat.postMessage");
     assert_eq!(posted.len(), 1);
     let message = posted[0].params.clone();

@@ -109,8 +109,16 @@ impl SlackApp {
     }
 
     async fn run_command(&self, event: SlackCommandEvent, user_name: Option<String>) -> Reply {
-        let text = crate::text::normalise(event.text.as_deref().unwrap_or_default());
-        let line = match event.command.0.trim_start_matches('/') {
+        let raw = event.text.as_deref().unwrap_or_default();
+        let command = event.command.0.trim_start_matches('/');
+        let admin_line = command == "kith" && is_admin_line(raw);
+        let text = if admin_line {
+            // The core needs the channels' ids, not their names.
+            crate::text::normalise_keeping_channels(raw)
+        } else {
+            crate::text::normalise(raw)
+        };
+        let line = match command {
             "favour" | "favor" => match favour_line(&text) {
                 Some(line) => line,
                 None => return Reply::error(FAVOUR_USAGE),
@@ -122,8 +130,17 @@ impl SlackApp {
             return Reply::text(IMPORT_ON_SLACK);
         }
         let actor = self
-            .actor(&event.team_id.0, &event.user_id.0, user_name)
+            .actor(&event.team_id.0, &event.user_id.0, user_name, admin_line)
             .await;
+        if actor.admin
+            && let Some(name) = unlinked_channel(&line)
+        {
+            return Reply::error(format!(
+                "I can't find a channel called {name}. Type # and pick the channel from Slack's \
+                 list, so that Slack tells me which one it is; for a private channel, invite me \
+                 to it first (/invite @Kith). Nothing was changed."
+            ));
+        }
         let mut reply = self.kith.handle(&actor, &line).await;
         self.send_files(&actor, &mut reply).await;
         reply
@@ -160,20 +177,38 @@ impl SlackApp {
         }
     }
 
-    /// The member behind a request, with their name and time zone from
-    /// users.info when Slack tells us.
-    async fn actor(&self, team: &str, user: &str, user_name: Option<String>) -> Actor {
-        let profile = self.web.profile(team, user).await;
-        let (name, tz) = match profile {
-            Some(p) => (p.name, p.tz),
-            None => (None, None),
+    /// The member behind a request, with their name, time zone and admin
+    /// flag from users.info when Slack tells us. With `check_admin` (an
+    /// `admin` command) the profile is looked up afresh, and a failed
+    /// lookup means not an admin.
+    async fn actor(
+        &self,
+        team: &str,
+        user: &str,
+        user_name: Option<String>,
+        check_admin: bool,
+    ) -> Actor {
+        let profile = if check_admin {
+            self.web.fresh_profile(team, user).await
+        } else {
+            self.web.profile(team, user).await
+        };
+        if check_admin && profile.is_none() {
+            warn!(
+                "could not tell from Slack whether the member is an admin; treating them as not one"
+            );
+        }
+        let (name, tz, admin) = match profile {
+            Some(p) => (p.name, p.tz, p.admin),
+            None => (None, None, false),
         };
         let mut actor = Actor::new(
             Platform::Slack,
             team,
             user,
             name.or(user_name).unwrap_or_else(|| user.to_string()),
-        );
+        )
+        .with_admin(admin);
         actor.tz_hint = tz;
         actor
     }
@@ -215,6 +250,7 @@ impl SlackApp {
                 &team,
                 &user.id.0,
                 user.name.clone().or(user.username.clone()),
+                false,
             )
             .await;
         let pressed = self.kith.press(&actor, &encoded).await;
@@ -346,7 +382,7 @@ impl SlackApp {
         info!(bytes = ?request.file.size, "a file to import arrived by DM");
         let mut reply = match self.fetch(team, &request.file).await {
             Ok(file) => {
-                let actor = self.actor(team, &request.user, None).await;
+                let actor = self.actor(team, &request.user, None, false).await;
                 self.kith.handle_with(&actor, "import", Some(&file)).await
             }
             Err(text) => Reply::error(text),
@@ -527,6 +563,28 @@ fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
     })
 }
 
+/// Whether a `/kith` line is an `admin` command (its first word, any case).
+fn is_admin_line(text: &str) -> bool {
+    text.split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("admin"))
+}
+
+/// In `admin resources|intros|pairing #name`, a channel Slack did not turn
+/// into a link (`<#C123|name>`): Slack knows no such channel, or not one
+/// Kith could post in, so the core would store a name Slack cannot post to.
+fn unlinked_channel(line: &str) -> Option<&str> {
+    let mut words = line.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("admin") {
+        return None;
+    }
+    let setting = words.next()?.to_ascii_lowercase();
+    if !matches!(setting.as_str(), "resources" | "intros" | "pairing") {
+        return None;
+    }
+    words.next().filter(|w| w.starts_with('#') && w.len() > 1)
+}
+
 /// `/favour gave|got @someone what` is `gave|got @someone what` in the core.
 fn favour_line(text: &str) -> Option<String> {
     let text = text.trim();
@@ -614,6 +672,30 @@ mod tests {
         for case in cases {
             assert_eq!(import_request(&case), None, "{case}");
         }
+    }
+
+    #[test]
+    fn admin_lines_are_known_by_their_first_word() {
+        assert!(is_admin_line(" Admin pairing <#C1|coffee>"));
+        assert!(is_admin_line("admin"));
+        assert!(!is_admin_line("help admin"));
+        assert!(!is_admin_line("administer"));
+    }
+
+    #[test]
+    fn a_channel_slack_did_not_link_is_caught_before_the_core_stores_it() {
+        assert_eq!(
+            unlinked_channel("admin pairing #coffee every 2w"),
+            Some("#coffee")
+        );
+        assert_eq!(unlinked_channel("ADMIN Resources #links"), Some("#links"));
+        assert_eq!(
+            unlinked_channel("admin pairing <#C1|coffee> every 2w"),
+            None
+        );
+        assert_eq!(unlinked_channel("admin pairing off"), None);
+        assert_eq!(unlinked_channel("admin followup 10d"), None);
+        assert_eq!(unlinked_channel("share https://x.org/a #sales"), None);
     }
 
     #[test]

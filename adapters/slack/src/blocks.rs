@@ -20,6 +20,50 @@ pub fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// Text as mrkdwn: escaped, except the member and channel mentions the
+/// core writes (`<@U123>`, `<#C123>`, also with a `|label`), which Slack
+/// renders as names. Special mentions (`<!here>`) and links stay escaped:
+/// nothing a member typed can make Kith ping a channel.
+pub fn mrkdwn(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped.as_str();
+    while let Some(at) = rest.find("&lt;") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        match after.find("&gt;").map(|end| (end, &after[..end])) {
+            Some((end, inner)) if is_mention(inner) => {
+                out.push('<');
+                out.push_str(inner);
+                out.push('>');
+                rest = &after[end + 4..];
+            }
+            _ => {
+                out.push_str("&lt;");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `@U123`, `#C123`, `@U123|bob`: an id of capitals and digits after `@`
+/// or `#`, and an optional plain label.
+fn is_mention(inner: &str) -> bool {
+    let Some(body) = inner.strip_prefix('@').or_else(|| inner.strip_prefix('#')) else {
+        return false;
+    };
+    let (id, label) = body.split_once('|').unwrap_or((body, ""));
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && label
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | ' '))
+}
+
 /// A reply as a Slack message: blocks plus the plain-text fallback Slack
 /// shows in notifications.
 pub fn render(reply: &Reply) -> SlackMessageContent {
@@ -28,9 +72,9 @@ pub fn render(reply: &Reply) -> SlackMessageContent {
         match block {
             Block::Text(text) => {
                 let text = if reply.is_error && i == 0 {
-                    format!(":warning: {}", escape(text))
+                    format!(":warning: {}", mrkdwn(text))
                 } else {
-                    escape(text)
+                    mrkdwn(text)
                 };
                 for chunk in chunks(&text, SECTION_LIMIT) {
                     blocks.push(section(chunk));
@@ -81,10 +125,11 @@ pub fn render(reply: &Reply) -> SlackMessageContent {
         .with_blocks(blocks)
 }
 
-/// The reply as plain text for notifications and screen readers.
+/// The reply as text for notifications and screen readers. Slack reads
+/// it as mrkdwn too, so it is escaped like the blocks.
 pub fn fallback(reply: &Reply) -> String {
     let text = reply.plain_text();
-    truncate(&text, TEXT_LIMIT)
+    mrkdwn(&truncate(&text, TEXT_LIMIT))
 }
 
 /// Replaces the actions block `block_id` in a message's blocks with the
@@ -97,7 +142,7 @@ pub fn settle(blocks: &mut [SlackBlock], block_id: &str, outcome: &str) -> bool 
             *block = SlackBlock::Section(
                 SlackSectionBlock::new()
                     .with_block_id(SlackBlockId(block_id.to_string()))
-                    .with_text(md!(format!("_{}_", escape(outcome)))),
+                    .with_text(md!(format!("_{}_", mrkdwn(outcome)))),
             );
             return true;
         }
@@ -227,6 +272,23 @@ mod tests {
         assert_eq!(
             json["blocks"][0]["text"]["text"],
             ":warning: Type &lt;what&gt; &amp; more"
+        );
+    }
+
+    #[test]
+    fn member_and_channel_mentions_render_but_nothing_else_does() {
+        let reply = Reply::text(
+            "<@U1> would like to introduce you to <@U2|bob> in <#C0COFFEE>: \
+             \u{201c}<!channel> & <https://x.org|x>\u{201d}",
+        );
+        let json = serde_json::to_value(render(&reply)).expect("ok");
+        let expected = "<@U1> would like to introduce you to <@U2|bob> in <#C0COFFEE>: \
+             \u{201c}&lt;!channel&gt; &amp; &lt;https://x.org|x&gt;\u{201d}";
+        assert_eq!(json["blocks"][0]["text"]["text"], expected);
+        assert_eq!(json["text"], expected);
+        assert_eq!(
+            mrkdwn("a < b > c <@u1> <@>"),
+            "a &lt; b &gt; c &lt;@u1&gt; &lt;@&gt;"
         );
     }
 

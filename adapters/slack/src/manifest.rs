@@ -12,7 +12,7 @@ pub fn manifest(url: Option<&str>) -> Value {
     let at = |path: &str| base.as_ref().map(|b| format!("{b}{path}"));
     let mut kith = json!({
         "command": "/kith",
-        "description": "Your networking ledger: add, gave, got, touch, due, help",
+        "description": "Your networking ledger: add, gave, got, due, intro, share, pairing, help",
         "usage_hint": "help",
         "should_escape": true,
     });
@@ -36,8 +36,8 @@ pub fn manifest(url: Option<&str>) -> Value {
         "_metadata": { "major_version": 1, "minor_version": 1 },
         "display_information": {
             "name": "Kith",
-            "description": "Your private networking ledger: favours, check-ins and reminders.",
-            "long_description": "Kith keeps a private ledger of your professional relationships: favours given and received, check-ins, small things to remember. It nudges you by DM when someone is due a hello, with buttons to mark it done, snooze or skip. Everything you log is visible to you alone. Type /kith help to begin.",
+            "description": "Your private networking ledger, introductions, shared links and coffee pairing.",
+            "long_description": "Kith keeps a private ledger of your professional relationships: favours given and received, check-ins, small things to remember. It nudges you by DM when someone is due a hello, with buttons to mark it done, snooze or skip. Everything you log is visible to you alone. Members can also introduce each other (both say yes first), share useful links with the community, and join coffee pairing. Type /kith help to begin.",
             "background_color": "#2c3e50",
         },
         "features": {
@@ -98,7 +98,9 @@ mod tests {
             json!([
                 "commands",
                 "chat:write",
+                "chat:write.public",
                 "im:write",
+                "mpim:write",
                 "users:read",
                 "files:write",
                 "files:read",

@@ -15,11 +15,16 @@ pub const STATE_TTL_SECS: i64 = 600;
 /// The cookie that binds the state to the browser that started the install.
 pub const STATE_COOKIE: &str = "kith_slack_state";
 
-/// The bot scopes Kith asks for.
+/// The bot scopes Kith asks for: `mpim:write` to open a group DM for an
+/// introduction or a coffee pair, `chat:write.public` to post shared links
+/// and pairing rounds in a public channel Kith has not joined, `users:read`
+/// also for who is a workspace admin.
 pub const BOT_SCOPES: &[&str] = &[
     "commands",
     "chat:write",
+    "chat:write.public",
     "im:write",
+    "mpim:write",
     "users:read",
     "files:write",
     "files:read",
@@ -126,7 +131,7 @@ mod tests {
         let url = authorize_url("http://127.0.0.1:9/api/", "123.456", "s");
         assert_eq!(
             url,
-            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cim%3Awrite%2Cusers%3Aread%2Cfiles%3Awrite%2Cfiles%3Aread%2Cim%3Ahistory&state=s"
+            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cchat%3Awrite.public%2Cim%3Awrite%2Cmpim%3Awrite%2Cusers%3Aread%2Cfiles%3Awrite%2Cfiles%3Aread%2Cim%3Ahistory&state=s"
         );
     }
 }

@@ -8,6 +8,17 @@
 /// The line for the core: mentions kept, channels as `#name`, links as
 /// their URL, special mentions as `@here`, and entities unescaped.
 pub fn normalise(text: &str) -> String {
+    normalise_with(text, false)
+}
+
+/// Like [`normalise`], but channel links stay as Slack sent them
+/// (`<#C123|name>`): for `admin`, whose channels the core must know by id
+/// to post in them.
+pub fn normalise_keeping_channels(text: &str) -> String {
+    normalise_with(text, true)
+}
+
+fn normalise_with(text: &str, keep_channels: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('<') {
@@ -19,14 +30,14 @@ pub fn normalise(text: &str) -> String {
             rest = after;
             continue;
         };
-        out.push_str(&token(&after[..close]));
+        out.push_str(&token(&after[..close], keep_channels));
         rest = &after[close + 1..];
     }
     out.push_str(&unescape(rest));
     out
 }
 
-fn token(inner: &str) -> String {
+fn token(inner: &str, keep_channels: bool) -> String {
     let (target, label) = match inner.split_once('|') {
         Some((t, l)) => (t, Some(l)),
         None => (inner, None),
@@ -36,6 +47,9 @@ fn token(inner: &str) -> String {
         return format!("<{inner}>");
     }
     if let Some(channel) = target.strip_prefix('#') {
+        if keep_channels {
+            return format!("<{inner}>");
+        }
         return format!("#{}", label.filter(|l| !l.is_empty()).unwrap_or(channel));
     }
     if let Some(special) = target.strip_prefix('!') {
@@ -89,6 +103,18 @@ mod tests {
             "note <@U2> email bob@x.org"
         );
         assert_eq!(normalise("<!here> hi"), "@here hi");
+    }
+
+    #[test]
+    fn channels_can_be_kept_as_links_for_the_core() {
+        assert_eq!(
+            normalise_keeping_channels("pairing <#C0COFFEE|coffee> every 2w"),
+            "pairing <#C0COFFEE|coffee> every 2w"
+        );
+        assert_eq!(
+            normalise_keeping_channels("resources <#C1|> &amp; <@U2|bob>"),
+            "resources <#C1|> & <@U2|bob>"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Slack's Web API through slack-morphism: the right token for each team,
 //! Slack's rate limits kept on our side, and every 429 honoured with its
-//! `Retry-After`. Also the outbound port: [`Messenger`] for reminders and
-//! digests as Block Kit DMs.
+//! `Retry-After`. Also the outbound port: [`Messenger`] for reminders,
+//! digests and community notices as Block Kit DMs, channel posts and group DMs.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -163,6 +163,9 @@ impl Default for Limits {
 pub struct Profile {
     pub name: Option<String>,
     pub tz: Option<chrono_tz::Tz>,
+    /// A workspace admin or owner (`is_admin || is_owner`): may change the
+    /// community settings.
+    pub admin: bool,
 }
 
 const PROFILE_TTL: Duration = Duration::from_secs(6 * 60 * 60);
@@ -286,17 +289,33 @@ impl SlackWeb {
         if let Some(channel) = lock(&self.dm_channels).get(&key) {
             return Ok(channel.clone());
         }
+        let channel = self.open_conversation(team, &[user]).await?;
+        lock(&self.dm_channels).insert(key, channel.clone());
+        Ok(channel)
+    }
+
+    /// conversations.open with `users` as Slack documents it, the ids
+    /// comma-separated: one user opens the DM with Kith, several a group
+    /// DM (mpim) of them and Kith. Slack returns the same conversation for
+    /// the same people, so opening again is harmless.
+    pub async fn open_conversation(
+        &self,
+        team: &str,
+        users: &[&str],
+    ) -> Result<SlackChannelId, CallError> {
         let token = self.token(team).await?;
         let session = self.client.open_session(&token);
-        let request =
-            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.into())]);
+        // slack-morphism's request sends `users` as a JSON array; Slack's
+        // reference has a comma-separated string.
+        let request = serde_json::json!({ "users": users.join(",") });
         self.tier3.until_key_ready(&team.to_string()).await;
-        let opened = self
+        let opened: SlackApiConversationsOpenResponse<SlackBasicChannelInfo> = self
             .call("conversations.open", || {
-                session.conversations_open(&request)
+                session
+                    .http_session_api
+                    .http_post("conversations.open", &request, None)
             })
             .await?;
-        lock(&self.dm_channels).insert(key, opened.channel.id.clone());
         Ok(opened.channel.id)
     }
 
@@ -352,9 +371,9 @@ impl SlackWeb {
         Ok(())
     }
 
-    /// A member's name and time zone from users.info, cached for hours and
-    /// kept within Tier 4. `None` when Slack cannot tell us right now; a
-    /// command goes ahead without it.
+    /// A member's name, time zone and admin flag from users.info, cached
+    /// for hours and kept within Tier 4. `None` when Slack cannot tell us
+    /// right now; a command goes ahead without it.
     pub async fn profile(&self, team: &str, user: &str) -> Option<Profile> {
         let key = (team.to_string(), user.to_string());
         if let Some((profile, until)) = self.lock_profiles().get(&key)
@@ -362,6 +381,24 @@ impl SlackWeb {
         {
             return profile.clone();
         }
+        if self.tier4.check_key(&team.to_string()).is_err() {
+            // Over Tier 4: go ahead without the profile rather than wait.
+            return None;
+        }
+        self.look_up(team, user).await
+    }
+
+    /// The member's profile as Slack has it now, not from the cache: what
+    /// an `admin` command is allowed on, so a member who is no longer an
+    /// admin is not one for hours. Waits for Tier 4 rather than refuse.
+    pub async fn fresh_profile(&self, team: &str, user: &str) -> Option<Profile> {
+        self.tier4.until_key_ready(&team.to_string()).await;
+        self.look_up(team, user).await
+    }
+
+    /// users.info, remembered (a failure too, for a while).
+    async fn look_up(&self, team: &str, user: &str) -> Option<Profile> {
+        let key = (team.to_string(), user.to_string());
         let token = match self.token(team).await {
             Ok(token) => token,
             Err(e) => {
@@ -371,16 +408,13 @@ impl SlackWeb {
         };
         let session = self.client.open_session(&token);
         let request = SlackApiUsersInfoRequest::new(SlackUserId(user.into()));
-        if self.tier4.check_key(&team.to_string()).is_err() {
-            // Over Tier 4: go ahead without the profile rather than wait.
-            return None;
-        }
         let info = match self
             .call("users.info", || session.users_info(&request))
             .await
         {
             Ok(info) => info.user,
             Err(e) => {
+                // CallError carries the method and Slack's code, never the token.
                 warn!(error = %e, "could not look up a member");
                 self.lock_profiles()
                     .insert(key, (None, Instant::now() + PROFILE_FAILURE_TTL));
@@ -398,7 +432,8 @@ impl SlackWeb {
             .tz
             .as_deref()
             .and_then(|tz| chrono_tz::Tz::from_str(tz).ok());
-        let profile = Profile { name, tz };
+        let admin = info.flags.is_admin == Some(true) || info.flags.is_owner == Some(true);
+        let profile = Profile { name, tz, admin };
         self.lock_profiles()
             .insert(key, (Some(profile.clone()), Instant::now() + PROFILE_TTL));
         Some(profile)
@@ -554,18 +589,83 @@ impl Messenger for SlackWeb {
         Ok(())
     }
 
+    /// chat.postMessage to a channel by its id. With `chat:write.public`
+    /// Kith posts to a public channel it has not joined; a private channel
+    /// needs Kith invited.
     async fn post(
         &self,
         workspace: &str,
         channel: &str,
         message: &Reply,
     ) -> Result<(), DeliveryError> {
-        self.post_message(
-            workspace,
-            &SlackChannelId(channel.into()),
-            blocks::render(message),
-        )
-        .await?;
+        let posted = self
+            .post_message(
+                workspace,
+                &SlackChannelId(channel.into()),
+                blocks::render(message),
+            )
+            .await;
+        if let Err(CallError::Api { code, .. }) = &posted
+            && matches!(code.as_str(), "not_in_channel" | "channel_not_found")
+        {
+            warn!(
+                channel,
+                code, "cannot post in the channel: if it is private, invite Kith to it"
+            );
+        }
+        posted?;
         Ok(())
     }
+
+    /// A group DM of the members and Kith: conversations.open with their
+    /// ids, then chat.postMessage there. `channel` and `title` are for
+    /// Discord's threads; Slack always uses a group DM. `Ok(false)` when
+    /// Slack cannot open one for them (too few or too many people, a scope
+    /// the installation lacks, someone who cannot be messaged): the core
+    /// then DMs each of them instead.
+    async fn converse(
+        &self,
+        workspace: &str,
+        members: &[Recipient],
+        _channel: Option<&str>,
+        _title: &str,
+        message: &Reply,
+        _key: &str,
+    ) -> Result<bool, DeliveryError> {
+        let users: Vec<&str> = members.iter().map(|m| m.external_id.as_str()).collect();
+        if !(2..=MAX_GROUP_DM).contains(&users.len()) {
+            debug!(
+                people = users.len(),
+                "no group DM for this many; DMs instead"
+            );
+            return Ok(false);
+        }
+        let channel = match self.open_conversation(workspace, &users).await {
+            Ok(channel) => channel,
+            Err(CallError::Api { code, .. }) if NO_GROUP_CODES.contains(&code.as_str()) => {
+                warn!(%code, "could not open a group DM; sending DMs instead");
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.post_message(workspace, &channel, blocks::render(message))
+            .await?;
+        Ok(true)
+    }
 }
+
+/// The most people besides Kith in a Slack group DM.
+const MAX_GROUP_DM: usize = 8;
+
+/// conversations.open errors after which a group DM will not open for
+/// these people, but one DM each may still reach them: an installation
+/// from before `mpim:write` was asked for, someone deactivated or hidden.
+const NO_GROUP_CODES: &[&str] = &[
+    "missing_scope",
+    "cannot_dm_bot",
+    "user_disabled",
+    "user_not_found",
+    "user_not_visible",
+    "too_many_users",
+    "not_enough_users",
+];
