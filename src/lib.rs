@@ -47,6 +47,13 @@ pub struct ConsoleConfig {
     pub workspace: String,
     /// Who you are when the console starts.
     pub member: String,
+    /// Members who may change the workspace's community settings (`admin`).
+    #[serde(default = "default_console_admins")]
+    pub admins: Vec<String>,
+}
+
+fn default_console_admins() -> Vec<String> {
+    ConsoleOptions::default().admins
 }
 
 impl Default for Config {
@@ -58,6 +65,7 @@ impl Default for Config {
             console: ConsoleConfig {
                 workspace: console.workspace,
                 member: console.member,
+                admins: console.admins,
             },
             slack: SlackConfig::default(),
             discord: DiscordConfig::default(),
@@ -249,6 +257,7 @@ pub async fn run_console(
         prompt: interactive,
         echo: !interactive,
         files_dir: ".".into(),
+        admins: config.console.admins.clone(),
     };
     let mut console = Console::new(kith, clock, screen, options).with_delivery(delivery, messenger);
     let outcome = console.run(input).await.context("the console stopped");

@@ -303,8 +303,8 @@ pub trait CommunityStore: Send + Sync {
     ) -> anyhow::Result<Vec<Intro>>;
 
     /// Records one party's answer, in one transaction: if it completes two
-    /// acceptances the introduction becomes `Connected` and `on_connect`
-    /// is applied; if it declines, `Declined` and `on_decline` is applied.
+    /// acceptances the introduction becomes `Connected` and `then.connect`
+    /// is applied; if it declines, `Declined` and `then.decline` is applied.
     /// Nothing changes for someone who is not a party, who has answered
     /// already, or when the introduction is not `Asked`.
     async fn answer_intro(
@@ -313,8 +313,7 @@ pub trait CommunityStore: Send + Sync {
         id: IntroId,
         member: MemberId,
         accept: bool,
-        on_connect: &Effects,
-        on_decline: &Effects,
+        then: &AnswerEffects,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Answered>;
 
@@ -419,6 +418,15 @@ pub trait CommunityStore: Send + Sync {
 pub struct Effects {
     pub writes: Vec<LedgerWrite>,
     pub notices: Vec<NewNotice>,
+}
+
+/// What an answer to an introduction writes, depending on what it decides.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnswerEffects {
+    /// When it is the second yes.
+    pub connect: Effects,
+    /// When it is a no.
+    pub decline: Effects,
 }
 
 /// A member whose reminder or digest time has come (or who has no

@@ -176,9 +176,7 @@ pub fn digest(
             quiet.join(", ")
         ));
     }
-    lines.push(
-        "Sharing a useful article counts as a check-in: touch @someone sent them an article".into(),
-    );
+    lines.push("Sharing a useful article counts as a check-in: share <url> with @someone".into());
     let mut reply = Reply::text(format!("Your week in networking ({})", date(now, now, tz)));
     reply.push_text(
         lines

@@ -765,6 +765,12 @@ impl Store for SqliteStore {
         .bind(workspace.0)
         .execute(&mut *tx)
         .await?;
+        // Notices for them (no foreign key: a channel notice has no member).
+        sqlx::query("DELETE FROM notices WHERE member_id = ? AND workspace_id = ?")
+            .bind(member.0)
+            .bind(workspace.0)
+            .execute(&mut *tx)
+            .await?;
         let deleted = sqlx::query("DELETE FROM members WHERE id = ? AND workspace_id = ?")
             .bind(member.0)
             .bind(workspace.0)

@@ -5,9 +5,11 @@
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use kith_bot::domain::{MemberId, Platform};
+use kith_bot::community::notices::{ClaimedNotice, NewNotice, NoticeKind};
+use kith_bot::domain::{MemberId, Platform, WorkspaceId};
 use kith_bot::ports::{Claimed, DeliveryKind, NewDelivery, Outbox, Pending, Plan, Settle};
 
+use crate::community::{insert_notices, member_by_id};
 use crate::{MemberRow, SqliteStore, from_secs, to_secs};
 
 /// "Never" for a schedule that will not fire again: far enough to ignore,
@@ -199,15 +201,7 @@ impl Outbox for SqliteStore {
         outcome: &Settle,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        let (state, next_attempt, error) = match outcome {
-            Settle::Sent => ("sent", None, None),
-            Settle::Retry { at, error } => ("pending", Some(*at), Some(error.as_str())),
-            Settle::GaveUp { error } | Settle::Refused { error } => {
-                ("failed", None, Some(error.as_str()))
-            }
-            Settle::Skipped => ("skipped", None, None),
-            Settle::Expired => ("expired", None, None),
-        };
+        let (state, next_attempt, error) = settled_state(outcome);
         let mut tx = self.write().await?;
         let settled = sqlx::query(
             "UPDATE outbox SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
@@ -251,7 +245,13 @@ impl Outbox for SqliteStore {
                     AND next_digest_at > ?1 AND next_digest_at < ?2
                  UNION ALL
                  SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) FROM outbox
-                  WHERE state = 'pending' AND MAX(next_attempt_at, COALESCE(lease_until, 0)) > ?1)",
+                  WHERE state = 'pending' AND MAX(next_attempt_at, COALESCE(lease_until, 0)) > ?1
+                 UNION ALL
+                 SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) FROM notices
+                  WHERE state = 'pending' AND MAX(next_attempt_at, COALESCE(lease_until, 0)) > ?1
+                 UNION ALL
+                 SELECT MIN(pairing_next_round_at) FROM workspaces
+                  WHERE pairing_channel IS NOT NULL AND pairing_next_round_at > ?1)",
         )
         .bind(to_secs(after))
         .bind(NEVER)
@@ -262,32 +262,136 @@ impl Outbox for SqliteStore {
 
     async fn claim_notices(
         &self,
-        _owner: &str,
-        _platforms: &[Platform],
-        _now: DateTime<Utc>,
-        _lease: Duration,
-        _limit: u32,
-    ) -> anyhow::Result<Vec<kith_bot::community::notices::ClaimedNotice>> {
-        Ok(Vec::new())
+        owner: &str,
+        platforms: &[Platform],
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> anyhow::Result<Vec<ClaimedNotice>> {
+        let (console, slack, discord) = platform_flags(platforms);
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "UPDATE notices SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
+             WHERE id IN (
+                 SELECT n.id FROM notices n JOIN workspaces w ON w.id = n.workspace_id
+                 WHERE n.state = 'pending' AND n.next_attempt_at <= ?3
+                   AND (n.lease_until IS NULL OR n.lease_until <= ?3)
+                   AND ((w.platform = 'console' AND ?4) OR (w.platform = 'slack' AND ?5)
+                        OR (w.platform = 'discord' AND ?6))
+                 ORDER BY n.next_attempt_at, n.id
+                 LIMIT ?7)",
+        )
+        .bind(owner)
+        .bind(to_secs(now + lease))
+        .bind(to_secs(now))
+        .bind(console)
+        .bind(slack)
+        .bind(discord)
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await?;
+        let rows: Vec<(i64, String, i64, i64, i64, i64, String, String)> = sqlx::query_as(
+            "SELECT n.id, n.kind, n.subject, n.member_id, n.attempts, n.workspace_id,
+                    w.platform, w.external_id
+             FROM notices n JOIN workspaces w ON w.id = n.workspace_id
+             WHERE n.lease_owner = ? AND n.state = 'pending'
+             ORDER BY n.next_attempt_at, n.id",
+        )
+        .bind(owner)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for (id, kind, subject, member, attempts, workspace, platform, external_id) in rows {
+            let workspace = WorkspaceId(workspace);
+            let to = match member {
+                0 => None,
+                id => member_by_id(&mut tx, workspace, id).await?,
+            };
+            claimed.push(ClaimedNotice {
+                id,
+                lease: owner.to_string(),
+                kind: NoticeKind::parse(&kind)
+                    .ok_or_else(|| anyhow!("stored notice kind {kind} is unknown"))?,
+                subject,
+                workspace,
+                platform: Platform::parse(&platform)
+                    .ok_or_else(|| anyhow!("stored platform {platform} is unknown"))?,
+                workspace_external_id: external_id,
+                to,
+                attempts: u32::try_from(attempts)?,
+            });
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
     async fn settle_notice(
         &self,
-        _row: &kith_bot::community::notices::ClaimedNotice,
-        _outcome: &Settle,
-        _now: DateTime<Utc>,
+        row: &ClaimedNotice,
+        outcome: &Settle,
+        now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        anyhow::bail!("settle_notice: not implemented yet")
+        let (state, next_attempt, error) = settled_state(outcome);
+        let mut tx = self.write().await?;
+        let settled = sqlx::query(
+            "UPDATE notices SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+                    last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until = NULL,
+                    settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+             WHERE id = ? AND lease_owner = ? AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(next_attempt.map(to_secs))
+        .bind(error)
+        .bind(state)
+        .bind(to_secs(now))
+        .bind(row.id)
+        .bind(&row.lease)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if settled
+            && let Settle::Refused { error } = outcome
+            && let Some(to) = &row.to
+        {
+            pause_dms(&mut tx, to.id, error).await?;
+        }
+        tx.commit().await?;
+        Ok(settled)
     }
 
     async fn add_notices(
         &self,
-        _row: &kith_bot::community::notices::ClaimedNotice,
-        _kind: kith_bot::community::notices::NoticeKind,
-        _to: &[MemberId],
-        _now: DateTime<Utc>,
+        row: &ClaimedNotice,
+        kind: NoticeKind,
+        to: &[MemberId],
+        now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        anyhow::bail!("add_notices: not implemented yet")
+        let notices: Vec<NewNotice> = to
+            .iter()
+            .map(|m| NewNotice {
+                kind,
+                to: Some(*m),
+                not_before: now,
+            })
+            .collect();
+        let mut tx = self.write().await?;
+        insert_notices(&mut tx, row.workspace, row.subject, &notices, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// How a settled row is stored: its state, next attempt and error.
+fn settled_state(outcome: &Settle) -> (&'static str, Option<DateTime<Utc>>, Option<&str>) {
+    match outcome {
+        Settle::Sent => ("sent", None, None),
+        Settle::Retry { at, error } => ("pending", Some(*at), Some(error.as_str())),
+        Settle::GaveUp { error } | Settle::Refused { error } => {
+            ("failed", None, Some(error.as_str()))
+        }
+        Settle::Skipped => ("skipped", None, None),
+        Settle::Expired => ("expired", None, None),
     }
 }
 

@@ -57,6 +57,7 @@ impl App {
             prompt: false,
             echo: false,
             files_dir: dir.path().to_path_buf(),
+            admins: vec!["me".into(), "olivia".into()],
         };
         let messenger = ConsoleMessenger::new(screen.screen(), Arc::new(clock.clone()));
         let delivery = Delivery::new(

@@ -6,6 +6,7 @@ mod common;
 
 mod buttons;
 mod cadence;
+mod community;
 mod console;
 mod contacts;
 mod helpers;

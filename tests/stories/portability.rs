@@ -234,6 +234,25 @@ async fn forget_leaves_nothing_of_the_member_in_any_table() {
     .await;
     // Someone else keeps "me" in their own ledger; that stays theirs.
     app.given(&[":as bob", "gave @me a ride", ":as me"]).await;
+    // And "me" is in the community: an introduction each way, a shared
+    // link, coffee pairing.
+    app.given(&[
+        ":as carol",
+        "settings",
+        "intro @me @bob you should meet",
+        ":as me",
+        "intro @bob @carol you too",
+        "share https://example.com/a-good-read worth it",
+        "admin pairing #coffee every 1w",
+        "pairing join",
+        ":as bob",
+        "pairing join",
+        ":as me",
+        ":tick 1d",
+    ])
+    .await;
+    assert_eq!(app.count("intros").await, 2);
+    assert_eq!(app.count("pair_members").await, 2, "me and bob were paired");
     let member_id: i64 = sqlx::query_scalar("SELECT id FROM members WHERE external_id = 'me'")
         .fetch_one(app.store.pool())
         .await
@@ -256,6 +275,13 @@ async fn forget_leaves_nothing_of_the_member_in_any_table() {
         ("contacts", "owner_id"),
         ("contacts", "member_id"),
         ("outbox", "member_id"),
+        ("intros", "introducer_id"),
+        ("intros", "a_id"),
+        ("intros", "b_id"),
+        ("resources", "member_id"),
+        ("pairing_members", "member_id"),
+        ("pair_members", "member_id"),
+        ("notices", "member_id"),
     ] {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM {table} WHERE {column} = ?"

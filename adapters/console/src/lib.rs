@@ -125,10 +125,7 @@ fn render_with(reply: &Reply, save: &mut dyn FnMut(&File) -> String) -> String {
                 items += 1;
                 let labels: Vec<String> =
                     buttons.iter().map(|b| format!("[{}]", b.label)).collect();
-                let verbs: Vec<&str> = buttons
-                    .iter()
-                    .filter_map(|b| b.action.split(':').next())
-                    .collect();
+                let verbs: Vec<&str> = buttons.iter().map(|b| button_verb(&b.action)).collect();
                 parts.push(format!(
                     "  {}   (:press {items} {})",
                     labels.join("  "),
@@ -258,6 +255,13 @@ impl ConsoleMessenger {
     }
 }
 
+/// What `:press` calls a button: its action's verb without the subject
+/// (`done:4` is done, `intro-yes:2` is yes, `pair-met:3` is met).
+fn button_verb(action: &str) -> &str {
+    let verb = action.split(':').next().unwrap_or(action);
+    verb.rsplit('-').next().unwrap_or(verb)
+}
+
 /// "Mon 26 Oct 2026 09:00 EDT" in `tz`.
 pub fn local_stamp(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     t.with_timezone(&tz)
@@ -296,6 +300,35 @@ impl Messenger for ConsoleMessenger {
         );
         self.deliver(header, message)
     }
+
+    async fn converse(
+        &self,
+        _workspace: &str,
+        members: &[Recipient],
+        channel: Option<&str>,
+        title: &str,
+        message: &Reply,
+        _key: &str,
+    ) -> Result<bool, DeliveryError> {
+        let names: Vec<String> = members
+            .iter()
+            .map(|m| format!("@{}", m.display_name))
+            .collect();
+        let place = match channel {
+            Some(channel) => format!("thread \"{title}\" in #{channel}"),
+            None => "group DM".to_string(),
+        };
+        let header = format!(
+            "── {place} with {} · {} ──",
+            names.join(", "),
+            local_stamp(self.clock.now(), chrono_tz::Tz::UTC)
+        );
+        self.deliver(header, message)?;
+        for member in members {
+            self.keep(&member.external_id, message);
+        }
+        Ok(true)
+    }
 }
 
 /// How a console session starts.
@@ -312,6 +345,8 @@ pub struct ConsoleOptions {
     pub echo: bool,
     /// Where files Kith hands the member (exports, maps) are written.
     pub files_dir: std::path::PathBuf,
+    /// Members who may use `admin` (the console's workspace admins).
+    pub admins: Vec<String>,
 }
 
 impl Default for ConsoleOptions {
@@ -322,6 +357,7 @@ impl Default for ConsoleOptions {
             prompt: false,
             echo: false,
             files_dir: ".".into(),
+            admins: vec!["me".into()],
         }
     }
 }
@@ -338,6 +374,7 @@ const CONTROLS: &str = "Console controls:\n\
   :clock 2026-10-26T08:00:00Z   set the simulated clock (what comes due on the way is sent)\n\
   :tick 3d                      move the clock forward (30m, 4h, 3d, 2w)\n\
   :press N done|snooze|skip     press a button on item N of your latest message with buttons\n\
+                                (yes|no on an introduction, met|notyet or met|skip on a follow-up)\n\
   :now                          show the simulated time\n\
   :quit                         leave (end of input works too)\n\
 Anything else is a command as typed after /kith; try help.";
@@ -373,12 +410,18 @@ impl Console {
     }
 
     fn actor(&self) -> Actor {
+        let admin = self
+            .options
+            .admins
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&self.options.member));
         Actor::new(
             Platform::Console,
             &self.options.workspace,
             &self.options.member,
             &self.options.member,
         )
+        .with_admin(admin)
     }
 
     /// Sends what is due now; a fault is shown, not fatal.
@@ -432,11 +475,14 @@ impl Console {
             return Ok(format!("! Item {item} was already pressed: {outcome}"));
         }
         let verb = verb.to_ascii_lowercase();
-        let Some(button) = buttons
-            .iter()
-            .find(|b| b.action.starts_with(&format!("{verb}:")))
-        else {
-            return Ok(format!("! Press done, snooze or skip, not \"{verb}\"."));
+        let Some(button) = buttons.iter().find(|b| button_verb(&b.action) == verb) else {
+            let verbs: Vec<&str> = buttons.iter().map(|b| button_verb(&b.action)).collect();
+            let choices = match verbs.split_last() {
+                Some((last, [])) => (*last).to_string(),
+                Some((last, init)) => format!("{} or {last}", init.join(", ")),
+                None => "a button".to_string(),
+            };
+            return Ok(format!("! Press {choices}, not \"{verb}\"."));
         };
         let pressed = self.kith.press(&self.actor(), &button.action).await;
         if let Some(block) = &pressed.settles {
@@ -574,7 +620,13 @@ impl Console {
                 }
             },
             ("now", []) => local_stamp(self.clock.now(), chrono_tz::Tz::UTC),
-            ("press", [item, verb]) => self.press(item, verb).await?,
+            ("press", [item, verb]) => {
+                let said = self.press(item, verb).await?;
+                // What the press queued (an introduction made) is sent now.
+                self.screen.print(&said)?;
+                self.catch_up().await?;
+                return Ok(Flow::Continue);
+            }
             ("press", _) => {
                 "! Say which item and button, like :press 1 done (or snooze, skip).".into()
             }

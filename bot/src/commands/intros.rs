@@ -10,7 +10,7 @@ use crate::community::notices::{NewNotice, NoticeKind, intro_ask, mention};
 use crate::community::{Answer, INTRO_LAPSES_AFTER_DAYS, Intro, IntroState, NewIntro};
 use crate::domain::{ContactRef, Member, Mention};
 use crate::format::date;
-use crate::reply::{Block, Reply, Table};
+use crate::reply::{Reply, Table};
 
 const MAX_WHY: usize = 500;
 
@@ -96,24 +96,16 @@ pub(super) async fn intro(
     let workspace = ctx.member.workspace;
     let mut members = Vec::with_capacity(2);
     for party in &parties {
-        let found = ctx
-            .store
-            .member(
-                workspace,
-                &party.id,
-                party.label.as_deref().unwrap_or(&party.id),
-                None,
-                ctx.now,
-            )
-            .await?;
-        members.push(found);
+        members.push(mentioned(ctx, party).await?);
     }
     let [a, b]: [Member; 2] = members
         .try_into()
         .map_err(|_| anyhow::anyhow!("two parties"))?;
     let platform = ctx.actor.platform;
     let names = format!("{} and {}", mention(platform, &a), mention(platform, &b));
-    if let Some(open) = ctx.store.open_intro(workspace, [a.id, b.id]).await? {
+    let open = ctx.store.open_intro(workspace, [a.id, b.id]).await?;
+    // One past its deadline lapses on its own; asking again is fine.
+    if let Some(open) = open.filter(|o| ctx.now < o.lapses_at()) {
         return Err(CommandError::User(format!(
             "{names} were already asked on {} and have until {} to answer. See intros.",
             date(ctx.now, open.asked_at, ctx.member.tz),
@@ -156,6 +148,21 @@ pub(super) async fn intro(
          the request lapses. See where it stands with intros.",
         date(ctx.now, stored.lapses_at(), ctx.member.tz)
     )))
+}
+
+/// The member a mention names, created if Kith has not met them yet; a
+/// name the platform sent with the mention replaces the stored one.
+pub(super) async fn mentioned(ctx: &Ctx<'_>, mention: &Mention) -> anyhow::Result<Member> {
+    let workspace = ctx.member.workspace;
+    if mention.label.is_none()
+        && let Some(known) = ctx.store.find_member(workspace, &mention.id).await?
+    {
+        return Ok(known);
+    }
+    let name = mention.label.as_deref().unwrap_or(&mention.id);
+    ctx.store
+        .member(workspace, &mention.id, name, None, ctx.now)
+        .await
 }
 
 /// Where an introduction stands, as its introducer sees it. Who declined is
@@ -256,12 +263,7 @@ pub(super) async fn intros(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         reply.push_table(table);
         for intro in asks {
             if let Some(me) = intro.party(ctx.member.id) {
-                reply.blocks.extend(
-                    intro_ask(intro, me, platform)
-                        .blocks
-                        .into_iter()
-                        .filter(|b| !matches!(b, Block::File(_))),
-                );
+                reply.blocks.extend(intro_ask(intro, me, platform).blocks);
             }
         }
     }

@@ -234,16 +234,7 @@ pub(super) async fn share(ctx: &Ctx<'_>, share: Share) -> Result<Reply, CommandE
                     .into(),
             ));
         }
-        let them = ctx
-            .store
-            .member(
-                workspace,
-                &with.id,
-                with.label.as_deref().unwrap_or(&with.id),
-                None,
-                ctx.now,
-            )
-            .await?;
+        let them = super::intros::mentioned(ctx, with).await?;
         if !them.dms {
             return Err(CommandError::User(format!(
                 "{} has turned off messages from Kith, so I can't send it. Nothing was logged.",

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::notices::{NewNotice, NoticeKind, mention};
 use super::{Answer, Answered, IntroId, IntroState, LedgerWrite, PairId};
 use crate::domain::{Entry, EntryKind, Member, Platform};
-use crate::ports::{Effects, Store};
+use crate::ports::{AnswerEffects, Effects, Store};
 
 /// A party answers an introduction. Returns what to tell them.
 pub async fn answer(
@@ -98,8 +98,10 @@ pub async fn answer(
             id,
             member.id,
             accept,
-            &on_connect,
-            &on_decline,
+            &AnswerEffects {
+                connect: on_connect,
+                decline: on_decline,
+            },
             now,
         )
         .await?;
