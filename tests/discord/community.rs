@@ -193,6 +193,48 @@ impl Guild {
         self.dm(user, "would like to introduce you to")
     }
 
+    /// The stored introduction: (state, Bob's answer, Carol's answer, outcome).
+    async fn stored_intro(&self) -> (String, Option<bool>, Option<bool>, Option<bool>) {
+        sqlx::query_as("SELECT state, a_answer, b_answer, outcome FROM intros")
+            .fetch_one(self.app.store.pool())
+            .await
+            .expect("one introduction")
+    }
+
+    /// The workspace's stored channels: (resources, intros, pairing).
+    async fn stored_channels(&self) -> (Option<String>, Option<String>, Option<String>) {
+        sqlx::query_as("SELECT resources_channel, intros_channel, pairing_channel FROM workspaces")
+            .fetch_one(self.app.store.pool())
+            .await
+            .expect("the workspace")
+    }
+
+    /// The stored groups of round `number`, as Discord user ids.
+    async fn stored_round(&self, number: i64) -> Vec<BTreeSet<u64>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT p.id, m.external_id FROM pairing_rounds r \
+             JOIN pairs p ON p.round_id = r.id \
+             JOIN pair_members pm ON pm.pair_id = p.id \
+             JOIN members m ON m.id = pm.member_id \
+             WHERE r.number = $1 ORDER BY p.id",
+        )
+        .bind(number)
+        .fetch_all(self.app.store.pool())
+        .await
+        .expect("the round");
+        let mut groups: Vec<(i64, BTreeSet<u64>)> = Vec::new();
+        for (pair, user) in rows {
+            let user = user.parse().expect("a Discord id");
+            match groups.iter_mut().find(|(p, _)| *p == pair) {
+                Some((_, group)) => {
+                    group.insert(user);
+                }
+                None => groups.push((pair, BTreeSet::from([user]))),
+            }
+        }
+        groups.into_iter().map(|(_, g)| g).collect()
+    }
+
     /// Every thread started in `channel`, with the users added to it.
     fn threads_in(&self, channel: u64) -> Vec<(Value, BTreeSet<u64>)> {
         self.app
@@ -345,6 +387,11 @@ async fn an_intro_both_accept_is_made_in_a_private_thread_and_followed_up() {
         "no DMs when a thread was made"
     );
 
+    assert_eq!(
+        guild.stored_intro().await,
+        ("connected".into(), Some(true), Some(true), None)
+    );
+
     // Favours: Alice gave one to each; each got one from her.
     let mut entries = guild.app.entries().await;
     entries.sort();
@@ -381,6 +428,7 @@ async fn an_intro_both_accept_is_made_in_a_private_thread_and_followed_up() {
     assert!(settled(&answer).contains("Lovely, thanks for letting me know"));
     let intros = guild.run(ALICE_, "intros", &[]).await;
     assert!(intros.contains("they met"), "{intros}");
+    assert_eq!(guild.stored_intro().await.3, Some(true));
 }
 
 #[tokio::test]
@@ -455,6 +503,10 @@ async fn a_declined_intro_is_told_to_the_introducer_kindly_and_nobody_is_connect
         );
     }
     assert!(guild.app.entries().await.is_empty(), "no favours");
+    assert_eq!(
+        guild.stored_intro().await,
+        ("declined".into(), Some(true), Some(false), None)
+    );
     let intros = guild.run(ALICE_, "intros", &[]).await;
     assert!(intros.contains("not going ahead"), "{intros}");
 }
@@ -487,6 +539,11 @@ async fn an_intro_not_answered_in_seven_days_lapses_and_a_late_yes_is_told_so() 
     assert!(guild.dms_containing(BOB, "both said yes").is_empty());
     assert!(guild.dms_containing(CAROL, "both said yes").is_empty());
     assert!(guild.app.entries().await.is_empty());
+    assert_eq!(
+        guild.stored_intro().await,
+        ("lapsed".into(), Some(true), None, None),
+        "the late yes is not recorded"
+    );
 }
 
 #[tokio::test]
@@ -580,6 +637,20 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
     );
     let latest = guild.run(BOB_, "resources", &[]).await;
     assert_eq!(latest.matches("The mom test").count(), 1, "{latest}");
+    let stored: Vec<(String, Option<String>, String)> =
+        sqlx::query_as("SELECT url, why, tags FROM resources")
+            .fetch_all(guild.app.store.pool())
+            .await
+            .expect("resources");
+    assert_eq!(
+        stored,
+        [(
+            "https://example.com/the-mom-test".to_string(),
+            Some("great on customer interviews".to_string()),
+            "sales research".to_string()
+        )],
+        "stored once"
+    );
 }
 
 /// Everyone in `who` joins coffee pairing, and Dana runs it in #coffee
@@ -621,6 +692,10 @@ fn groups(guild: &Guild, skip: usize) -> Vec<BTreeSet<u64>> {
         .collect()
 }
 
+fn sorted(groups: Vec<BTreeSet<u64>>) -> BTreeSet<BTreeSet<u64>> {
+    groups.into_iter().collect()
+}
+
 fn pairs(groups: &[BTreeSet<u64>]) -> BTreeSet<(u64, u64)> {
     let mut pairs = BTreeSet::new();
     for group in groups {
@@ -631,6 +706,15 @@ fn pairs(groups: &[BTreeSet<u64>]) -> BTreeSet<(u64, u64)> {
         }
     }
     pairs
+}
+
+/// Who is with `member` in their group (of two).
+fn partner(groups: &[BTreeSet<u64>], member: u64) -> u64 {
+    let group = groups
+        .iter()
+        .find(|g| g.contains(&member))
+        .expect("in a group");
+    *group.iter().find(|m| **m != member).expect("a partner")
 }
 
 /// The groups cover everyone in `who` exactly once.
@@ -659,6 +743,11 @@ async fn two_pairing_rounds_over_six_members_repeat_no_pair() {
     assert_eq!(first.len(), 3, "{first:?}");
     assert!(first.iter().all(|g| g.len() == 2), "{first:?}");
     covers(&first, &DRINKERS);
+    assert_eq!(
+        guild.stored_round(1).await,
+        first,
+        "a thread per stored pair"
+    );
     let announced = guild.app.fake.messages_in(COFFEE);
     assert_eq!(announced.len(), 1);
     assert!(
@@ -697,7 +786,10 @@ async fn two_pairing_rounds_over_six_members_repeat_no_pair() {
     assert_eq!(labels, ["We met", "Not this time"]);
     let answer = guild.press(member(erin, "erin"), &asked, "pair-met").await;
     assert!(
-        settled(&answer).starts_with("Lovely! I've logged a check-in"),
+        settled(&answer).ends_with(&format!(
+            "Lovely! I've logged a check-in with <@{}> for you, and with you for them.",
+            partner(&first, erin)
+        )),
         "{answer:#}"
     );
     assert_eq!(
@@ -714,6 +806,7 @@ async fn two_pairing_rounds_over_six_members_repeat_no_pair() {
     let second = groups(&guild, 3);
     assert_eq!(second.len(), 3, "{second:?}");
     covers(&second, &DRINKERS);
+    assert_eq!(sorted(guild.stored_round(2).await), sorted(second.clone()));
     let repeated: Vec<_> = pairs(&first)
         .intersection(&pairs(&second))
         .copied()
@@ -736,6 +829,7 @@ async fn an_odd_count_makes_a_trio() {
     sizes.sort_unstable();
     assert_eq!(sizes, [2, 3], "{round:?}");
     covers(&round, five);
+    assert_eq!(sorted(guild.stored_round(1).await), sorted(round.clone()));
     let announced = guild.app.fake.messages_in(COFFEE);
     assert!(
         content(&announced[0]).contains("2 groups this time"),
@@ -764,7 +858,9 @@ async fn a_member_without_manage_server_is_refused_on_admin_and_nothing_changes(
         .await;
     assert!(refused.contains("Only workspace admins"), "{refused}");
 
-    // Nothing changed: sharing posts nowhere, and an admin sees it unset.
+    // Nothing changed: nothing stored, sharing posts nowhere, and an admin
+    // sees it unset.
+    assert_eq!(guild.stored_channels().await, (None, None, None));
     let answer = guild
         .run(
             ALICE_,
