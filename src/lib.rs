@@ -267,7 +267,11 @@ pub async fn run_console(
 
 /// The Slack adapter over `store`, configured by `config`.
 pub fn slack_app(config: &SlackConfig, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> SlackApp {
-    let kith = Kith::new(store.clone(), clock);
+    slack_app_for(config, Kith::new(store.clone(), clock), store)
+}
+
+/// The Slack adapter serving `kith` (shared with other adapters in one process).
+fn slack_app_for(config: &SlackConfig, kith: Kith, store: Arc<dyn Store>) -> SlackApp {
     let client = Arc::new(kith_slack::web::client(&config.api_url));
     let web = Arc::new(SlackWeb::new(
         client,
@@ -340,7 +344,7 @@ pub fn platforms_configured(config: &Config) -> bool {
 }
 
 /// The Discord adapter over `store`, on the system clock.
-fn discord_adapter(config: &Config, store: &SqliteStore) -> anyhow::Result<Discord> {
+fn discord_adapter(config: &Config, kith: Kith) -> anyhow::Result<Discord> {
     if let Some(problem) = config.discord.problem() {
         anyhow::bail!(problem);
     }
@@ -348,7 +352,6 @@ fn discord_adapter(config: &Config, store: &SqliteStore) -> anyhow::Result<Disco
         .discord
         .settings()
         .context("Discord is not configured")?;
-    let kith = Kith::new(Arc::new(store.clone()), Arc::new(SystemClock));
     Ok(Discord::new(kith, settings))
 }
 
@@ -362,7 +365,8 @@ pub async fn discord_register(config: &Config, guild: Option<u64>) -> anyhow::Re
         );
     }
     let store = open_store(&config.database_url).await?;
-    let outcome = match discord_adapter(config, &store) {
+    let kith = Kith::new(Arc::new(store.clone()), Arc::new(SystemClock));
+    let outcome = match discord_adapter(config, kith) {
         Ok(discord) => discord
             .register(guild)
             .await
@@ -398,19 +402,21 @@ pub async fn run_platforms(
     }
     let store = open_store(&config.database_url).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // One core for every platform, so one nudge wakes delivery after any command.
+    let kith = Kith::new(Arc::new(store.clone()), clock.clone());
     let mut messengers = Messengers::new();
     let slack = config.slack.is_configured().then(|| {
-        Arc::new(slack_app(
+        Arc::new(slack_app_for(
             &config.slack,
+            kith.clone(),
             Arc::new(store.clone()),
-            clock.clone(),
         ))
     });
     if let Some(slack) = &slack {
         messengers = messengers.with(Platform::Slack, slack.web().clone());
     }
     let discord = match config.discord.is_configured() {
-        true => Some(discord_adapter(config, &store)?),
+        true => Some(discord_adapter(config, kith.clone())?),
         false => None,
     };
     if let Some(discord) = &discord {
@@ -422,7 +428,8 @@ pub async fn run_platforms(
         messengers,
         clock,
         format!("kith-{}", std::process::id()),
-    );
+    )
+    .with_nudge(kith.nudge());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = || {
         let mut stopped = stopped.clone();

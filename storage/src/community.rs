@@ -944,7 +944,10 @@ mod tests {
             Some("\"customer\"* \"interviews\"*")
         );
         // FTS5 syntax typed by a member is only ever words to find.
-        assert_eq!(fts_query("NEAR(a OR").as_deref(), Some("\"near\"* \"a\"* \"or\"*"));
+        assert_eq!(
+            fts_query("NEAR(a OR").as_deref(),
+            Some("\"near\"* \"a\"* \"or\"*")
+        );
         assert_eq!(fts_query("\" * -"), None);
     }
 }

@@ -488,3 +488,75 @@ async fn only_admins_change_community_settings() {
     let out = app.say("admin").await;
     assert_shows(&out, &["intros", "#intros", "10 days", "not set"]);
 }
+
+/// A platform that records the DMs it is asked to send.
+#[derive(Clone, Default)]
+struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+#[async_trait::async_trait]
+impl kith_bot::ports::Messenger for Recorder {
+    async fn send_dm(
+        &self,
+        to: &kith_bot::ports::Recipient,
+        _message: &kith_bot::reply::Reply,
+        _key: &str,
+    ) -> Result<(), kith_bot::ports::DeliveryError> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(to.external_id.clone());
+        Ok(())
+    }
+
+    async fn post(
+        &self,
+        _workspace: &str,
+        _channel: &str,
+        _message: &kith_bot::reply::Reply,
+    ) -> Result<(), kith_bot::ports::DeliveryError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_running_delivery_loop_sends_at_once_after_a_command() {
+    use kith_bot::delivery::{Delivery, Messengers};
+    use std::sync::Arc;
+
+    let app = with_members(&["alice", "bob"]).await;
+    let recorder = Recorder::default();
+    let delivery = Delivery::new(
+        Arc::new(app.store.clone()),
+        Arc::new(app.store.clone()),
+        Messengers::new().with(
+            kith_bot::domain::Platform::Console,
+            Arc::new(recorder.clone()),
+        ),
+        app.kith.clock().clone(),
+        "nudged",
+    )
+    .with_nudge(app.kith.nudge());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // Its timer would not fire for an hour: only the nudge can send the asks.
+    let running = tokio::spawn(async move {
+        delivery
+            .run(std::time::Duration::from_secs(3600), async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let me = kith_bot::Actor::new(kith_bot::domain::Platform::Console, "console", "me", "me");
+    app.kith.handle(&me, "intro @alice @bob why not").await;
+    let mut sent = Vec::new();
+    for _ in 0..200 {
+        sent = recorder.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if sent.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sent.sort();
+    assert_eq!(sent, vec!["alice".to_string(), "bob".to_string()]);
+    let _ = stop.send(());
+    running.await.expect("the loop stops");
+}
