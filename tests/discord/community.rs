@@ -651,6 +651,44 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
         )],
         "stored once"
     );
+
+    // Shared privately with one member instead: a DM to them, a check-in.
+    let answer = guild
+        .run(
+            ALICE_,
+            "share",
+            &[
+                Opt::Str("url", "https://example.com/pricing-guide"),
+                Opt::Member("with", BOB, "bob"),
+                Opt::Str("why", "the guide I mentioned"),
+            ],
+        )
+        .await;
+    assert!(
+        answer.contains(&format!("to <@{BOB}> privately")),
+        "{answer}"
+    );
+    guild.catch_up().await;
+    let dm = guild.dm(BOB, "shared a link with you");
+    assert!(
+        content(&dm).starts_with(&format!(
+            "<@{ALICE}> shared a link with you: Pricing guide · example.com"
+        )),
+        "{dm:#}"
+    );
+    assert_eq!(
+        guild
+            .app
+            .fake
+            .calls_to("POST", &format!("/channels/{LIBRARY}/messages"))
+            .len(),
+        1,
+        "not posted to the channel"
+    );
+    assert_eq!(
+        guild.app.entries().await,
+        ["touch: shared Pricing guide · example.com"]
+    );
 }
 
 /// Everyone in `who` joins coffee pairing, and Dana runs it in #coffee
