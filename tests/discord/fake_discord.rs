@@ -1,5 +1,6 @@
 //! A fake Discord on 127.0.0.1: the REST API under `/api/v10/...` (records
-//! every call, can be told to answer 429 or an error), and a Gateway
+//! every call, can be told to answer 429 or an error; DMs, channel
+//! messages, private threads and their members), and a Gateway
 //! websocket that says HELLO, answers heartbeats, accepts IDENTIFY, then
 //! dispatches READY and whatever events a test sends.
 //!
@@ -29,6 +30,15 @@ pub const GUILD_ID: u64 = 1_200_000_000_000_000_001;
 pub const CHANNEL_ID: u64 = 1_300_000_000_000_000_001;
 /// The DM channel the fake opens with any user: user id + this.
 const DM_CHANNEL_BASE: u64 = 1_000;
+/// A member's permissions without Manage Server (1 << 5) or Administrator
+/// (1 << 3): what most members have.
+pub const MEMBER_PERMISSIONS: &str = "2248473465835073";
+/// The same with Manage Server: a server admin.
+pub const MANAGER_PERMISSIONS: &str = "2248473465835105";
+/// Administrator alone (which implies every other permission).
+pub const ADMINISTRATOR_PERMISSIONS: &str = "8";
+/// The thread auto-archive durations Discord accepts, in minutes.
+const ARCHIVE_DURATIONS: [u64; 4] = [60, 1440, 4320, 10080];
 
 /// One request the fake received.
 #[derive(Debug, Clone)]
@@ -62,6 +72,12 @@ struct Shared {
     next_id: u64,
     /// Files members "attached", served under `/attachments/`.
     attachments: std::collections::HashMap<String, Vec<u8>>,
+    /// DM channels opened, by id.
+    dm_channels: std::collections::HashSet<String>,
+    /// Threads created, as Discord returned them.
+    threads: Vec<Value>,
+    /// (thread id, user id) for each member added to a thread.
+    thread_members: Vec<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -145,6 +161,37 @@ impl FakeDiscord {
     /// Every message the fake created.
     pub fn messages(&self) -> Vec<Value> {
         self.lock().messages.clone()
+    }
+
+    /// The messages created in one channel (a DM, a channel or a thread).
+    pub fn messages_in(&self, channel: u64) -> Vec<Value> {
+        let channel = channel.to_string();
+        self.lock()
+            .messages
+            .iter()
+            .filter(|m| m["channel_id"] == channel.as_str())
+            .cloned()
+            .collect()
+    }
+
+    /// The messages created in a user's DM channel.
+    pub fn dms_to(&self, user: u64) -> Vec<Value> {
+        self.messages_in(user + DM_CHANNEL_BASE)
+    }
+
+    /// Every thread created, as Discord returned it.
+    pub fn threads(&self) -> Vec<Value> {
+        self.lock().threads.clone()
+    }
+
+    /// The users added to a thread, in the order they were added.
+    pub fn thread_members(&self, thread: &str) -> Vec<u64> {
+        self.lock()
+            .thread_members
+            .iter()
+            .filter(|(t, _)| t == thread)
+            .filter_map(|(_, u)| u.parse().ok())
+            .collect()
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -310,6 +357,12 @@ pub fn ready() -> Value {
 }
 
 pub fn member(user_id: u64, name: &str) -> Value {
+    member_with(user_id, name, MEMBER_PERMISSIONS)
+}
+
+/// A guild member as an interaction carries it, with their permissions in
+/// the channel (a decimal bitfield).
+pub fn member_with(user_id: u64, name: &str, permissions: &str) -> Value {
     json!({
         "user": user(user_id, name, false),
         "nick": null,
@@ -319,22 +372,46 @@ pub fn member(user_id: u64, name: &str) -> Value {
         "mute": false,
         "flags": 0,
         "pending": false,
-        "permissions": "2248473465835073",
+        "permissions": permissions,
     })
 }
 
 /// An option of a slash command.
 pub enum Opt {
+    /// A member (resolved with the username "bob").
     User(&'static str, u64),
+    /// A member: option name, id, username.
+    Member(&'static str, u64, &'static str),
     Str(&'static str, &'static str),
     /// An attachment: option name, file name, URL, size.
     File(&'static str, &'static str, String, u32),
+    /// A text channel: option name, id, channel name.
+    Channel(&'static str, u64, &'static str),
+}
+
+/// Who runs a slash command: their id, username and permissions.
+pub struct Invoker<'a> {
+    pub id: u64,
+    pub name: &'a str,
+    pub permissions: &'a str,
 }
 
 /// A slash command interaction (`/command sub options...`) in the guild,
 /// with every field serenity requires.
 pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -> Value {
+    let alice = Invoker {
+        id: user_id,
+        name: "alice",
+        permissions: MEMBER_PERMISSIONS,
+    };
+    slash_by(id, &alice, command, sub, options)
+}
+
+/// A slash command interaction run by `invoker`.
+pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &[Opt]) -> Value {
     let mut resolved_users = serde_json::Map::new();
+    let mut resolved_members = serde_json::Map::new();
+    let mut resolved_channels = serde_json::Map::new();
     let mut resolved_attachments = serde_json::Map::new();
     let options: Vec<Value> = options
         .iter()
@@ -342,6 +419,31 @@ pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -
             Opt::User(name, uid) => {
                 resolved_users.insert(uid.to_string(), user(*uid, "bob", false));
                 json!({"name": name, "type": 6, "value": uid.to_string()})
+            }
+            Opt::Member(name, uid, username) => {
+                resolved_users.insert(uid.to_string(), user(*uid, username, false));
+                let mut partial = member_with(*uid, username, MEMBER_PERMISSIONS);
+                if let Some(partial) = partial.as_object_mut() {
+                    // Resolved members come without their user.
+                    partial.remove("user");
+                    partial.remove("deaf");
+                    partial.remove("mute");
+                }
+                resolved_members.insert(uid.to_string(), partial);
+                json!({"name": name, "type": 6, "value": uid.to_string()})
+            }
+            Opt::Channel(name, cid, channel_name) => {
+                resolved_channels.insert(
+                    cid.to_string(),
+                    json!({
+                        "id": cid.to_string(),
+                        "name": channel_name,
+                        "type": 0,
+                        "permissions": invoker.permissions,
+                        "flags": 0,
+                    }),
+                );
+                json!({"name": name, "type": 7, "value": cid.to_string()})
             }
             Opt::Str(name, value) => json!({"name": name, "type": 3, "value": value}),
             Opt::File(name, filename, url, size) => {
@@ -370,12 +472,17 @@ pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -
             "name": command,
             "type": 1,
             "options": [{"name": sub, "type": 1, "options": options}],
-            "resolved": {"users": resolved_users, "attachments": resolved_attachments},
+            "resolved": {
+                "users": resolved_users,
+                "members": resolved_members,
+                "channels": resolved_channels,
+                "attachments": resolved_attachments,
+            },
         },
         "guild_id": GUILD_ID.to_string(),
         "channel_id": CHANNEL_ID.to_string(),
         "channel": {"id": CHANNEL_ID.to_string(), "type": 0},
-        "member": member(user_id, "alice"),
+        "member": member_with(invoker.id, invoker.name, invoker.permissions),
         "token": format!("token-{id}"),
         "version": 1,
         "app_permissions": "2248473465835073",
@@ -392,6 +499,11 @@ pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -
 
 /// A button press on `message` (as the fake created it) in a DM.
 pub fn press(id: u64, user_id: u64, message: &Value, custom_id: &str) -> Value {
+    press_by(id, user_id, "alice", message, custom_id)
+}
+
+/// A button press by the user `name` on `message` in a DM.
+pub fn press_by(id: u64, user_id: u64, name: &str, message: &Value, custom_id: &str) -> Value {
     let interaction = json!({
         "id": id.to_string(),
         "application_id": APPLICATION_ID.to_string(),
@@ -399,7 +511,7 @@ pub fn press(id: u64, user_id: u64, message: &Value, custom_id: &str) -> Value {
         "data": {"custom_id": custom_id, "component_type": 2},
         "channel_id": message["channel_id"],
         "channel": {"id": message["channel_id"], "type": 1},
-        "user": user(user_id, "alice", false),
+        "user": user(user_id, name, false),
         "message": message,
         "token": format!("token-{id}"),
         "version": 1,
@@ -587,6 +699,9 @@ impl FakeDiscord {
                     .as_str()
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(0);
+                shared
+                    .dm_channels
+                    .insert((recipient + DM_CHANNEL_BASE).to_string());
                 (
                     200,
                     json!({
@@ -611,6 +726,37 @@ impl FakeDiscord {
                 shared.messages.push(message.clone());
                 (200, message)
             }
+            ("POST", ["channels", channel, "threads"]) => {
+                if shared.dm_channels.contains(*channel) {
+                    return (
+                        400,
+                        json!({"message": "Cannot execute action on a DM channel", "code": 50003}),
+                    );
+                }
+                if let Some(problem) = thread_body_problem(body) {
+                    return (
+                        400,
+                        json!({
+                            "message": "Invalid Form Body",
+                            "code": 50035,
+                            "errors": {"_errors": [{"code": "BASE_TYPE_INVALID", "message": problem}]},
+                        }),
+                    );
+                }
+                let thread = thread_json(new_id, channel, body);
+                shared.threads.push(thread.clone());
+                (201, thread)
+            }
+            ("PUT", ["channels", thread, "thread-members", user]) => {
+                if !shared.threads.iter().any(|t| t["id"] == *thread) {
+                    return (404, json!({"message": "Unknown Channel", "code": 10003}));
+                }
+                let entry = (thread.to_string(), user.to_string());
+                if !shared.thread_members.contains(&entry) {
+                    shared.thread_members.push(entry);
+                }
+                (204, Value::Null)
+            }
             ("PUT", ["applications", _, "commands"])
             | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
                 let commands: Vec<Value> = body
@@ -631,4 +777,69 @@ impl FakeDiscord {
             _ => (404, json!({"message": "404: Not Found", "code": 0})),
         }
     }
+}
+
+/// Why Discord would refuse a "start thread without message" body, if it would.
+fn thread_body_problem(body: &Value) -> Option<String> {
+    let Some(name) = body["name"].as_str() else {
+        return Some("name is required".into());
+    };
+    if !(1..=100).contains(&name.chars().count()) {
+        return Some(format!(
+            "name must be 1 to 100 characters, not {}",
+            name.chars().count()
+        ));
+    }
+    if !matches!(body["type"].as_u64(), Some(10..=12)) {
+        return Some("type must be a thread type (10, 11 or 12)".into());
+    }
+    if let Some(minutes) = body.get("auto_archive_duration")
+        && !minutes
+            .as_u64()
+            .is_some_and(|m| ARCHIVE_DURATIONS.contains(&m))
+    {
+        return Some("auto_archive_duration must be 60, 1440, 4320 or 10080".into());
+    }
+    if let Some(invitable) = body.get("invitable")
+        && !invitable.is_boolean()
+    {
+        return Some("invitable must be a boolean".into());
+    }
+    None
+}
+
+/// A thread as Discord returns it when it is started.
+fn thread_json(id: u64, parent: &str, body: &Value) -> Value {
+    let now = "2026-11-22T10:00:00.000000+00:00";
+    let thread = json!({
+        "id": id.to_string(),
+        "type": body["type"],
+        "guild_id": GUILD_ID.to_string(),
+        "parent_id": parent,
+        "owner_id": BOT_ID.to_string(),
+        "name": body["name"],
+        "last_message_id": null,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "thread_metadata": {
+            "archived": false,
+            "auto_archive_duration": body.get("auto_archive_duration").cloned().unwrap_or(json!(4320)),
+            "archive_timestamp": now,
+            "locked": false,
+            "invitable": body.get("invitable").cloned().unwrap_or(json!(true)),
+            "create_timestamp": now,
+        },
+        "member": {
+            "id": id.to_string(),
+            "user_id": BOT_ID.to_string(),
+            "join_timestamp": now,
+            "flags": 1,
+        },
+    });
+    serde_json::from_value::<serenity::model::channel::GuildChannel>(thread.clone())
+        .expect("the thread is complete for serenity");
+    thread
 }

@@ -6,6 +6,7 @@
 mod common;
 
 mod binary;
+mod community;
 mod dms;
 mod fake_discord;
 mod gateway;

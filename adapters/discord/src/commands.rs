@@ -16,6 +16,10 @@
 //! | `[at "Company"]` | an optional string `at`, sent quoted                |
 //! | `[#tag ...]`     | an optional string `tags`                           |
 //! | `[command]`      | a choice of the core's command names                |
+//! | `@member`        | a required member (USER) `member`; when a usage has several, `first`, `second`, ... |
+//! | `[with @member]` | an optional member `with`, sent as `with <@ID>`     |
+//! | `[a \| b <x> \| c #channel\|off]` | one of several settings: the bare words (`a`) as one choice (`a_or_…`), each keyword with a value as its own option (`b`), a `#channel` as a CHANNEL option (text channels) sent as `<#ID>`, and `\|off` as an option `off` choosing which to turn off |
+//! | `[every 2w]` after a value | an option `every` that goes with that setting |
 //!
 //! A usage this grammar does not know is an error, and a test derives every
 //! core command, so a command added to the core cannot be forgotten here.
@@ -29,7 +33,13 @@ use serde_json::{Value, json};
 const SUB_COMMAND: u8 = 1;
 const STRING: u8 = 3;
 const USER: u8 = 6;
+const CHANNEL: u8 = 7;
 const ATTACHMENT: u8 = 11;
+/// The channel types a channel option offers: guild text channels, where
+/// Kith posts and opens private threads.
+const GUILD_TEXT: u8 = 0;
+/// Names for several `@member`s in one usage, in order.
+const ORDINALS: [&str; 4] = ["first", "second", "third", "fourth"];
 
 /// One piece of a command line and where its value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,15 +71,22 @@ pub enum Slot {
     Literal(String),
     /// `(with a file attached)`: a required attachment option `file`.
     File,
+    /// `@member`: a required member (a USER option), as `<@ID>`.
+    Member { name: String },
+    /// `[with @member]`: an optional member, written after its keyword.
+    KeywordMember { keyword: String },
 }
 
-/// One keyworded choice of a [`Slot::OneOf`]: `window 09:00-10:00 [weekdays|daily]`.
+/// One choice of a [`Slot::OneOf`]: a bare word (`join`), or a keyword
+/// with a value (`window 09:00-10:00 [weekdays|daily]`, `pairing #channel
+/// [every 2w]|off`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alternative {
     pub keyword: String,
-    pub value: Setting,
-    /// An optional choice after the value (`[weekdays|daily]`).
-    pub then: Option<Vec<String>>,
+    /// What follows the keyword; `None` for a bare word.
+    pub value: Option<Setting>,
+    /// What may follow the value.
+    pub then: Option<Then>,
 }
 
 /// What follows an alternative's keyword.
@@ -84,6 +101,19 @@ pub enum Setting {
     },
     /// One of fixed words (`on|off`).
     Choices(Vec<String>),
+    /// `#channel|off`: a channel (a CHANNEL option, written `<#ID>`), or one
+    /// of the `literals`, each offered as an option of its own naming the
+    /// settings it applies to (`off: resources`).
+    Channel { literals: Vec<String> },
+}
+
+/// What may follow an alternative's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    /// `[weekdays|daily]`: one of fixed words.
+    Choices(Vec<String>),
+    /// `[every 2w]`: a keyword and its value, written `every 2w`.
+    Keyword { keyword: String, example: String },
 }
 
 /// The usage line of a core command uses a form this adapter cannot offer
@@ -177,51 +207,114 @@ fn alternatives(inner: &str) -> Vec<String> {
     out
 }
 
-/// Reads one alternative: `keyword value [choices]`.
+/// Splits at the bars outside brackets and quotes: `#channel|off` ->
+/// `#channel`, `off`; `[every 2w]|off` -> `[every 2w]`, `off`.
+fn bars(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '<' if !quoted => depth += 1,
+            ']' | '>' if !quoted => depth = depth.saturating_sub(1),
+            '|' if !quoted && depth == 0 => {
+                out.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
+/// Reads one alternative: `keyword`, or `keyword value [then]`, where a
+/// `|word` after the `[then]` group is a literal the value may be instead
+/// (`pairing #channel [every 2w]|off`).
 fn alternative(text: &str) -> Option<Alternative> {
     let mut parts = usage_parts(text).into_iter();
     let keyword = parts.next().filter(|k| is_word(k))?;
-    let value = parts.next()?;
+    let Some(value) = parts.next() else {
+        return Some(Alternative {
+            keyword,
+            value: None,
+            then: None,
+        });
+    };
+    let mut trailing: Vec<String> = Vec::new();
     let then = match parts.next() {
         None => None,
         Some(group) => {
-            let inner = group.strip_prefix('[')?.strip_suffix(']')?;
-            let choices: Vec<String> = inner.split('|').map(str::to_string).collect();
-            if !choices.iter().all(|c| is_word(c)) {
+            let pieces = bars(&group);
+            let (group, literals) = pieces.split_first()?;
+            if !literals.iter().all(|l| is_word(l)) {
                 return None;
             }
-            Some(choices)
+            trailing = literals.iter().map(|l| l.to_string()).collect();
+            let inner = group.strip_prefix('[')?.strip_suffix(']')?;
+            match inner.split_once(' ') {
+                Some((word, example)) => {
+                    if !is_word(word) || example.trim().is_empty() || example.contains(['[', '|']) {
+                        return None;
+                    }
+                    Some(Then::Keyword {
+                        keyword: word.into(),
+                        example: example.trim().into(),
+                    })
+                }
+                None => {
+                    let choices: Vec<String> = inner.split('|').map(str::to_string).collect();
+                    if !choices.iter().all(|c| is_word(c)) {
+                        return None;
+                    }
+                    Some(Then::Choices(choices))
+                }
+            }
         }
     };
     if parts.next().is_some() {
         return None;
     }
-    let pieces: Vec<&str> = value.split('|').collect();
+    let pieces = bars(&value);
     let value = if pieces.iter().all(|p| is_word(p)) && pieces.len() > 1 {
+        if !trailing.is_empty() {
+            return None;
+        }
         Setting::Choices(pieces.iter().map(|p| p.to_string()).collect())
     } else {
         let (free, literals): (Vec<&str>, Vec<&str>) = pieces.iter().partition(|p| !is_word(p));
         let [free] = free.as_slice() else {
             return None;
         };
-        let quoted = free.starts_with('"') && free.ends_with('"') && free.len() > 1;
-        let example = free.trim_matches('"');
-        let example = example
-            .strip_prefix('<')
-            .and_then(|e| e.strip_suffix('>'))
-            .unwrap_or(example);
-        if example.is_empty() || example.contains(['[', ']', '|']) {
-            return None;
-        }
-        Setting::Text {
-            example: example.into(),
-            quoted,
-            literals: literals.iter().map(|l| l.to_string()).collect(),
+        let literals: Vec<String> = literals
+            .iter()
+            .map(|l| l.to_string())
+            .chain(trailing)
+            .collect();
+        if *free == "#channel" {
+            Setting::Channel { literals }
+        } else {
+            let quoted = free.starts_with('"') && free.ends_with('"') && free.len() > 1;
+            let example = free.trim_matches('"');
+            let example = example
+                .strip_prefix('<')
+                .and_then(|e| e.strip_suffix('>'))
+                .unwrap_or(example);
+            if example.is_empty() || example.contains(['[', ']', '|', '#', '@']) {
+                return None;
+            }
+            Setting::Text {
+                example: example.into(),
+                quoted,
+                literals,
+            }
         }
     };
     Some(Alternative {
         keyword,
-        value,
+        value: Some(value),
         then,
     })
 }
@@ -241,6 +334,9 @@ fn parse_usage(command: &str, usage: &str) -> Result<Vec<Slot>, UnknownUsage> {
         Some(name) if name == command => {}
         _ => return Err(unknown(usage)),
     }
+    let parts: Vec<String> = parts.collect();
+    let members = parts.iter().filter(|p| *p == "@member").count();
+    let mut member_names = ORDINALS.iter();
     let mut slots = Vec::new();
     for part in parts {
         let (inner, required) = match part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
@@ -263,6 +359,19 @@ fn parse_usage(command: &str, usage: &str) -> Result<Vec<Slot>, UnknownUsage> {
             Slot::OneOf(alternatives)
         } else if inner == "@someone" && required {
             Slot::Who
+        } else if inner == "@member" && required {
+            let name = match members {
+                1 => "member",
+                _ => member_names.next().ok_or_else(|| unknown(&part))?,
+            };
+            Slot::Member { name: name.into() }
+        } else if let Some((keyword, "@member")) = inner.split_once(' ')
+            && !required
+            && is_word(keyword)
+        {
+            Slot::KeywordMember {
+                keyword: keyword.into(),
+            }
         } else if let Some(placeholder) = inner.strip_prefix('<').and_then(|p| p.strip_suffix('>'))
         {
             Slot::Text {
@@ -298,6 +407,7 @@ fn parse_usage(command: &str, usage: &str) -> Result<Vec<Slot>, UnknownUsage> {
         } else if let Some((keyword, example)) = inner.split_once(' ')
             && !required
             && is_word(keyword)
+            && !example.contains(['@', '#', '|', '['])
         {
             let quoted = example.starts_with('"') && example.ends_with('"');
             Slot::Keyword {
@@ -325,6 +435,9 @@ fn describe(name: &str) -> String {
         "when" => "When: today, yesterday, 3 days ago, 2026-11-02 (default: today)".to_string(),
         "how_long" => "How long: 10d, 2w, 3 weeks, 1 month".to_string(),
         "how_often" => "How often: 10d, 2w, 3 weeks, 1 month".to_string(),
+        "why" => "Why: everyone it is shown to reads this".to_string(),
+        "url" => "The link, e.g. https://example.com/article".to_string(),
+        "search" => "Words to look for in titles, reasons and tags, or a #tag".to_string(),
         other => format!("The {}", other.replace('_', " ")),
     };
     truncate(&text, 100)
@@ -415,8 +528,14 @@ fn slot_options(slot: &Slot) -> Vec<Value> {
                 ),
             ]
         }
-        Slot::OneOf(alternatives) => alternatives.iter().flat_map(setting_options).collect(),
+        Slot::OneOf(alternatives) => one_of_options(alternatives),
         Slot::Literal(_) => Vec::new(),
+        Slot::Member { name } => vec![user_option(name, member_description(name), true)],
+        Slot::KeywordMember { keyword } => vec![user_option(
+            keyword,
+            truncate(&format!("{}: a fellow member", capitalised(keyword)), 100),
+            false,
+        )],
         Slot::File => vec![json!({
             "type": ATTACHMENT,
             "name": "file",
@@ -426,48 +545,152 @@ fn slot_options(slot: &Slot) -> Vec<Value> {
     }
 }
 
-/// The options of one keyworded setting: the keyword's value, and the
-/// optional choice after it.
+fn user_option(name: &str, description: String, required: bool) -> Value {
+    json!({"type": USER, "name": name, "description": description, "required": required})
+}
+
+fn member_description(name: &str) -> String {
+    match name {
+        "member" => "A fellow member".into(),
+        ordinal => format!("The {ordinal} member"),
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The bare words of a [`Slot::OneOf`] (`join`, `leave`): offered together
+/// as one choice option.
+fn bare_words(alternatives: &[Alternative]) -> Vec<String> {
+    alternatives
+        .iter()
+        .filter(|a| a.value.is_none())
+        .map(|a| a.keyword.clone())
+        .collect()
+}
+
+/// The literals a channel setting may be instead (`off`), each with the
+/// settings it applies to, in the order of the usage.
+fn channel_literals(alternatives: &[Alternative]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for alternative in alternatives {
+        let Some(Setting::Channel { literals }) = &alternative.value else {
+            continue;
+        };
+        for literal in literals {
+            match out.iter_mut().find(|(l, _)| l == literal) {
+                Some((_, keywords)) => keywords.push(alternative.keyword.clone()),
+                None => out.push((literal.clone(), vec![alternative.keyword.clone()])),
+            }
+        }
+    }
+    out
+}
+
+/// What a keyword's option is for, where a generic description would not
+/// say enough.
+fn keyword_description(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "resources" => "The channel shared links are posted in",
+        "intros" => "The channel introductions are made in, a private thread each",
+        "followup" => "How long after an introduction to ask the introducer how it went, e.g. 14d",
+        "pairing" => "The channel coffee pairing rounds are announced in",
+        "pause" => "Pause for how long: 10d, 2w, 1 month",
+        _ => return None,
+    })
+}
+
+/// The options of one choice of several settings (see [`Slot::OneOf`]).
+fn one_of_options(alternatives: &[Alternative]) -> Vec<Value> {
+    let mut options = Vec::new();
+    let bare = bare_words(alternatives);
+    if !bare.is_empty() {
+        let mut option = string_option(
+            &choice_name(&bare),
+            truncate(&format!("One of {}", bare.join(", ")), 100),
+            false,
+        );
+        option["choices"] = choices_json(&bare);
+        options.push(option);
+    }
+    for alternative in alternatives {
+        options.extend(setting_options(alternative));
+    }
+    for (literal, keywords) in channel_literals(alternatives) {
+        let description = format!("Which to set to {literal}: {}", keywords.join(", "));
+        let mut option = string_option(&literal, truncate(&description, 100), false);
+        option["choices"] = choices_json(&keywords);
+        options.push(option);
+    }
+    options
+}
+
+/// The options of one keyworded setting: the keyword's value, and what
+/// may follow it.
 fn setting_options(alternative: &Alternative) -> Vec<Value> {
     let mut options = Vec::new();
+    let keyword = &alternative.keyword;
     match &alternative.value {
-        Setting::Text {
+        None => {}
+        Some(Setting::Text {
             example, literals, ..
-        } => {
-            let mut description = format!("{}: e.g. {example}", alternative.keyword);
+        }) => {
+            let mut description = match keyword_description(keyword) {
+                Some(text) => text.to_string(),
+                None => format!("{keyword}: e.g. {example}"),
+            };
             if !literals.is_empty() {
                 description.push_str(&format!(", or {}", literals.join(" or ")));
             }
-            options.push(string_option(
-                &alternative.keyword,
-                truncate(&description, 100),
-                false,
-            ));
+            options.push(string_option(keyword, truncate(&description, 100), false));
         }
-        Setting::Choices(choices) => {
+        Some(Setting::Choices(choices)) => {
             let mut option = string_option(
-                &alternative.keyword,
-                truncate(
-                    &format!("{}: {}", alternative.keyword, choices.join(" or ")),
-                    100,
-                ),
+                keyword,
+                truncate(&format!("{keyword}: {}", choices.join(" or ")), 100),
                 false,
             );
             option["choices"] = choices_json(choices);
             options.push(option);
         }
+        Some(Setting::Channel { .. }) => {
+            let description = keyword_description(keyword)
+                .map_or_else(|| format!("{keyword}: a text channel"), str::to_string);
+            options.push(json!({
+                "type": CHANNEL,
+                "name": keyword,
+                "description": truncate(&description, 100),
+                "required": false,
+                "channel_types": [GUILD_TEXT],
+            }));
+        }
     }
-    if let Some(then) = &alternative.then {
-        let mut option = string_option(
-            &choice_name(then),
-            truncate(
-                &format!("With {}: {}", alternative.keyword, then.join(" or ")),
-                100,
-            ),
-            false,
-        );
-        option["choices"] = choices_json(then);
-        options.push(option);
+    match &alternative.then {
+        None => {}
+        Some(Then::Choices(then)) => {
+            let mut option = string_option(
+                &choice_name(then),
+                truncate(&format!("With {keyword}: {}", then.join(" or ")), 100),
+                false,
+            );
+            option["choices"] = choices_json(then);
+            options.push(option);
+        }
+        Some(Then::Keyword {
+            keyword: then,
+            example,
+        }) => {
+            let description = match then.as_str() {
+                "every" => format!("With {keyword}: how often, e.g. {example}"),
+                other => format!("With {keyword}: {other}, e.g. {example}"),
+            };
+            options.push(string_option(then, truncate(&description, 100), false));
+        }
     }
     options
 }
@@ -531,6 +754,11 @@ pub enum OptionValue {
     Attachment(Attachment),
     Text(String),
     Integer(i64),
+    /// A channel, with its name as Discord resolved it.
+    Channel {
+        id: u64,
+        name: Option<String>,
+    },
 }
 
 /// A file attached to a command, as Discord describes it.
@@ -588,9 +816,52 @@ pub fn line(
             Some(OptionValue::User { .. } | OptionValue::Attachment(_)) => Err(BadOptions(
                 format!("The option \"{name}\" takes text, not a member. {STALE}"),
             )),
+            Some(OptionValue::Channel { .. }) => Err(BadOptions(format!(
+                "The option \"{name}\" takes text, not a channel. {STALE}"
+            ))),
         }
     };
+    let member = |name: &str| -> Result<Option<String>, BadOptions> {
+        match get(name) {
+            None => Ok(None),
+            Some(OptionValue::User { id, name }) => Ok(Some(mention(*id, name.as_deref()))),
+            Some(_) => Err(BadOptions(format!(
+                "The option \"{name}\" takes a member. {STALE}"
+            ))),
+        }
+    };
+    let channel = |name: &str| -> Result<Option<String>, BadOptions> {
+        match get(name) {
+            None => Ok(None),
+            Some(OptionValue::Channel { id, .. }) => Ok(Some(format!("<#{id}>"))),
+            Some(_) => Err(BadOptions(format!(
+                "The option \"{name}\" takes a channel. {STALE}"
+            ))),
+        }
+    };
+    // A free text after an optional keyworded member (`share <url> [with
+    // @member] [<why>]`) must not start with that keyword when the member
+    // is not given, or the core would read it as the keyword. Tags may go
+    // anywhere after it, so they are written first when given; without
+    // any the reason is refused, since no line would mean it.
+    let keywords_before: Vec<&str> = slots
+        .iter()
+        .filter_map(|s| match s {
+            Slot::KeywordMember { keyword } if get(keyword).is_none() => Some(keyword.as_str()),
+            _ => None,
+        })
+        .collect();
+    let tags = |words: &mut Vec<String>| -> Result<bool, BadOptions> {
+        let Some(value) = text("tags")? else {
+            return Ok(false);
+        };
+        for tag in value.split([' ', ',']).filter(|t| !t.is_empty()) {
+            words.push(format!("#{}", tag.trim_start_matches('#')));
+        }
+        Ok(true)
+    };
     let mut words = vec![spec.name.to_string()];
+    let mut tags_written = false;
     for slot in &slots {
         match slot {
             Slot::Who => match (get("user"), text("name")?) {
@@ -627,6 +898,19 @@ pub fn line(
                     if name == "when" {
                         check_when(&value)?;
                     }
+                    let first = value.split_whitespace().next().unwrap_or_default();
+                    if let Some(keyword) = keywords_before
+                        .iter()
+                        .find(|k| k.eq_ignore_ascii_case(first))
+                    {
+                        if !tags(&mut words)? {
+                            return Err(BadOptions(format!(
+                                "The {} can't start with the word \"{keyword}\"; start it another way. Nothing was changed.",
+                                name.replace('_', " ")
+                            )));
+                        }
+                        tags_written = true;
+                    }
                     words.push(value);
                 }
                 None if *required => {
@@ -650,10 +934,22 @@ pub fn line(
                 }
             }
             Slot::Tags => {
-                if let Some(value) = text("tags")? {
-                    for tag in value.split([' ', ',']).filter(|t| !t.is_empty()) {
-                        words.push(format!("#{}", tag.trim_start_matches('#')));
-                    }
+                if !tags_written {
+                    tags(&mut words)?;
+                }
+            }
+            Slot::Member { name } => match member(name)? {
+                Some(mention) => words.push(mention),
+                None => {
+                    return Err(BadOptions(format!(
+                        "The option \"{name}\" is needed: choose a member."
+                    )));
+                }
+            },
+            Slot::KeywordMember { keyword } => {
+                if let Some(mention) = member(keyword)? {
+                    words.push(keyword.clone());
+                    words.push(mention);
                 }
             }
             Slot::Choice { name, required, .. } => match text(name)? {
@@ -682,40 +978,87 @@ pub fn line(
                 }
             }
             Slot::OneOf(alternatives) => {
-                let mut given = Vec::new();
+                let stale = || BadOptions(STALE.into());
+                let bare = bare_words(alternatives);
+                let bare_given = match bare.is_empty() {
+                    true => None,
+                    false => text(&choice_name(&bare))?,
+                };
+                if let Some(word) = &bare_given
+                    && !bare.iter().any(|b| b.eq_ignore_ascii_case(word))
+                {
+                    return Err(stale());
+                }
+                // (literal, the keyword it was chosen for)
+                let mut literal_given = Vec::new();
+                for (literal, keywords) in channel_literals(alternatives) {
+                    if let Some(keyword) = text(&literal)? {
+                        let keyword = keywords
+                            .into_iter()
+                            .find(|k| k.eq_ignore_ascii_case(&keyword))
+                            .ok_or_else(stale)?;
+                        literal_given.push((literal, keyword));
+                    }
+                }
+                // (alternative, the words after its keyword, whether a literal)
+                let mut given: Vec<(&Alternative, Vec<String>, bool)> = Vec::new();
                 for alternative in alternatives {
-                    if let Some(value) = text(&alternative.keyword)? {
-                        given.push((alternative, value));
+                    let keyword = &alternative.keyword;
+                    let value = match &alternative.value {
+                        None => bare_given
+                            .as_ref()
+                            .filter(|w| w.eq_ignore_ascii_case(keyword))
+                            .map(|_| Vec::new()),
+                        Some(Setting::Channel { .. }) => channel(keyword)?.map(|c| vec![c]),
+                        Some(Setting::Text {
+                            quoted, literals, ..
+                        }) => text(keyword)?.map(|value| {
+                            if *quoted && !literals.iter().any(|l| l.eq_ignore_ascii_case(&value)) {
+                                vec![format!("\"{}\"", unquote(&value))]
+                            } else {
+                                vec![value]
+                            }
+                        }),
+                        Some(Setting::Choices(_)) => text(keyword)?.map(|value| vec![value]),
+                    };
+                    let mut set = false;
+                    if let Some(value) = value {
+                        given.push((alternative, value, false));
+                        set = true;
+                    }
+                    for (literal, _) in literal_given.iter().filter(|(_, k)| k == keyword) {
+                        given.push((alternative, vec![literal.clone()], true));
+                        set = true;
                     }
                     if let Some(then) = &alternative.then
-                        && get(&choice_name(then)).is_some()
-                        && get(&alternative.keyword).is_none()
+                        && get(&then_name(then)).is_some()
+                        && !set
                     {
                         return Err(BadOptions(format!(
-                            "\"{}\" goes with {}; give {} too.",
-                            choice_name(then),
-                            alternative.keyword,
-                            alternative.keyword
+                            "\"{}\" goes with {keyword}; give {keyword} too.",
+                            then_name(then)
                         )));
                     }
                 }
                 match given.as_slice() {
                     [] => {}
-                    [(alternative, value)] => {
+                    [(alternative, value, literal)] => {
                         words.push(alternative.keyword.clone());
-                        match &alternative.value {
-                            Setting::Text {
-                                quoted, literals, ..
-                            } if *quoted
-                                && !literals.iter().any(|l| l.eq_ignore_ascii_case(value)) =>
-                            {
-                                words.push(format!("\"{}\"", unquote(value)));
-                            }
-                            _ => words.push(value.clone()),
-                        }
+                        words.extend(value.iter().cloned());
                         if let Some(then) = &alternative.then
-                            && let Some(choice) = text(&choice_name(then))?
+                            && let Some(choice) = text(&then_name(then))?
                         {
+                            if *literal {
+                                return Err(BadOptions(format!(
+                                    "\"{}\" goes with a {} to set, not with {}.",
+                                    then_name(then),
+                                    alternative.keyword,
+                                    value.join(" ")
+                                )));
+                            }
+                            if let Then::Keyword { keyword, .. } = then {
+                                words.push(keyword.clone());
+                            }
                             words.push(choice);
                         }
                     }
@@ -732,6 +1075,14 @@ pub fn line(
         }
     }
     Ok(words.join(" "))
+}
+
+/// The option name of what follows a setting's value.
+fn then_name(then: &Then) -> String {
+    match then {
+        Then::Choices(choices) => choice_name(choices),
+        Then::Keyword { keyword, .. } => keyword.clone(),
+    }
 }
 
 fn unquote(value: &str) -> String {
@@ -808,6 +1159,14 @@ mod tests {
             for sub in command["options"].as_array().expect("subcommands") {
                 let options = sub["options"].as_array().expect("options");
                 assert!(options.len() <= 25);
+                let mut names: Vec<&str> = options
+                    .iter()
+                    .map(|o| o["name"].as_str().expect("name"))
+                    .collect();
+                names.sort_unstable();
+                let count = names.len();
+                names.dedup();
+                assert_eq!(names.len(), count, "option names repeat in {}", sub["name"]);
                 let description = sub["description"].as_str().expect("description");
                 assert!((1..=100).contains(&description.chars().count()));
                 let mut seen_optional = false;
@@ -828,6 +1187,9 @@ mod tests {
                         "required option {name} after an optional one"
                     );
                     seen_optional |= !required;
+                    if option["type"] == CHANNEL {
+                        assert_eq!(option["channel_types"], json!([GUILD_TEXT]), "{name}");
+                    }
                 }
             }
         }
@@ -875,6 +1237,10 @@ mod tests {
             "frob <x",
             "other",
             "frob #tag|x",
+            "frob [a | b #chan]",
+            "frob [a | b #channel [every 2w]|#x]",
+            "frob @member @member @member @member @member",
+            "frob [with @member @member]",
         ] {
             assert!(parse_usage("frob", usage).is_err(), "{usage}");
         }
@@ -1066,5 +1432,308 @@ mod tests {
         assert!(line("frobnicate", &[]).is_err());
         assert!(super::line("favour", "due", &[]).is_err());
         assert!(super::line("other", "due", &[]).is_err());
+    }
+
+    /// The options of a subcommand as (name, type, required).
+    fn option_types(command: &str) -> Vec<(String, u64, bool)> {
+        let spec = kith_bot::commands::spec(command).expect("a core command");
+        subcommand(spec).expect("derives")["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .map(|o| {
+                (
+                    o["name"].as_str().expect("name").to_string(),
+                    o["type"].as_u64().expect("type"),
+                    o["required"].as_bool().expect("required"),
+                )
+            })
+            .collect()
+    }
+
+    fn owned(list: &[(&str, u64, bool)]) -> Vec<(String, u64, bool)> {
+        list.iter()
+            .map(|(n, t, r)| (n.to_string(), *t, *r))
+            .collect()
+    }
+
+    #[test]
+    fn community_commands_get_typed_options() {
+        let (user, string, channel) = (u64::from(USER), u64::from(STRING), u64::from(CHANNEL));
+        assert_eq!(
+            option_types("intro"),
+            owned(&[
+                ("first", user, true),
+                ("second", user, true),
+                ("why", string, true)
+            ])
+        );
+        assert_eq!(option_types("intros"), owned(&[]));
+        assert_eq!(
+            option_types("share"),
+            owned(&[
+                ("url", string, true),
+                ("with", user, false),
+                ("why", string, false),
+                ("tags", string, false)
+            ])
+        );
+        assert_eq!(
+            option_types("resources"),
+            owned(&[("search", string, false)])
+        );
+        assert_eq!(
+            option_types("pairing"),
+            owned(&[("join_or_leave", string, false), ("pause", string, false)])
+        );
+        assert_eq!(
+            option_types("admin"),
+            owned(&[
+                ("resources", channel, false),
+                ("intros", channel, false),
+                ("followup", string, false),
+                ("pairing", channel, false),
+                ("every", string, false),
+                ("off", string, false)
+            ])
+        );
+        let admin = subcommand(kith_bot::commands::spec("admin").expect("admin")).expect("derives");
+        let off = admin["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .find(|o| o["name"] == "off")
+            .expect("off");
+        let choices: Vec<&str> = off["choices"]
+            .as_array()
+            .expect("choices")
+            .iter()
+            .map(|c| c["value"].as_str().expect("value"))
+            .collect();
+        assert_eq!(choices, ["resources", "intros", "pairing"]);
+        let pairing =
+            subcommand(kith_bot::commands::spec("pairing").expect("pairing")).expect("derives");
+        assert_eq!(
+            pairing["options"][0]["choices"],
+            json!([{"name": "join", "value": "join"}, {"name": "leave", "value": "leave"}])
+        );
+    }
+
+    fn user(id: u64, name: &str) -> OptionValue {
+        OptionValue::User {
+            id,
+            name: Some(name.into()),
+        }
+    }
+
+    fn channel(id: u64) -> OptionValue {
+        OptionValue::Channel {
+            id,
+            name: Some("general".into()),
+        }
+    }
+
+    #[test]
+    fn community_options_become_the_line_the_core_parses() {
+        use kith_bot::commands::{Command, Pairing, parse};
+        use kith_bot::community::{Channel, CommunityChange};
+        let line = |sub, o: &[(&str, OptionValue)]| super::line("kith", sub, &opts(o));
+        type Case<'a> = (&'a str, Vec<(&'a str, OptionValue)>, &'a str);
+        let cases: Vec<Case> = vec![
+            (
+                "intro",
+                vec![
+                    ("why", text("both work on sales enablement")),
+                    ("second", user(2, "carol")),
+                    ("first", user(1, "bob")),
+                ],
+                "intro <@1|bob> <@2|carol> both work on sales enablement",
+            ),
+            ("intros", vec![], "intros"),
+            (
+                "share",
+                vec![("url", text("https://example.com/the-mom-test"))],
+                "share https://example.com/the-mom-test",
+            ),
+            (
+                "share",
+                vec![
+                    ("url", text("https://example.com/guide")),
+                    ("with", user(3, "dana")),
+                    ("why", text("the guide I mentioned")),
+                    ("tags", text("sales #pricing")),
+                ],
+                "share https://example.com/guide with <@3|dana> the guide I mentioned #sales #pricing",
+            ),
+            (
+                "share",
+                vec![
+                    ("url", text("https://example.com/guide")),
+                    ("why", text("with thanks to Ann")),
+                    ("tags", text("sales")),
+                ],
+                "share https://example.com/guide #sales with thanks to Ann",
+            ),
+            ("resources", vec![], "resources"),
+            (
+                "resources",
+                vec![("search", text("customer  interviews"))],
+                "resources customer interviews",
+            ),
+            (
+                "resources",
+                vec![("search", text("#sales"))],
+                "resources #sales",
+            ),
+            ("pairing", vec![], "pairing"),
+            (
+                "pairing",
+                vec![("join_or_leave", text("join"))],
+                "pairing join",
+            ),
+            (
+                "pairing",
+                vec![("join_or_leave", text("leave"))],
+                "pairing leave",
+            ),
+            ("pairing", vec![("pause", text("2w"))], "pairing pause 2w"),
+            ("admin", vec![], "admin"),
+            (
+                "admin",
+                vec![("resources", channel(5))],
+                "admin resources <#5>",
+            ),
+            (
+                "admin",
+                vec![("off", text("resources"))],
+                "admin resources off",
+            ),
+            ("admin", vec![("intros", channel(6))], "admin intros <#6>"),
+            ("admin", vec![("off", text("intros"))], "admin intros off"),
+            (
+                "admin",
+                vec![("followup", text("10d"))],
+                "admin followup 10d",
+            ),
+            ("admin", vec![("pairing", channel(7))], "admin pairing <#7>"),
+            (
+                "admin",
+                vec![("every", text("3w")), ("pairing", channel(7))],
+                "admin pairing <#7> every 3w",
+            ),
+            ("admin", vec![("off", text("pairing"))], "admin pairing off"),
+        ];
+        for (sub, options, expected) in cases {
+            let made = line(sub, &options).unwrap_or_else(|e| panic!("{sub}: {e}"));
+            assert_eq!(made, expected);
+            assert!(parse(&made).is_ok(), "{made}: {:?}", parse(&made));
+        }
+        // What the core reads is what the options said.
+        let channel_5 = Some(Channel {
+            id: "5".into(),
+            name: None,
+        });
+        assert_eq!(
+            parse("admin resources <#5>"),
+            Ok(Command::Admin(Some(CommunityChange::Resources(channel_5))))
+        );
+        assert_eq!(
+            parse("admin resources off"),
+            Ok(Command::Admin(Some(CommunityChange::Resources(None))))
+        );
+        let Ok(Command::Share(share)) =
+            parse("share https://example.com/guide #sales with thanks to Ann")
+        else {
+            panic!("a share");
+        };
+        assert_eq!(share.with, None);
+        assert_eq!(share.why.as_deref(), Some("with thanks to Ann"));
+        assert_eq!(share.tags.len(), 1);
+        let Ok(Command::Share(share)) = parse(
+            "share https://example.com/guide with <@3|dana> the guide I mentioned #sales #pricing",
+        ) else {
+            panic!("a share");
+        };
+        assert_eq!(share.with.map(|m| m.id), Some("3".into()));
+        assert_eq!(share.why.as_deref(), Some("the guide I mentioned"));
+        assert!(matches!(
+            parse("pairing pause 2w"),
+            Ok(Command::Pairing(Some(Pairing::Pause(_))))
+        ));
+        let Ok(Command::Intro { parties, why }) =
+            parse("intro <@1|bob> <@2|carol> both work on sales enablement")
+        else {
+            panic!("an intro");
+        };
+        assert_eq!(
+            parties.map(|p| (p.id, p.label)),
+            [
+                ("1".to_string(), Some("bob".to_string())),
+                ("2".to_string(), Some("carol".to_string()))
+            ]
+        );
+        assert_eq!(why, "both work on sales enablement");
+    }
+
+    #[test]
+    fn contradictory_community_options_are_refused_with_a_reason() {
+        let line = |sub, o: &[(&str, OptionValue)]| super::line("kith", sub, &opts(o));
+        let refused = |sub, o: &[(&str, OptionValue)]| line(sub, o).expect_err("refused").0;
+        let err = refused(
+            "admin",
+            &[("resources", channel(5)), ("intros", channel(6))],
+        );
+        assert!(err.contains("one setting at a time"), "{err}");
+        let err = refused(
+            "admin",
+            &[("resources", channel(5)), ("off", text("resources"))],
+        );
+        assert!(err.contains("one setting at a time"), "{err}");
+        let err = refused("admin", &[("every", text("2w"))]);
+        assert!(err.contains("\"every\" goes with pairing"), "{err}");
+        let err = refused("admin", &[("off", text("pairing")), ("every", text("2w"))]);
+        assert!(err.contains("not with off"), "{err}");
+        let err = refused("admin", &[("off", text("followup"))]);
+        assert!(err.contains("out of date"), "{err}");
+        let err = refused("admin", &[("resources", text("#general"))]);
+        assert!(err.contains("takes a channel"), "{err}");
+        let err = refused(
+            "pairing",
+            &[("join_or_leave", text("join")), ("pause", text("2w"))],
+        );
+        assert!(err.contains("one setting at a time"), "{err}");
+        let err = refused("pairing", &[("join_or_leave", text("dance"))]);
+        assert!(err.contains("out of date"), "{err}");
+        let err = refused("intro", &[("first", user(1, "bob")), ("why", text("x"))]);
+        assert!(err.contains("\"second\""), "{err}");
+        let err = refused(
+            "intro",
+            &[
+                ("first", user(1, "bob")),
+                ("second", text("carol")),
+                ("why", text("x")),
+            ],
+        );
+        assert!(err.contains("takes a member"), "{err}");
+        let err = refused(
+            "share",
+            &[
+                ("url", text("https://example.com/a")),
+                ("why", text("With love")),
+            ],
+        );
+        assert!(err.contains("can't start with the word \"with\""), "{err}");
+        // Given the member, "with" at the start of the reason is just a word.
+        assert_eq!(
+            line(
+                "share",
+                &[
+                    ("url", text("https://example.com/a")),
+                    ("with", user(3, "dana")),
+                    ("why", text("with love")),
+                ]
+            ),
+            Ok("share https://example.com/a with <@3|dana> with love".into())
+        );
     }
 }

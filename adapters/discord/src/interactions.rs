@@ -11,6 +11,7 @@ use kith_bot::Actor;
 use kith_bot::domain::{Platform, TzSource};
 use kith_bot::reply::{Block, File, Reply};
 use serde_json::{Value, json};
+use serenity::model::Permissions;
 use serenity::model::application::{
     CommandDataOption, CommandDataOptionValue, CommandDataResolved, CommandInteraction,
     ComponentInteraction, Interaction,
@@ -46,6 +47,15 @@ fn display_name(user: &User, nick: Option<&str>) -> String {
         .unwrap_or_else(|| user.name.clone())
 }
 
+/// Whether a member's permissions in the channel (as the interaction
+/// carries them) make them a workspace admin for Kith: Manage Server, or
+/// Administrator (which implies it; Discord gives the server's owner every
+/// permission).
+pub(crate) fn is_admin(permissions: Option<Permissions>) -> bool {
+    permissions
+        .is_some_and(|p| p.intersects(Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR))
+}
+
 /// The options of a subcommand, as the command grammar reads them.
 fn options(
     given: &[CommandDataOption],
@@ -60,6 +70,10 @@ fn options(
                 CommandDataOptionValue::User(id) => OptionValue::User {
                     id: id.get(),
                     name: resolved.users.get(id).map(|u| u.name.clone()),
+                },
+                CommandDataOptionValue::Channel(id) => OptionValue::Channel {
+                    id: id.get(),
+                    name: resolved.channels.get(id).and_then(|c| c.name.clone()),
                 },
                 CommandDataOptionValue::Attachment(id) => {
                     let Some(file) = resolved.attachments.get(id) else {
@@ -194,7 +208,10 @@ impl Discord {
             guild.get().to_string(),
             interaction.user.id.get().to_string(),
             display_name(&interaction.user, nick),
-        );
+        )
+        .with_admin(is_admin(
+            interaction.member.as_ref().and_then(|m| m.permissions),
+        ));
         info!(command = %interaction.data.name, "slash command");
         let discord = self.clone();
         let work = tokio::spawn(async move {
@@ -424,4 +441,32 @@ enum Pressed {
     Settled(Value),
     /// The press was refused: tell the member, keep the message.
     Refused { private: Value, edit: Value },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manage_server_or_administrator_makes_an_admin() {
+        let bits = |b: u64| Some(Permissions::from_bits_truncate(b));
+        assert!(is_admin(bits(1 << 5)), "Manage Server");
+        assert!(is_admin(bits(1 << 3)), "Administrator");
+        assert!(is_admin(bits((1 << 5) | (1 << 11))));
+        // Everything a moderator may have but those two.
+        assert!(!is_admin(bits(2_248_473_465_835_073)));
+        assert!(!is_admin(bits(0)));
+        assert!(!is_admin(None), "no member (a DM): not an admin");
+    }
+
+    #[test]
+    fn permissions_come_as_a_decimal_string() {
+        let member: serenity::model::guild::Member = serde_json::from_value(json!({
+            "user": {"id": "1", "username": "dana", "discriminator": "0", "global_name": null, "avatar": null},
+            "roles": [], "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false,
+            "flags": 0, "permissions": "32", "guild_id": "2"
+        }))
+        .expect("a member");
+        assert!(is_admin(member.permissions));
+    }
 }

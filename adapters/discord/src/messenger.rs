@@ -1,4 +1,6 @@
-//! Outbound messages: reminder and digest DMs, channel posts.
+//! Outbound messages: reminder and digest DMs, channel posts, and
+//! conversations (an accepted introduction, a coffee pair) as private
+//! threads in a channel.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -6,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use kith_bot::ports::{DeliveryError, Messenger, Recipient};
 use kith_bot::reply::Reply;
+use serde_json::json;
 use tracing::{info, instrument, warn};
 
 use crate::render;
@@ -23,7 +26,18 @@ pub struct DiscordMessenger {
     rest: Rest,
     /// DM channel per user: opening one is a request we need not repeat.
     dm_channels: Arc<Mutex<HashMap<u64, u64>>>,
+    /// The thread started for a conversation (by delivery key) whose
+    /// message is not posted yet: a retry after a failure part-way goes on
+    /// in the same thread instead of starting another.
+    threads: Arc<Mutex<HashMap<String, u64>>>,
 }
+
+/// Discord's limit on a thread's name.
+const MAX_THREAD_NAME: usize = 100;
+/// A private thread: only those added (and moderators) see it.
+const PRIVATE_THREAD: u8 = 12;
+/// Minutes without activity before a thread is archived (a week, the most).
+const ARCHIVE_AFTER_MINUTES: u32 = 10_080;
 
 /// The message nonce for a delivery key: stable across retries, at most 25
 /// characters as Discord requires. With `enforce_nonce`, Discord drops a
@@ -37,6 +51,29 @@ pub fn nonce(key: &str) -> String {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("k{hash:016x}")
+}
+
+/// A thread name within Discord's limits.
+fn thread_name(title: &str) -> String {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() {
+        return "Kith".into();
+    }
+    if title.chars().count() <= MAX_THREAD_NAME {
+        return title;
+    }
+    let mut name: String = title.chars().take(MAX_THREAD_NAME - 1).collect();
+    name.push('…');
+    name
+}
+
+/// A failure in a channel or thread: no member's DM settings involved.
+fn channel_error(e: RestError) -> DeliveryError {
+    if e.is_temporary() {
+        DeliveryError::Temporary(e.to_string())
+    } else {
+        DeliveryError::Permanent(e.to_string())
+    }
 }
 
 fn delivery_error(e: RestError) -> DeliveryError {
@@ -54,6 +91,7 @@ impl DiscordMessenger {
         DiscordMessenger {
             rest,
             dm_channels: Arc::default(),
+            threads: Arc::default(),
         }
     }
 
@@ -133,6 +171,83 @@ impl Messenger for DiscordMessenger {
             .map(|_| ())
             .map_err(delivery_error)
     }
+
+    /// A private thread named `title` in `channel`, with the members added
+    /// and `message` posted in it. The message mentions them so they are
+    /// notified (only them: nobody else it names is pinged); its nonce
+    /// keeps a resend from showing twice. Without a channel, `Ok(false)`:
+    /// the core sends each member a DM instead.
+    #[instrument(skip_all, fields(workspace = %workspace, members = members.len()))]
+    async fn converse(
+        &self,
+        workspace: &str,
+        members: &[Recipient],
+        channel: Option<&str>,
+        title: &str,
+        message: &Reply,
+        key: &str,
+    ) -> Result<bool, DeliveryError> {
+        let Some(channel) = channel else {
+            return Ok(false);
+        };
+        let channel = id(channel, "channel")?;
+        let users = members
+            .iter()
+            .map(|m| id(&m.external_id, "user"))
+            .collect::<Result<Vec<u64>, _>>()?;
+        let started = self
+            .threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .copied();
+        let thread = match started {
+            Some(thread) => thread,
+            None => {
+                let body = json!({
+                    "name": thread_name(title),
+                    "type": PRIVATE_THREAD,
+                    "invitable": false,
+                    "auto_archive_duration": ARCHIVE_AFTER_MINUTES,
+                });
+                let thread = self.rest.create_thread(channel, &body).await.map_err(|e| {
+                    warn!(error = %e, "could not start a thread");
+                    channel_error(e)
+                })?;
+                self.threads
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key.to_string(), thread);
+                thread
+            }
+        };
+        for user in &users {
+            self.rest
+                .add_thread_member(thread, *user)
+                .await
+                .map_err(|e| {
+                    warn!(error = %e, "could not add a member to the thread");
+                    channel_error(e)
+                })?;
+        }
+        let mut body = render::message(message, workspace, false);
+        body["allowed_mentions"] = json!({
+            "parse": [],
+            "users": users.iter().map(u64::to_string).collect::<Vec<_>>(),
+        });
+        body["nonce"] = nonce(key).into();
+        body["enforce_nonce"] = true.into();
+        self.rest.create_message(thread, &body).await.map_err(|e| {
+            warn!(error = %e, "could not post in the thread");
+            channel_error(e)
+        })?;
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+        info!("conversation started in a private thread");
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -151,6 +266,15 @@ mod tests {
         );
         assert!(nonce("x").len() <= 25);
         assert_eq!(nonce(""), "kcbf29ce484222325");
+    }
+
+    #[test]
+    fn a_thread_name_fits_discords_limit() {
+        assert_eq!(thread_name("Alice & Bob"), "Alice & Bob");
+        assert_eq!(thread_name("  "), "Kith");
+        let long = thread_name(&"x".repeat(300));
+        assert_eq!(long.chars().count(), MAX_THREAD_NAME);
+        assert!(long.ends_with('…'));
     }
 
     #[test]

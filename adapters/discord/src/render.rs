@@ -385,4 +385,50 @@ mod tests {
                 .is_none()
         );
     }
+
+    #[test]
+    fn community_buttons_fit_a_custom_id_and_come_back_as_their_action() {
+        use kith_bot::actions::Action;
+        use kith_bot::community::{IntroId, PairId};
+        // The longest ids there can be: a 20-digit guild, 19-digit row ids.
+        let guild = u64::MAX.to_string();
+        let (intro, pair) = (IntroId(i64::MAX), PairId(i64::MAX));
+        for (yes, no) in [
+            (Action::IntroYes(intro), Action::IntroNo(intro)),
+            (Action::IntroMet(intro), Action::IntroNotYet(intro)),
+            (Action::PairMet(pair), Action::PairSkipped(pair)),
+        ] {
+            let mut reply = Reply::text("Would you like that?");
+            reply.blocks.push(Block::Actions {
+                id: yes.block_id(),
+                buttons: [yes, no]
+                    .iter()
+                    .map(|a| Button {
+                        label: "Yes".into(),
+                        action: a.to_string(),
+                        primary: true,
+                    })
+                    .collect(),
+            });
+            let rows = components(&reply, &guild);
+            let buttons = rows[0]["components"].as_array().expect("buttons");
+            assert_eq!(buttons.len(), 2, "no button dropped for length");
+            for (button, action) in buttons.iter().zip([yes, no]) {
+                let custom_id = button["custom_id"].as_str().expect("custom id");
+                assert!(custom_id.len() <= MAX_CUSTOM_ID, "{custom_id}");
+                let id = ButtonId::parse(custom_id).expect("ours");
+                assert_eq!(id.workspace, guild);
+                assert_eq!(id.block, action.block_id());
+                assert_eq!(Action::parse(&id.action), Some(action));
+            }
+            // Pressed, the row goes and the outcome shows.
+            let after = settled(
+                "Would you like that?",
+                &rows,
+                Some(&yes.block_id()),
+                &Reply::text("Thanks!"),
+            );
+            assert_eq!(after["components"], json!([]));
+        }
+    }
 }

@@ -405,6 +405,28 @@ impl Rest {
         snowflake(&message["id"]).ok_or_else(|| RestError::Invalid("the message has no id".into()))
     }
 
+    /// Starts a thread without a message in a channel (`POST
+    /// /channels/{id}/threads`); returns the thread's id.
+    pub async fn create_thread(&self, channel: u64, body: &Value) -> Result<u64, RestError> {
+        let route = Route::ChannelThreads {
+            channel_id: ChannelId::new(channel.max(1)),
+        };
+        let request = Request::new(route, LightMethod::Post).body(Some(Self::json(body)?));
+        let thread = self.send(request).await?;
+        snowflake(&thread["id"]).ok_or_else(|| RestError::Invalid("the thread has no id".into()))
+    }
+
+    /// Adds a member to a thread (`PUT /channels/{thread}/thread-members/{user}`).
+    pub async fn add_thread_member(&self, thread: u64, user: u64) -> Result<(), RestError> {
+        let route = Route::ChannelThreadMember {
+            channel_id: ChannelId::new(thread.max(1)),
+            user_id: UserId::new(user.max(1)),
+        };
+        self.send(Request::new(route, LightMethod::Put))
+            .await
+            .map(|_| ())
+    }
+
     /// Replaces the application's commands, globally or in one guild (a
     /// bulk overwrite: running it twice changes nothing).
     pub async fn overwrite_commands(
