@@ -92,7 +92,13 @@ async fn main() -> anyhow::Result<()> {
     let workspace = store.workspace(Platform::Console, "bench", start).await?;
     for i in 0..1_000 {
         let member = store
-            .member(workspace, &format!("m{i}"), &format!("Member {i}"), None, start)
+            .member(
+                workspace,
+                &format!("m{i}"),
+                &format!("Member {i}"),
+                None,
+                start,
+            )
             .await?;
         store
             .change_pairing(workspace, member.id, PairingChange::Join, start)

@@ -303,6 +303,11 @@ impl Sender {
         Ok(report)
     }
 
+    fn sent(&self, row: &ClaimedNotice) -> Settle {
+        info!(row = row.id, kind = row.kind.as_str(), "delivered");
+        Settle::Sent
+    }
+
     /// Composes and sends one community notice.
     async fn deliver_notice(&self, row: &ClaimedNotice) -> Settle {
         let now = self.clock.now();
@@ -333,14 +338,14 @@ impl Sender {
                     .await
             }
             Composed::Post { channel, message } => {
-                messenger
-                    .post(workspace, &channel, &message)
-                    .await
-                    .map_err(|e| match e {
-                        // A channel that refuses us is not a member's DMs to pause.
-                        DeliveryError::Permanent(e) => DeliveryError::Temporary(e),
-                        e => e,
-                    })
+                match messenger.post(workspace, &channel, &message).await {
+                    // A channel that refuses us is no member's DMs to pause.
+                    Err(DeliveryError::Permanent(error)) => {
+                        warn!(row = row.id, %error, "the channel refused the post");
+                        return Settle::GaveUp { error };
+                    }
+                    sent => sent,
+                }
             }
             Composed::Group {
                 members,
@@ -353,7 +358,7 @@ impl Sender {
                     .iter()
                     .map(|m| recipient(row.platform, workspace, m))
                     .collect();
-                match messenger
+                let opened = messenger
                     .converse(
                         workspace,
                         &recipients,
@@ -362,35 +367,31 @@ impl Sender {
                         &message,
                         &key,
                     )
-                    .await
-                {
-                    Ok(true) => Ok(()),
-                    Ok(false) => {
-                        let ids: Vec<_> = members.iter().map(|m| m.id).collect();
-                        if let Err(e) = self.outbox.add_notices(row, fallback, &ids, now).await {
-                            return retry(
-                                row.id,
-                                row.attempts,
-                                now,
-                                format!("could not queue DMs: {e}"),
-                            );
-                        }
-                        info!(
-                            row = row.id,
-                            "no conversation possible here; sending one DM each"
-                        );
-                        Ok(())
+                    .await;
+                let why = match opened {
+                    Ok(true) => return self.sent(row),
+                    Err(DeliveryError::Temporary(error)) => {
+                        return retry(row.id, row.attempts, now, error);
                     }
-                    Err(DeliveryError::Permanent(e)) => Err(DeliveryError::Temporary(e)),
-                    Err(e) => Err(e),
+                    Ok(false) => "no conversation possible here".to_string(),
+                    // E.g. no permission in the intros channel: DMs still work.
+                    Err(DeliveryError::Permanent(error)) => error,
+                };
+                let ids: Vec<_> = members.iter().map(|m| m.id).collect();
+                if let Err(e) = self.outbox.add_notices(row, fallback, &ids, now).await {
+                    return retry(
+                        row.id,
+                        row.attempts,
+                        now,
+                        format!("could not queue DMs: {e}"),
+                    );
                 }
+                info!(row = row.id, %why, "sending one DM each instead of a conversation");
+                return Settle::Sent;
             }
         };
         match sent {
-            Ok(()) => {
-                info!(row = row.id, kind = row.kind.as_str(), "delivered");
-                Settle::Sent
-            }
+            Ok(()) => self.sent(row),
             Err(DeliveryError::Temporary(error)) => retry(row.id, row.attempts, now, error),
             Err(DeliveryError::Permanent(error)) => {
                 warn!(row = row.id, %error, "recipient cannot be reached; pausing their DMs");

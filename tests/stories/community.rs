@@ -489,9 +489,16 @@ async fn only_admins_change_community_settings() {
     assert_shows(&out, &["intros", "#intros", "10 days", "not set"]);
 }
 
-/// A platform that records the DMs it is asked to send.
+/// A platform that records the DMs it is asked to send, and refuses every
+/// conversation and channel post for good (no permission there).
 #[derive(Clone, Default)]
 struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Recorder {
+    fn dms(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
 
 #[async_trait::async_trait]
 impl kith_bot::ports::Messenger for Recorder {
@@ -514,8 +521,93 @@ impl kith_bot::ports::Messenger for Recorder {
         _channel: &str,
         _message: &kith_bot::reply::Reply,
     ) -> Result<(), kith_bot::ports::DeliveryError> {
-        Ok(())
+        Err(kith_bot::ports::DeliveryError::Permanent(
+            "missing permissions".into(),
+        ))
     }
+
+    async fn converse(
+        &self,
+        _workspace: &str,
+        _members: &[kith_bot::ports::Recipient],
+        _channel: Option<&str>,
+        _title: &str,
+        _message: &kith_bot::reply::Reply,
+        _key: &str,
+    ) -> Result<bool, kith_bot::ports::DeliveryError> {
+        Err(kith_bot::ports::DeliveryError::Permanent(
+            "missing permissions".into(),
+        ))
+    }
+}
+
+fn recorded_delivery(app: &App, recorder: &Recorder) -> kith_bot::delivery::Delivery {
+    use std::sync::Arc;
+    kith_bot::delivery::Delivery::new(
+        Arc::new(app.store.clone()),
+        Arc::new(app.store.clone()),
+        kith_bot::delivery::Messengers::new().with(
+            kith_bot::domain::Platform::Console,
+            Arc::new(recorder.clone()),
+        ),
+        app.kith.clock().clone(),
+        "recorded",
+    )
+}
+
+#[tokio::test]
+async fn a_conversation_the_platform_refuses_becomes_one_dm_each_and_a_refused_post_gives_up() {
+    let app = with_members(&["alice", "bob"]).await;
+    let recorder = Recorder::default();
+    let delivery = recorded_delivery(&app, &recorder);
+    let actor =
+        |who: &str| kith_bot::Actor::new(kith_bot::domain::Platform::Console, "console", who, who);
+    app.kith
+        .handle(&actor("me").with_admin(true), "admin resources #resources")
+        .await;
+    app.kith
+        .handle(&actor("me"), "intro @alice @bob why not")
+        .await;
+    app.kith
+        .handle(&actor("me"), "share https://example.com/a-read worth it")
+        .await;
+    delivery.catch_up().await.expect("delivers");
+    let id: i64 = sqlx::query_scalar("SELECT id FROM intros")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("an intro");
+    for who in ["alice", "bob"] {
+        let pressed = app
+            .kith
+            .press(&actor(who), &format!("intro-yes:{id}"))
+            .await;
+        assert!(!pressed.outcome.is_error, "{pressed:?}");
+    }
+    delivery.catch_up().await.expect("delivers");
+    let mut dms = recorder.dms();
+    dms.sort();
+    // Two asks, then one connection DM each instead of the refused group.
+    assert_eq!(dms, ["alice", "alice", "bob", "bob"]);
+    let states: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, state FROM notices WHERE kind IN ('resource_post', 'intro_connect', 'intro_connect_dm') ORDER BY kind, id")
+            .fetch_all(app.store.pool())
+            .await
+            .expect("notices");
+    assert_eq!(
+        states,
+        [
+            ("intro_connect".to_string(), "sent".to_string()),
+            ("intro_connect_dm".to_string(), "sent".to_string()),
+            ("intro_connect_dm".to_string(), "sent".to_string()),
+            ("resource_post".to_string(), "failed".to_string()),
+        ]
+    );
+    // A channel refusing a post pauses nobody's DMs.
+    let paused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE dms = 0")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("counts");
+    assert_eq!(paused, 0);
 }
 
 #[tokio::test]

@@ -124,6 +124,11 @@ impl Args {
         self.words.get(self.next)
     }
 
+    /// The word `n` places after the next one, without taking anything.
+    pub fn peek_after(&self, n: usize) -> Option<&Word> {
+        self.words.get(self.next + n)
+    }
+
     pub fn next_word(&mut self) -> Option<Word> {
         let word = self.words.get(self.next).cloned();
         if word.is_some() {

@@ -168,7 +168,6 @@ pub(super) async fn mentioned(ctx: &Ctx<'_>, mention: &Mention) -> anyhow::Resul
 /// Where an introduction stands, as its introducer sees it. Who declined is
 /// never shown.
 fn standing(intro: &Intro, ctx: &Ctx<'_>) -> String {
-    let platform = ctx.actor.platform;
     let tz = ctx.member.tz;
     match intro.state {
         IntroState::Asked => {
@@ -176,7 +175,7 @@ fn standing(intro: &Intro, ctx: &Ctx<'_>) -> String {
                 .parties
                 .iter()
                 .filter(|(_, answer)| *answer == Answer::Waiting)
-                .map(|(m, _)| mention(platform, m))
+                .map(|(m, _)| m.display_name.clone())
                 .collect();
             let who = if waiting.len() == 2 {
                 "both".to_string()
@@ -225,8 +224,7 @@ pub(super) async fn intros(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             table.row([
                 format!(
                     "{} & {}",
-                    mention(platform, &intro.parties[0].0),
-                    mention(platform, &intro.parties[1].0)
+                    intro.parties[0].0.display_name, intro.parties[1].0.display_name
                 ),
                 date(ctx.now, intro.asked_at, tz),
                 standing(intro, ctx),
@@ -255,8 +253,8 @@ pub(super) async fn intros(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
                 _ => "lapsed".to_string(),
             };
             table.row([
-                format!("you & {}", mention(platform, intro.other(me))),
-                mention(platform, &intro.introducer),
+                format!("you & {}", intro.other(me).display_name),
+                intro.introducer.display_name.clone(),
                 state,
             ]);
         }

@@ -163,7 +163,15 @@ fn parse_share(args: &mut Args) -> Result<Command, ParseError> {
         )
     })?;
     let (url, key, title) = read_url(&typed.text)?;
-    let with = if args.eat("with") {
+    // "with" is the keyword only before someone: "share <url> with care" is a reason.
+    let names_someone = args
+        .peek_after(1)
+        .is_some_and(|w| w.quoted || w.text.starts_with('@') || w.text.starts_with("<@"));
+    let dangling = args
+        .peek()
+        .is_some_and(|w| w.text.eq_ignore_ascii_case("with") && !w.quoted)
+        && args.peek_after(1).is_none();
+    let with = if (names_someone || dangling) && args.eat("with") {
         let word = args.next_word().ok_or_else(|| {
             ParseError::new("Share it with whom? Mention a member, e.g. share <url> with @alice")
         })?;
@@ -405,6 +413,29 @@ mod tests {
             let err = read_url(bad).expect_err(bad);
             assert!(err.message.contains(why), "{bad}: {}", err.message);
         }
+    }
+
+    fn parsed(line: &str) -> Share {
+        match crate::commands::parse(line) {
+            Ok(Command::Share(share)) => share,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn with_names_someone_only_before_a_mention() {
+        let to_alice = parsed("share https://example.com/a with @alice read this #x");
+        assert_eq!(to_alice.with.map(|m| m.id), Some("alice".into()));
+        assert_eq!(to_alice.why.as_deref(), Some("read this"));
+        let reason = parsed("share https://example.com/a with care, it is long");
+        assert_eq!(reason.with, None);
+        assert_eq!(reason.why.as_deref(), Some("with care, it is long"));
+        let err = crate::commands::parse("share https://example.com/a with").expect_err("no one");
+        assert!(
+            err.message.contains("Share it with whom?"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
