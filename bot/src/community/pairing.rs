@@ -121,17 +121,26 @@ pub fn pair(candidates: &[Candidate], history: &[PastGroup], seed: u64) -> Vec<V
         pairs.push([a, b]);
     }
 
-    // Swap partners between two pairs while that lowers the total.
+    // Swap partners between two pairs while that lowers the total. Two
+    // pairs that cost nothing cannot do better, so each swap involves a
+    // pair that costs something: far fewer than all pairs of pairs.
     let mut improved = true;
     let mut passes = 0;
     while improved && passes < 50 {
         improved = false;
         passes += 1;
-        for i in 0..pairs.len() {
-            for j in i + 1..pairs.len() {
-                let [a, b] = pairs[i];
+        for j in 0..pairs.len() {
+            for i in 0..pairs.len() {
                 let [c, d] = pairs[j];
-                let now = costs.pair(a, b) + costs.pair(c, d);
+                let here = costs.pair(c, d);
+                if here == 0 {
+                    break;
+                }
+                if i == j {
+                    continue;
+                }
+                let [a, b] = pairs[i];
+                let now = costs.pair(a, b) + here;
                 let crossed = costs.pair(a, c) + costs.pair(b, d);
                 let straight = costs.pair(a, d) + costs.pair(b, c);
                 if crossed < now && crossed <= straight {
