@@ -531,6 +531,20 @@ mod tests {
             assert_eq!(config.database_url, "sqlite://env.db");
             assert_eq!(config.console.member, "dana");
             assert_eq!(config.console.workspace, "console");
+            assert_eq!(config.console.admins, ["me"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn console_admins_come_from_the_file_or_a_list_in_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("admins.toml", "[console]\nadmins = [\"olivia\"]\n")?;
+            let config = Config::load(Some(Path::new("admins.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.console.admins, ["olivia"]);
+            jail.set_env("KITH_CONSOLE__ADMINS", "[\"dana\", \"lee\"]");
+            let config = Config::load(Some(Path::new("admins.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.console.admins, ["dana", "lee"]);
             Ok(())
         });
     }
