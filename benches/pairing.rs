@@ -118,7 +118,6 @@ async fn main() -> anyhow::Result<()> {
                         every: Span::parse(&["1w"]).map_err(anyhow::Error::msg)?,
                         first_round_at: Some(now),
                     })),
-                    now,
                 )
                 .await?;
         }

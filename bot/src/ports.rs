@@ -269,12 +269,12 @@ pub trait CommunityStore: Send + Sync {
     /// The workspace's community settings (defaults if never set).
     async fn community(&self, workspace: WorkspaceId) -> anyhow::Result<Community>;
 
-    /// Changes them; `now` starts a pairing schedule (its first round is due at once).
+    /// Changes them. Turning pairing on sets its first round to the
+    /// change's `first_round_at`; a schedule already running keeps its next round.
     async fn change_community(
         &self,
         workspace: WorkspaceId,
         change: &CommunityChange,
-        now: DateTime<Utc>,
     ) -> anyhow::Result<Community>;
 
     /// Stores a proposed introduction (state `Asked`) and its notices.

@@ -307,7 +307,6 @@ impl CommunityStore for SqliteStore {
         &self,
         workspace: WorkspaceId,
         change: &CommunityChange,
-        _now: DateTime<Utc>,
     ) -> anyhow::Result<Community> {
         let mut tx = self.write().await?;
         let query = match change {

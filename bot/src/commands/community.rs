@@ -235,10 +235,7 @@ pub(super) async fn admin(
     if let CommunityChange::Pairing(Some(setup)) = &mut change {
         setup.first_round_at = Some(ctx.now + Duration::days(1));
     }
-    let after = ctx
-        .store
-        .change_community(workspace, &change, ctx.now)
-        .await?;
+    let after = ctx.store.change_community(workspace, &change).await?;
     let text = match &change {
         CommunityChange::Resources(Some(c)) => {
             format!("Shared links will be posted in {}.", c.shown(platform))

@@ -286,7 +286,7 @@ pub async fn compose(
             let Some(pair) = store.pair(workspace, PairId(row.subject)).await? else {
                 return Ok(Composed::Nothing);
             };
-            compose_pair(store, row, &pair, now).await
+            compose_pair(store, row, &pair).await
         }
     }
 }
@@ -390,7 +390,6 @@ async fn compose_pair(
     store: &dyn Store,
     row: &ClaimedNotice,
     pair: &Pair,
-    _now: DateTime<Utc>,
 ) -> anyhow::Result<Composed> {
     let platform = row.platform;
     let community = store.community(pair.workspace).await?;
