@@ -189,6 +189,28 @@ fn retry(row: i64, attempts: u32, now: DateTime<Utc>, error: String) -> Settle {
     }
 }
 
+/// How a delivery attempt settles its row: sent, retried after a
+/// temporary failure, or refused for good (the recipient's DMs pause).
+fn settled(
+    row: i64,
+    kind: &str,
+    attempts: u32,
+    now: DateTime<Utc>,
+    sent: Result<(), DeliveryError>,
+) -> Settle {
+    match sent {
+        Ok(()) => {
+            info!(row, kind, "delivered");
+            Settle::Sent
+        }
+        Err(DeliveryError::Temporary(error)) => retry(row, attempts, now, error),
+        Err(DeliveryError::Permanent(error)) => {
+            warn!(row, %error, "recipient cannot be reached; pausing their DMs");
+            Settle::Refused { error }
+        }
+    }
+}
+
 /// Whom a message to `member` goes to.
 fn recipient(platform: Platform, workspace: &str, member: &Member) -> Recipient {
     Recipient {
@@ -303,11 +325,6 @@ impl Sender {
         Ok(report)
     }
 
-    fn sent(&self, row: &ClaimedNotice) -> Settle {
-        info!(row = row.id, kind = row.kind.as_str(), "delivered");
-        Settle::Sent
-    }
-
     /// Composes and sends one community notice.
     async fn deliver_notice(&self, row: &ClaimedNotice) -> Settle {
         let now = self.clock.now();
@@ -369,7 +386,9 @@ impl Sender {
                     )
                     .await;
                 let why = match opened {
-                    Ok(true) => return self.sent(row),
+                    Ok(true) => {
+                        return settled(row.id, row.kind.as_str(), row.attempts, now, Ok(()));
+                    }
                     Err(DeliveryError::Temporary(error)) => {
                         return retry(row.id, row.attempts, now, error);
                     }
@@ -390,14 +409,7 @@ impl Sender {
                 return Settle::Sent;
             }
         };
-        match sent {
-            Ok(()) => self.sent(row),
-            Err(DeliveryError::Temporary(error)) => retry(row.id, row.attempts, now, error),
-            Err(DeliveryError::Permanent(error)) => {
-                warn!(row = row.id, %error, "recipient cannot be reached; pausing their DMs");
-                Settle::Refused { error }
-            }
-        }
+        settled(row.id, row.kind.as_str(), row.attempts, now, sent)
     }
 
     /// Steps until nothing is ready (bounded, so a stuck row cannot spin).
@@ -437,17 +449,8 @@ impl Sender {
         };
         let to = recipient(row.platform, &row.workspace_external_id, &row.member);
         let key = format!("kith-{}-{}", row.kind.as_str(), row.id);
-        match messenger.send_dm(&to, &message, &key).await {
-            Ok(()) => {
-                info!(row = row.id, kind = row.kind.as_str(), "delivered");
-                Settle::Sent
-            }
-            Err(DeliveryError::Temporary(error)) => self.retry(row, now, error),
-            Err(DeliveryError::Permanent(error)) => {
-                warn!(row = row.id, %error, "recipient cannot be reached; pausing their DMs");
-                Settle::Refused { error }
-            }
-        }
+        let sent = messenger.send_dm(&to, &message, &key).await;
+        settled(row.id, row.kind.as_str(), row.attempts, now, sent)
     }
 
     fn retry(&self, row: &Claimed, now: DateTime<Utc>, error: String) -> Settle {

@@ -182,7 +182,6 @@ async fn intro_by_id(
 struct ResourceRow {
     id: i64,
     member_id: i64,
-    to_member_id: Option<i64>,
     url: String,
     title: String,
     why: Option<String>,
@@ -193,7 +192,7 @@ struct ResourceRow {
 /// The columns a `ResourceRow` reads, for `concat!` into queries.
 macro_rules! resource_columns {
     () => {
-        "r.id, r.member_id, r.to_member_id, r.url, r.title, r.why, r.tags, r.shared_at"
+        "r.id, r.member_id, r.url, r.title, r.why, r.tags, r.shared_at"
     };
 }
 
@@ -202,10 +201,6 @@ async fn into_resource(
     workspace: WorkspaceId,
     row: ResourceRow,
 ) -> anyhow::Result<Resource> {
-    let shared_with = match row.to_member_id {
-        Some(id) => Some(required_member(conn, workspace, id).await?),
-        None => None,
-    };
     Ok(Resource {
         id: ResourceId(row.id),
         url: row.url,
@@ -213,7 +208,6 @@ async fn into_resource(
         why: row.why,
         tags: row.tags.split_whitespace().map(Tag::from_stored).collect(),
         shared_by: required_member(conn, workspace, row.member_id).await?,
-        shared_with,
         shared_at: from_secs(row.shared_at)?,
     })
 }
@@ -871,8 +865,8 @@ impl CommunityStore for SqliteStore {
 
     async fn pair(&self, workspace: WorkspaceId, id: PairId) -> anyhow::Result<Option<Pair>> {
         let mut conn = self.pool.acquire().await?;
-        let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT r.number, r.made_at, p.met_at FROM pairs p
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT r.number, p.met_at FROM pairs p
              JOIN pairing_rounds r ON r.id = p.round_id
              WHERE p.id = ? AND r.workspace_id = ?",
         )
@@ -880,7 +874,7 @@ impl CommunityStore for SqliteStore {
         .bind(workspace.0)
         .fetch_optional(&mut *conn)
         .await?;
-        let Some((number, made_at, met_at)) = row else {
+        let Some((number, met_at)) = row else {
             return Ok(None);
         };
         let ids: Vec<i64> = sqlx::query_scalar(
@@ -900,7 +894,6 @@ impl CommunityStore for SqliteStore {
             workspace,
             round: u32::try_from(number)?,
             members,
-            made_at: from_secs(made_at)?,
             met_at: met_at.map(from_secs).transpose()?,
         }))
     }

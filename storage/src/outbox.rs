@@ -140,28 +140,8 @@ impl Outbox for SqliteStore {
         lease: Duration,
         limit: u32,
     ) -> anyhow::Result<Vec<Claimed>> {
-        let (console, slack, discord) = platform_flags(platforms);
         let mut tx = self.write().await?;
-        sqlx::query(
-            "UPDATE outbox SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
-             WHERE id IN (
-                 SELECT o.id FROM outbox o JOIN workspaces w ON w.id = o.workspace_id
-                 WHERE o.state = 'pending' AND o.next_attempt_at <= ?3
-                   AND (o.lease_until IS NULL OR o.lease_until <= ?3)
-                   AND ((w.platform = 'console' AND ?4) OR (w.platform = 'slack' AND ?5)
-                        OR (w.platform = 'discord' AND ?6))
-                 ORDER BY o.next_attempt_at, o.id
-                 LIMIT ?7)",
-        )
-        .bind(owner)
-        .bind(to_secs(now + lease))
-        .bind(to_secs(now))
-        .bind(console)
-        .bind(slack)
-        .bind(discord)
-        .bind(i64::from(limit))
-        .execute(&mut *tx)
-        .await?;
+        lease_ready(&mut tx, Queue::Outbox, owner, platforms, now, lease, limit).await?;
         let rows: Vec<ClaimedRow> = sqlx::query_as(concat!(
             "SELECT ",
             member_columns!("m."),
@@ -201,25 +181,8 @@ impl Outbox for SqliteStore {
         outcome: &Settle,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        let (state, next_attempt, error) = settled_state(outcome);
         let mut tx = self.write().await?;
-        let settled = sqlx::query(
-            "UPDATE outbox SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-                    last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until = NULL,
-                    settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
-             WHERE id = ? AND lease_owner = ? AND state = 'pending'",
-        )
-        .bind(state)
-        .bind(next_attempt.map(to_secs))
-        .bind(error)
-        .bind(state)
-        .bind(to_secs(now))
-        .bind(row.id)
-        .bind(&row.lease)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let settled = settle_row(&mut tx, Queue::Outbox, row.id, &row.lease, outcome, now).await?;
         if settled && let Settle::Refused { error } = outcome {
             pause_dms(&mut tx, row.member.id, error).await?;
         }
@@ -268,28 +231,8 @@ impl Outbox for SqliteStore {
         lease: Duration,
         limit: u32,
     ) -> anyhow::Result<Vec<ClaimedNotice>> {
-        let (console, slack, discord) = platform_flags(platforms);
         let mut tx = self.write().await?;
-        sqlx::query(
-            "UPDATE notices SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
-             WHERE id IN (
-                 SELECT n.id FROM notices n JOIN workspaces w ON w.id = n.workspace_id
-                 WHERE n.state = 'pending' AND n.next_attempt_at <= ?3
-                   AND (n.lease_until IS NULL OR n.lease_until <= ?3)
-                   AND ((w.platform = 'console' AND ?4) OR (w.platform = 'slack' AND ?5)
-                        OR (w.platform = 'discord' AND ?6))
-                 ORDER BY n.next_attempt_at, n.id
-                 LIMIT ?7)",
-        )
-        .bind(owner)
-        .bind(to_secs(now + lease))
-        .bind(to_secs(now))
-        .bind(console)
-        .bind(slack)
-        .bind(discord)
-        .bind(i64::from(limit))
-        .execute(&mut *tx)
-        .await?;
+        lease_ready(&mut tx, Queue::Notices, owner, platforms, now, lease, limit).await?;
         let rows: Vec<(i64, String, i64, i64, i64, i64, String, String)> = sqlx::query_as(
             "SELECT n.id, n.kind, n.subject, n.member_id, n.attempts, n.workspace_id,
                     w.platform, w.external_id
@@ -331,25 +274,8 @@ impl Outbox for SqliteStore {
         outcome: &Settle,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        let (state, next_attempt, error) = settled_state(outcome);
         let mut tx = self.write().await?;
-        let settled = sqlx::query(
-            "UPDATE notices SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-                    last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until = NULL,
-                    settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
-             WHERE id = ? AND lease_owner = ? AND state = 'pending'",
-        )
-        .bind(state)
-        .bind(next_attempt.map(to_secs))
-        .bind(error)
-        .bind(state)
-        .bind(to_secs(now))
-        .bind(row.id)
-        .bind(&row.lease)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let settled = settle_row(&mut tx, Queue::Notices, row.id, &row.lease, outcome, now).await?;
         if settled
             && let Settle::Refused { error } = outcome
             && let Some(to) = &row.to
@@ -380,6 +306,102 @@ impl Outbox for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The two durable queues: reminders and digests, and community notices.
+/// Their rows are leased and settled alike.
+#[derive(Debug, Clone, Copy)]
+enum Queue {
+    Outbox,
+    Notices,
+}
+
+/// Leases up to `limit` of `queue`'s rows ready at `now` on the given
+/// platforms to `owner` (a lapsed lease can be taken over).
+async fn lease_ready(
+    tx: &mut sqlx::SqliteConnection,
+    queue: Queue,
+    owner: &str,
+    platforms: &[Platform],
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u32,
+) -> anyhow::Result<()> {
+    macro_rules! lease_sql {
+        ($table:literal) => {
+            concat!(
+                "UPDATE ",
+                $table,
+                " SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
+                 WHERE id IN (
+                     SELECT q.id FROM ",
+                $table,
+                " q JOIN workspaces w ON w.id = q.workspace_id
+                     WHERE q.state = 'pending' AND q.next_attempt_at <= ?3
+                       AND (q.lease_until IS NULL OR q.lease_until <= ?3)
+                       AND ((w.platform = 'console' AND ?4) OR (w.platform = 'slack' AND ?5)
+                            OR (w.platform = 'discord' AND ?6))
+                     ORDER BY q.next_attempt_at, q.id
+                     LIMIT ?7)"
+            )
+        };
+    }
+    let sql = match queue {
+        Queue::Outbox => lease_sql!("outbox"),
+        Queue::Notices => lease_sql!("notices"),
+    };
+    let (console, slack, discord) = platform_flags(platforms);
+    sqlx::query(sql)
+        .bind(owner)
+        .bind(to_secs(now + lease))
+        .bind(to_secs(now))
+        .bind(console)
+        .bind(slack)
+        .bind(discord)
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Settles row `id` of `queue` if `lease` still holds it; `false` if the
+/// claim was lost.
+async fn settle_row(
+    tx: &mut sqlx::SqliteConnection,
+    queue: Queue,
+    id: i64,
+    lease: &str,
+    outcome: &Settle,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    macro_rules! settle_sql {
+        ($table:literal) => {
+            concat!(
+                "UPDATE ", $table, " SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+                        last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until = NULL,
+                        settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+                 WHERE id = ? AND lease_owner = ? AND state = 'pending'"
+            )
+        };
+    }
+    let sql = match queue {
+        Queue::Outbox => settle_sql!("outbox"),
+        Queue::Notices => settle_sql!("notices"),
+    };
+    let (state, next_attempt, error) = settled_state(outcome);
+    let settled = sqlx::query(sql)
+        .bind(state)
+        .bind(next_attempt.map(to_secs))
+        .bind(error)
+        .bind(state)
+        .bind(to_secs(now))
+        .bind(id)
+        .bind(lease)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    Ok(settled)
 }
 
 /// How a settled row is stored: its state, next attempt and error.

@@ -251,8 +251,6 @@ pub struct Resource {
     pub why: Option<String>,
     pub tags: Vec<Tag>,
     pub shared_by: Member,
-    /// `Some` for a link sent privately to one member (not in the library).
-    pub shared_with: Option<Member>,
     pub shared_at: DateTime<Utc>,
 }
 
@@ -323,7 +321,6 @@ pub struct Pair {
     pub workspace: WorkspaceId,
     pub round: u32,
     pub members: Vec<Member>,
-    pub made_at: DateTime<Utc>,
     /// When someone in it said they met.
     pub met_at: Option<DateTime<Utc>>,
 }

@@ -312,12 +312,38 @@ mod tests {
 
     #[test]
     fn with_no_way_out_the_oldest_repeat_is_chosen() {
-        // Two people, paired last round and the one before: still paired.
+        // Two people paired last round are still paired: nobody else is free.
         let history = [PastGroup {
             rounds_ago: 1,
             members: vec![MemberId(1), MemberId(2)],
         }];
-        assert_eq!(pair(&people(2), &history, 1).len(), 1);
+        let groups = pair(&people(2), &history, 1);
+        assert_eq!(
+            pairs_in(&groups),
+            HashSet::from([key(MemberId(1), MemberId(2))])
+        );
+        // Four people who have been in every possible pairing: the one
+        // three rounds back is the least recent, so it is chosen.
+        let group = |ago, a, b| PastGroup {
+            rounds_ago: ago,
+            members: vec![MemberId(a), MemberId(b)],
+        };
+        let history = [
+            group(1, 1, 2),
+            group(1, 3, 4),
+            group(2, 1, 3),
+            group(2, 2, 4),
+            group(3, 1, 4),
+            group(3, 2, 3),
+        ];
+        for seed in 0..20 {
+            let groups = pair(&people(4), &history, seed);
+            assert_eq!(
+                pairs_in(&groups),
+                HashSet::from([key(MemberId(1), MemberId(4)), key(MemberId(2), MemberId(3))]),
+                "seed {seed}"
+            );
+        }
     }
 
     #[test]
