@@ -30,6 +30,11 @@ pub struct Actor {
     /// (Slack admins and owners, Discord Manage Server, the console's
     /// configured admins).
     pub admin: bool,
+    /// Names of other members that the platform itself vouches for in this
+    /// request, by platform id: Discord's resolved users, Slack's users.info.
+    /// The only names of others Kith stores: a label typed into a mention
+    /// (`<@U1|Mallory>`) is text someone wrote and is never trusted.
+    pub vouched: Vec<(String, String)>,
 }
 
 impl Actor {
@@ -46,7 +51,22 @@ impl Actor {
             display_name: display_name.into(),
             tz_hint: None,
             admin: false,
+            vouched: Vec::new(),
         }
+    }
+
+    /// The same actor, with the platform's name for another member `id`.
+    pub fn vouch(mut self, id: impl Into<String>, name: impl Into<String>) -> Actor {
+        self.vouched.push((id.into(), name.into()));
+        self
+    }
+
+    /// The platform's name for member `id`, if it vouched for one.
+    pub fn vouched_name(&self, id: &str) -> Option<&str> {
+        self.vouched
+            .iter()
+            .find(|(known, _)| known == id)
+            .map(|(_, name)| name.as_str())
     }
 
     /// The same actor, marked as a workspace admin or not.
@@ -136,10 +156,11 @@ impl Kith {
     #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
     pub async fn handle_with(&self, actor: &Actor, line: &str, attachment: Option<&File>) -> Reply {
         // Parse before touching the store: a malformed line writes nothing.
-        let command = match commands::parse(line) {
+        let mut command = match commands::parse(line) {
             Ok(command) => command,
             Err(e) => return Reply::error(e.to_user_text()),
         };
+        command.trust_only(actor);
         let member = match self.member(actor).await {
             Ok(member) => member,
             Err(e) => {

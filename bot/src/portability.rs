@@ -717,9 +717,11 @@ fn kith(name: &str, text: &str) -> Result<Parsed, String> {
             continue;
         }
         let who = match &c.member_id {
+            // A member's name comes from the platform or from them, never
+            // from a file: the name in the export is not used.
             Some(id) => ContactRef::Member(Mention {
                 id: id.clone(),
-                label: Some(c.name.clone()),
+                label: None,
             }),
             None => ContactRef::Named(c.name.clone()),
         };

@@ -57,6 +57,38 @@ pub enum Command {
     Help(Option<String>),
 }
 
+impl Command {
+    /// Every mention of a fellow member in the command, to give each the
+    /// name the platform vouched for (see [`Command::trust_only`]).
+    fn mentions_mut(&mut self) -> Vec<&mut crate::domain::Mention> {
+        let who = match self {
+            Command::Add(add) => Some(&mut add.who),
+            Command::Log(log) => Some(&mut log.who),
+            Command::Show(who)
+            | Command::Snooze(who, _)
+            | Command::Every(who, _)
+            | Command::Tier(who, _)
+            | Command::Remove(who) => Some(who),
+            Command::Intro { parties, .. } => return parties.iter_mut().collect(),
+            Command::Share(share) => return share.with.iter_mut().collect(),
+            _ => None,
+        };
+        match who {
+            Some(ContactRef::Member(mention)) => vec![mention],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Replaces every mention's label (text anyone can type, such as
+    /// `<@U1|Mallory>`) with the name the platform vouched for in this
+    /// request, or none: the only names of others Kith ever stores.
+    pub fn trust_only(&mut self, actor: &crate::Actor) {
+        for mention in self.mentions_mut() {
+            mention.label = actor.vouched_name(&mention.id).map(str::to_string);
+        }
+    }
+}
+
 /// One command's definition: its name, help and parser.
 pub struct Spec {
     pub name: &'static str,
