@@ -160,25 +160,17 @@ async fn ledger_owner(config: &Config, args: &LedgerArgs) -> anyhow::Result<(Sql
 /// `kith import`: reads `file` and adds its contacts to the member's
 /// network, with a progress bar on a terminal; returns the summary.
 pub async fn run_import(config: &Config, args: &LedgerArgs, file: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let parsed =
-        kith_bot::portability::parse(&name, &bytes).map_err(|refusal| anyhow::anyhow!(refusal))?;
-    let (store, member) = ledger_owner(config, args).await?;
-    let bar = indicatif::ProgressBar::new(parsed.items.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts ({eta} left)")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let file =
+        kith_bot::portability::read_file(file).map_err(|refusal| anyhow::anyhow!(refusal))?;
     let now = kith_bot::ports::SystemClock.now();
-    let summary =
-        kith_bot::commands::import_parsed(&store, &member, &parsed, now, &mut |done, _| {
-            bar.set_position(done as u64)
-        })
-        .await;
+    let parsed = kith_bot::portability::parse(&file.name, &file.bytes, now)
+        .map_err(|refusal| anyhow::anyhow!(refusal))?;
+    let (store, member) = ledger_owner(config, args).await?;
+    // One transaction: the file goes in whole or not at all.
+    let bar = indicatif::ProgressBar::new_spinner()
+        .with_message(format!("importing {} contacts", parsed.items.len()));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let summary = kith_bot::commands::import_parsed(&store, &member, &parsed, now).await;
     bar.finish_and_clear();
     store.close().await;
     summary

@@ -273,7 +273,7 @@ impl SpanUnit {
 }
 
 impl Span {
-    const MAX_DAYS: u32 = 5 * 365;
+    const MAX_DAYS: u32 = crate::limits::SPAN_DAYS;
 
     /// Reads one or two words: `10d`, `2w`, `1mo` or `3 weeks`, `1 month`.
     pub fn parse(words: &[&str]) -> Result<Span, SpanError> {
@@ -339,9 +339,12 @@ impl fmt::Display for Span {
 pub struct Cadence(u32);
 
 impl Cadence {
-    /// A cadence of `days` days; `None` for zero.
+    /// A cadence of `days` days; `None` for zero or more than five years
+    /// ([`crate::limits::SPAN_DAYS`]).
     pub fn from_days(days: u32) -> Option<Cadence> {
-        (days > 0).then_some(Cadence(days))
+        (1..=crate::limits::SPAN_DAYS)
+            .contains(&days)
+            .then_some(Cadence(days))
     }
 
     pub fn from_span(span: Span) -> Cadence {
@@ -379,7 +382,7 @@ impl Tag {
     pub fn parse(word: &str) -> Option<Tag> {
         let body = word.strip_prefix('#')?;
         let ok = !body.is_empty()
-            && body.len() <= 40
+            && body.chars().count() <= crate::limits::TAG
             && body
                 .chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
@@ -545,7 +548,11 @@ impl Contact {
     /// there has been no contact yet), pushed later by a snooze.
     pub fn next_due(&self) -> DateTime<Utc> {
         let base = self.last_contact.unwrap_or(self.added_at);
-        let due = base + self.cadence().duration();
+        // Stored times are checked on the way in; at the end of time a
+        // contact is simply never due rather than a panic.
+        let due = base
+            .checked_add_signed(self.cadence().duration())
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         match self.snoozed_until {
             Some(until) if until > due => until,
             _ => due,
@@ -606,6 +613,23 @@ mod tests {
     fn zero_day_cadence_is_rejected() {
         assert_eq!(Span::parse(&["0d"]), Err(SpanError::Zero));
         assert_eq!(Cadence::from_days(0), None);
+    }
+
+    #[test]
+    fn a_cadence_longer_than_five_years_is_rejected() {
+        assert_eq!(Cadence::from_days(u32::MAX), None);
+        assert_eq!(Cadence::from_days(5 * 365 + 1), None);
+        assert_eq!(Cadence::from_days(5 * 365).map(Cadence::days), Some(1825));
+    }
+
+    #[test]
+    fn a_contact_at_the_end_of_time_is_never_due_and_never_panics() {
+        let c = Contact {
+            added_at: DateTime::<Utc>::MAX_UTC - Duration::days(1),
+            ..contact()
+        };
+        assert_eq!(c.next_due(), DateTime::<Utc>::MAX_UTC);
+        assert!(!c.is_due(at(2026, 11, 1)));
     }
 
     #[test]

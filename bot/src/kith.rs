@@ -185,7 +185,9 @@ impl Kith {
                 return Reply::error(OOPS);
             }
         };
-        if !member.welcomed {
+        // The welcome goes with the first reply that is not a mistake, so it
+        // is never shown as part of an error.
+        if !member.welcomed && !reply.is_error {
             // As the command left them (it may have set their time zone).
             let now = match self
                 .store
@@ -222,14 +224,10 @@ impl Kith {
             .store
             .workspace(actor.platform, &actor.workspace, now)
             .await?;
+        // The platform chooses the name, but not its length.
+        let name = crate::limits::clip(&actor.display_name, crate::limits::NAME);
         self.store
-            .member(
-                workspace,
-                &actor.user,
-                &actor.display_name,
-                actor.tz_hint,
-                now,
-            )
+            .member(workspace, &actor.user, &name, actor.tz_hint, now)
             .await
     }
 

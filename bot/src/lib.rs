@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod domain;
 pub mod format;
 mod kith;
+pub mod limits;
 pub mod map;
 pub mod portability;
 pub mod ports;

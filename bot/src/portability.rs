@@ -13,6 +13,7 @@ use crate::domain::{
     Cadence, Contact, ContactDraft, ContactRef, Entry, EntryKind, Member, Mention, Platform,
     SettingsChange, Span, Tag, Tier, normalise_name,
 };
+use crate::limits;
 use crate::schedule::{Digest, Window};
 
 /// The marker and version of Kith's own export format.
@@ -211,7 +212,7 @@ impl Ledger {
         }
         for row in rows {
             // Writing to memory cannot fail.
-            let _ = out.write_record(&row);
+            let _ = out.write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()));
         }
         out.into_inner()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -221,6 +222,17 @@ impl Ledger {
     /// How many entries the ledger holds.
     pub fn entries(&self) -> usize {
         self.contacts.iter().map(|c| c.entries.len()).sum()
+    }
+}
+
+/// A CSV cell a spreadsheet shows as text, never runs: one that begins
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
+/// (OWASP's advice on CSV injection). The JSON export stays exact.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -278,10 +290,69 @@ pub struct Parsed {
 const LINKEDIN_HEADER: &str =
     "First Name,Last Name,URL,Email Address,Company,Position,Connected On";
 
-/// Reads an import file. `name` is the file name as given (its extension is
-/// the claim checked against the content). Err is a refusal: nothing from
-/// the file may be used.
-pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
+/// Reads an import file at `now`. `name` is the file name as given (its
+/// extension is the claim checked against the content). Err is a refusal:
+/// nothing from the file may be used. Every field is held to the limits a
+/// command is held to ([`crate::limits`]); a row that breaks one is listed
+/// as a problem and left out.
+pub fn parse(name: &str, bytes: &[u8], now: DateTime<Utc>) -> Result<Parsed, String> {
+    if bytes.len() > limits::IMPORT_BYTES {
+        return Err(too_big(name, bytes.len()));
+    }
+    let parsed = parse_text(name, bytes, now)?;
+    if parsed.items.len() > limits::IMPORT_CONTACTS {
+        return Err(format!(
+            "{name} holds {} people; I import at most {} at a time. Split it into smaller files; nothing was imported.",
+            parsed.items.len(),
+            limits::IMPORT_CONTACTS
+        ));
+    }
+    let entries: usize = parsed.items.iter().map(|i| i.entries.len()).sum();
+    if entries > limits::IMPORT_ENTRIES {
+        return Err(format!(
+            "{name} holds {entries} logged entries; I import at most {} at a time. Nothing was imported.",
+            limits::IMPORT_ENTRIES
+        ));
+    }
+    Ok(parsed)
+}
+
+/// The refusal of a file over [`limits::IMPORT_BYTES`].
+pub fn too_big(name: &str, bytes: usize) -> String {
+    format!(
+        "{name} is {:.1} MB; I import files of up to {} MB. Split it into smaller files; nothing was imported.",
+        bytes as f64 / (1024.0 * 1024.0),
+        limits::IMPORT_BYTES / (1024 * 1024)
+    )
+}
+
+/// Reads a file to import from disk (the console, `kith import`), refusing
+/// one over [`limits::IMPORT_BYTES`] before reading it whole.
+pub fn read_file(path: &std::path::Path) -> Result<crate::reply::File, String> {
+    use std::io::Read;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("I cannot read {}: {e}.", path.display()))?;
+    let mut bytes = Vec::new();
+    // One byte past the limit is enough to know it is too big.
+    file.take(limits::IMPORT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("I cannot read {}: {e}.", path.display()))?;
+    if bytes.len() > limits::IMPORT_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len(), |m| m.len() as usize);
+        return Err(too_big(&name, size));
+    }
+    Ok(crate::reply::File {
+        name,
+        mime: String::new(),
+        bytes,
+    })
+}
+
+fn parse_text(name: &str, bytes: &[u8], now: DateTime<Utc>) -> Result<Parsed, String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| format!("{name} is not a text file (it is not UTF-8); export contacts as CSV or vCard and try again."))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -330,7 +401,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
     }
     match found {
         Format::VCard => vcard(text),
-        Format::Kith => kith(name, text),
+        Format::Kith => kith(name, text, now),
         Format::LinkedIn => linkedin(text, linkedin_at.unwrap_or(0)),
         Format::Csv => plain_csv(name, text),
     }
@@ -342,8 +413,15 @@ fn outside(
     tier: Tier,
     tags: Vec<Tag>,
     cadence: Option<Cadence>,
-) -> ImportItem {
-    ImportItem {
+) -> Result<ImportItem, String> {
+    check_name(name)?;
+    if let Some(company) = &company {
+        check_company(company)?;
+    }
+    if tags.len() > limits::TAGS {
+        return Err(format!("it has more than {} tags", limits::TAGS));
+    }
+    Ok(ImportItem {
         draft: ContactDraft {
             who: ContactRef::Named(name.split_whitespace().collect::<Vec<_>>().join(" ")),
             tier,
@@ -356,6 +434,29 @@ fn outside(
         added_at: None,
         snoozed_until: None,
         entries: Vec::new(),
+    })
+}
+
+fn check_company(company: &str) -> Result<(), String> {
+    if company.trim().chars().count() > limits::COMPANY {
+        Err(format!(
+            "the company is longer than {} characters",
+            limits::COMPANY
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A time from a file: not before [`limits::EARLIEST_YEAR`] and not after `latest`.
+fn check_time(what: &str, at: DateTime<Utc>, latest: DateTime<Utc>) -> Result<(), String> {
+    use chrono::Datelike;
+    if at.year() < limits::EARLIEST_YEAR {
+        Err(format!("{what} {} is too long ago", at.date_naive()))
+    } else if at > latest {
+        Err(format!("{what} {} is in the future", at.date_naive()))
+    } else {
+        Ok(())
     }
 }
 
@@ -380,6 +481,14 @@ impl Collector {
         }
     }
 
+    /// Keeps a row read at `line`, or lists why it was left out.
+    fn keep(&mut self, line: usize, item: Result<ImportItem, String>) {
+        match item {
+            Ok(item) => self.add(item),
+            Err(reason) => self.problem(line, format!("skipped: {reason}")),
+        }
+    }
+
     fn add(&mut self, item: ImportItem) {
         if self.seen.insert(item.draft.who.name_key()) {
             self.parsed.items.push(item);
@@ -396,7 +505,7 @@ impl Collector {
     }
 }
 
-const MAX_NAME: usize = 100;
+const MAX_NAME: usize = crate::limits::NAME;
 
 fn check_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
@@ -444,7 +553,10 @@ fn linkedin(text: &str, header_index: usize) -> Result<Parsed, String> {
             continue;
         }
         let company = Some(field(4).to_string());
-        out.add(outside(name.trim(), company, Tier::Wider, Vec::new(), None));
+        out.keep(
+            line,
+            outside(name.trim(), company, Tier::Wider, Vec::new(), None),
+        );
     }
     Ok(out.parsed)
 }
@@ -559,13 +671,10 @@ fn plain_csv(name: &str, text: &str) -> Result<Parsed, String> {
                 ),
             }
         }
-        out.add(outside(
-            &name,
-            Some(get(company)),
-            tier,
-            parsed_tags,
-            cadence,
-        ));
+        out.keep(
+            line,
+            outside(&name, Some(get(company)), tier, parsed_tags, cadence),
+        );
     }
     Ok(out.parsed)
 }
@@ -641,7 +750,7 @@ fn vcard(text: &str) -> Result<Parsed, String> {
                 {
                     tier = t;
                 }
-                out.add(outside(&name, company, tier, tags, None));
+                out.keep(line, outside(&name, company, tier, tags, None));
             }
             calcard::Entry::Eof => break,
             calcard::Entry::InvalidLine(bad) => {
@@ -672,7 +781,7 @@ fn vcard(text: &str) -> Result<Parsed, String> {
     Ok(out.parsed)
 }
 
-fn kith(name: &str, text: &str) -> Result<Parsed, String> {
+fn kith(name: &str, text: &str, now: DateTime<Utc>) -> Result<Parsed, String> {
     let ledger: Ledger = serde_json::from_str(text).map_err(|e| {
         format!("{name} is not a Kith export I can read ({e}); nothing was imported.")
     })?;
@@ -705,61 +814,109 @@ fn kith(name: &str, text: &str) -> Result<Parsed, String> {
     out.parsed.settings.push(SettingsChange::Dms(s.dms));
     for (i, c) in ledger.contacts.iter().enumerate() {
         let line = i + 1; // the contact's position in the export
-        let Some(tier) = Tier::parse(&c.tier) else {
-            out.problem(
-                line,
-                format!("contact {line} skipped: \"{}\" is not a tier", c.tier),
-            );
-            continue;
-        };
-        if let Err(reason) = check_name(&c.name) {
-            out.problem(line, format!("contact {line} skipped: {reason}"));
-            continue;
-        }
-        let who = match &c.member_id {
-            // A member's name comes from the platform or from them, never
-            // from a file: the name in the export is not used.
-            Some(id) => ContactRef::Member(Mention {
-                id: id.clone(),
-                label: None,
-            }),
-            None => ContactRef::Named(c.name.clone()),
-        };
-        let mut entries = Vec::new();
-        for e in &c.entries {
-            match EntryKind::parse(&e.kind) {
-                Some(kind) => entries.push(Entry {
-                    kind,
-                    what: e.what.clone(),
-                    at: e.at,
-                }),
-                None => out.problem(
-                    line,
-                    format!(
-                        "an entry about {} skipped: \"{}\" is not a kind of entry",
-                        c.name, e.kind
-                    ),
-                ),
+        match ledger_contact(c, now) {
+            Ok((item, skipped)) => {
+                for reason in skipped {
+                    out.problem(line, format!("an entry about {} skipped: {reason}", c.name));
+                }
+                out.add(item);
             }
+            Err(reason) => out.problem(line, format!("contact {line} skipped: {reason}")),
         }
-        out.add(ImportItem {
-            draft: ContactDraft {
-                who,
-                tier,
-                cadence: c.cadence_days.and_then(Cadence::from_days),
-                company: c.company.clone(),
-                tags: c
-                    .tags
-                    .iter()
-                    .filter_map(|t| Tag::parse(&format!("#{t}")))
-                    .collect(),
-            },
-            added_at: Some(c.added_at),
-            snoozed_until: c.snoozed_until,
-            entries,
-        });
     }
     Ok(out.parsed)
+}
+
+/// One contact of a Kith export, held to the rules a command is held to;
+/// with the reasons any of its entries were left out.
+fn ledger_contact(
+    c: &LedgerContact,
+    now: DateTime<Utc>,
+) -> Result<(ImportItem, Vec<String>), String> {
+    let tier = Tier::parse(&c.tier).ok_or_else(|| format!("\"{}\" is not a tier", c.tier))?;
+    check_name(&c.name)?;
+    if let Some(company) = &c.company {
+        check_company(company)?;
+    }
+    let cadence = match c.cadence_days {
+        None => None,
+        Some(days) => Some(Cadence::from_days(days).ok_or_else(|| {
+            format!(
+                "a cadence of {days} days is out of range (1 to {} days)",
+                limits::SPAN_DAYS
+            )
+        })?),
+    };
+    if c.tags.len() > limits::TAGS {
+        return Err(format!("it has more than {} tags", limits::TAGS));
+    }
+    let mut tags = Vec::with_capacity(c.tags.len());
+    for t in &c.tags {
+        let tag = Tag::parse(&format!("#{t}")).ok_or_else(|| {
+            format!(
+                "\"{}\" is not a tag",
+                t.chars().take(60).collect::<String>()
+            )
+        })?;
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    check_time("added on", c.added_at, now)?;
+    let latest_snooze = now + chrono::Duration::days(i64::from(limits::SPAN_DAYS));
+    if let Some(until) = c.snoozed_until {
+        check_time("snoozed until", until, latest_snooze)?;
+    }
+    // A member's name comes from the platform or from them, never from a
+    // file: the name in the export is not used for a fellow member.
+    let who = match &c.member_id {
+        Some(id) => ContactRef::Member(Mention {
+            id: id.clone(),
+            label: None,
+        }),
+        None => ContactRef::Named(c.name.split_whitespace().collect::<Vec<_>>().join(" ")),
+    };
+    let mut entries = Vec::with_capacity(c.entries.len());
+    let mut skipped = Vec::new();
+    for e in &c.entries {
+        let Some(kind) = EntryKind::parse(&e.kind) else {
+            skipped.push(format!(
+                "\"{}\" is not a kind of entry",
+                e.kind.chars().take(20).collect::<String>()
+            ));
+            continue;
+        };
+        if e.what.chars().count() > limits::TEXT {
+            skipped.push(format!("it is longer than {} characters", limits::TEXT));
+            continue;
+        }
+        if let Err(reason) = check_time("dated", e.at, now) {
+            skipped.push(reason);
+            continue;
+        }
+        entries.push(Entry {
+            kind,
+            what: e.what.clone(),
+            at: e.at,
+        });
+    }
+    let item = ImportItem {
+        draft: ContactDraft {
+            who,
+            tier,
+            cadence,
+            company: c
+                .company
+                .as_ref()
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
+            tags,
+        },
+        added_at: Some(c.added_at),
+        snoozed_until: c.snoozed_until,
+        entries,
+    };
+    Ok((item, skipped))
 }
 
 /// The names an import would match, for tests and reports.
@@ -774,6 +931,164 @@ pub fn keys(parsed: &Parsed) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
+        super::parse(name, bytes, now())
+    }
+
+    /// A Kith export of one contact, with `contact` fields merged over a
+    /// valid one.
+    fn export_with(contact: serde_json::Value) -> Vec<u8> {
+        let mut base = serde_json::json!({
+            "name": "Jane Doe", "member_id": null, "company": "Acme", "tier": "close",
+            "cadence_days": null, "tags": ["design"], "snoozed_until": null,
+            "added_at": "2026-01-01T00:00:00Z",
+            "entries": [{"kind": "gave", "what": "a review", "at": "2026-02-01T00:00:00Z"}]
+        });
+        if let (Some(base), Some(over)) = (base.as_object_mut(), contact.as_object()) {
+            for (k, v) in over {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+        serde_json::json!({
+            "format": "kith-ledger", "version": 1, "exported_at": "2026-11-01T00:00:00Z",
+            "member": {"platform": "console", "workspace": "w", "id": "me", "name": "me"},
+            "settings": {"tz": "UTC", "window": "09:00-10:00", "window_daily": false,
+                         "digest": null, "dms": true},
+            "contacts": [base]
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_kith_export_with_an_out_of_range_cadence_is_refused_not_a_panic() {
+        let parsed = parse(
+            "l.json",
+            &export_with(serde_json::json!({"cadence_days": 4294967295u64})),
+        )
+        .expect("reads");
+        assert!(parsed.items.is_empty());
+        assert!(
+            parsed.problems[0].reason.contains("out of range"),
+            "{:?}",
+            parsed.problems
+        );
+    }
+
+    #[test]
+    fn a_kith_export_dated_at_the_end_of_time_or_in_the_future_is_refused() {
+        for added in ["+262142-12-31T00:00:00Z", "2027-01-01T00:00:00Z"] {
+            let parsed = parse(
+                "l.json",
+                &export_with(serde_json::json!({"added_at": added})),
+            )
+            .expect("reads");
+            assert!(parsed.items.is_empty(), "{added}");
+            assert!(
+                parsed.problems[0].reason.contains("in the future"),
+                "{:?}",
+                parsed.problems
+            );
+        }
+        let parsed = parse(
+            "l.json",
+            &export_with(serde_json::json!({"entries": [
+                {"kind": "gave", "what": "later", "at": "2030-01-01T00:00:00Z"},
+                {"kind": "got", "what": "ancient", "at": "-0001-01-01T00:00:00Z"},
+                {"kind": "note", "what": "ok", "at": "2026-03-01T00:00:00Z"}
+            ]})),
+        )
+        .expect("reads");
+        assert_eq!(parsed.items[0].entries.len(), 1);
+        assert_eq!(parsed.problems.len(), 2, "{:?}", parsed.problems);
+    }
+
+    #[test]
+    fn a_kith_export_is_held_to_the_limits_of_commands() {
+        let long = "x".repeat(limits::TEXT + 1);
+        let cases = [
+            serde_json::json!({"company": "c".repeat(limits::COMPANY + 1)}),
+            serde_json::json!({"name": "n".repeat(limits::NAME + 1)}),
+            serde_json::json!({"tags": (0..20_000).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
+            serde_json::json!({"tags": ["not a tag"]}),
+        ];
+        for case in cases {
+            let parsed = parse("l.json", &export_with(case.clone())).expect("reads");
+            assert!(parsed.items.is_empty(), "{case}");
+            assert_eq!(parsed.problems.len(), 1, "{case}");
+        }
+        let parsed = parse(
+            "l.json",
+            &export_with(serde_json::json!({"entries": [{"kind": "note", "what": long, "at": "2026-03-01T00:00:00Z"}]})),
+        )
+        .expect("reads");
+        assert!(parsed.items[0].entries.is_empty());
+        assert!(parsed.problems[0].reason.contains("longer than 1000"));
+    }
+
+    #[test]
+    fn a_kith_export_never_carries_a_members_name() {
+        let parsed = parse(
+            "l.json",
+            &export_with(serde_json::json!({"member_id": "U1", "name": "=HYPERLINK(\"x\")"})),
+        )
+        .expect("reads");
+        assert_eq!(
+            parsed.items[0].draft.who,
+            ContactRef::Member(Mention {
+                id: "U1".into(),
+                label: None
+            })
+        );
+    }
+
+    #[test]
+    fn a_file_over_8_mb_is_refused_before_it_is_read() {
+        let big = vec![b'a'; limits::IMPORT_BYTES + 1];
+        let refusal = parse("big.csv", &big).expect_err("too big");
+        assert!(refusal.contains("up to 8 MB"), "{refusal}");
+    }
+
+    #[test]
+    fn a_file_with_more_people_than_the_limit_is_refused_whole() {
+        let mut file = String::from("name\n");
+        for i in 0..=limits::IMPORT_CONTACTS {
+            file.push_str(&format!("p{i}\n"));
+        }
+        let refusal = parse("many.csv", file.as_bytes()).expect_err("too many");
+        assert!(refusal.contains("at most 20000"), "{refusal}");
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+        let mut ledger: Ledger = serde_json::from_slice(&export_with(serde_json::json!({
+            "name": "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "company": "+1-555", "entries": [{"kind": "note", "what": "@SUM(A1)", "at": "2026-03-01T00:00:00Z"},
+                                             {"kind": "note", "what": "-2+3", "at": "2026-03-01T00:00:00Z"},
+                                             {"kind": "note", "what": "\tx", "at": "2026-03-01T00:00:00Z"}]
+        })))
+        .expect("ledger");
+        ledger.contacts[0].member_id = None;
+        let csv = ledger.to_csv();
+        for bad in ["=HYPERLINK", "+1-555", "@SUM", "-2+3", "\tx"] {
+            assert!(csv.contains(&format!("'{bad}")), "{bad} in {csv}");
+        }
+        for line in csv.lines() {
+            for cell in line.split(',') {
+                let cell = cell.trim_start_matches('"');
+                assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell} in {line}");
+            }
+        }
+        // The JSON export stays exact.
+        assert!(ledger.to_json().contains("=HYPERLINK"));
+    }
 
     #[test]
     fn linkedin_connections_skip_the_preamble_and_read_quoted_commas() {

@@ -172,13 +172,19 @@ impl Table {
                 widths[i] = widths[i].max(cell.chars().count());
             }
         }
+        // Padded by hand: `format!("{c:<w$}")` panics for a width over
+        // 65,535, and a cell is as wide as whatever a member typed.
         let line = |cells: &[String]| {
-            let padded: Vec<String> = cells
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            padded.join("  ").trim_end().to_string()
+            let mut out = String::new();
+            for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+                if i > 0 {
+                    out.push_str("  ");
+                }
+                out.push_str(cell);
+                let pad = width.saturating_sub(cell.chars().count());
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+            out.trim_end().to_string()
         };
         let mut lines = vec![line(&self.headers)];
         lines.extend(self.rows.iter().map(|r| line(r)));
@@ -189,6 +195,17 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_wider_than_65535_characters_renders_without_panicking() {
+        let mut table = Table::new(["Contact", "Note"]);
+        let wide = "x".repeat(70_000);
+        table.row([wide.clone(), "a".into()]);
+        table.row(["b".into(), "c".into()]);
+        let text = table.plain_text();
+        assert!(text.lines().nth(1).is_some_and(|l| l.starts_with(&wide)));
+        assert!(text.lines().nth(2).is_some_and(|l| l.starts_with('b')));
+    }
 
     #[test]
     fn plain_tables_align_columns_to_the_widest_cell() {

@@ -184,6 +184,19 @@ impl Digest {
         if schedule.after(&reference).next().is_none() {
             return Err(format!("\"{expression}\" never fires"));
         }
+        // A digest is a summary: at most one a day, so the second, minute
+        // and hour must each be one value ("0 0 9 * * Mon", not "* * * * * *").
+        {
+            use cron::TimeUnitSpec;
+            if schedule.seconds().count() != 1
+                || schedule.minutes().count() != 1
+                || schedule.hours().count() != 1
+            {
+                return Err(format!(
+                    "\"{expression}\" fires more than once a day; a digest comes at most daily. Give one second, minute and hour, like \"{DEFAULT_DIGEST}\""
+                ));
+            }
+        }
         Ok(Digest {
             expression,
             schedule: std::sync::Arc::new(schedule),
@@ -323,6 +336,25 @@ mod tests {
         let slot = w.slot_after(new_york(), utc(2026, 3, 8, 0, 0));
         assert_eq!(slot.start, utc(2026, 3, 8, 7, 30)); // 03:30 EDT
         assert_eq!(slot.end, utc(2026, 3, 8, 8, 0)); // 04:00 EDT
+    }
+
+    #[test]
+    fn a_digest_firing_more_than_once_a_day_is_refused() {
+        for many in [
+            "* * * * * *",
+            "0 * 9 * * Mon",
+            "0 0 9,17 * * *",
+            "0 0 */2 * * *",
+        ] {
+            assert!(
+                Digest::parse(many)
+                    .expect_err(many)
+                    .contains("more than once a day"),
+                "{many}"
+            );
+        }
+        assert!(Digest::parse("0 30 8 * * *").is_ok());
+        assert!(Digest::parse("0 0 9 * * Mon,Thu").is_ok());
     }
 
     #[test]

@@ -235,9 +235,8 @@ async fn resource_by_id(
 /// An FTS5 query for what a member typed: each word as a quoted prefix,
 /// all required. `None` when nothing searchable is left.
 fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+    let terms: Vec<String> = kith_bot::community::search_terms(text)
+        .take(kith_bot::limits::SEARCH_TERMS)
         .map(|w| format!("\"{}\"*", w.to_lowercase()))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))

@@ -5,6 +5,7 @@
 //! Every query that reads or writes a network is scoped by workspace and
 //! owner, so one member can never reach another's contacts.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -422,6 +423,90 @@ async fn insert_entry(
     refresh_due(conn, scope, id).await
 }
 
+/// Writes one imported contact known not to be in the network yet, with
+/// its tags and entries, its last contact and due date worked out here
+/// rather than read back: a few plain inserts per person.
+async fn import_one(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    item: &kith_bot::portability::ImportItem,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let draft = &item.draft;
+    let (member_id, name) = match &draft.who {
+        ContactRef::Member(mention) => {
+            let found: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, display_name FROM members WHERE workspace_id = ? AND external_id = ?",
+            )
+            .bind(scope.workspace.0)
+            .bind(&mention.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some((id, name)) = found else {
+                bail!(
+                    "an imported member is not in workspace {}",
+                    scope.workspace.0
+                );
+            };
+            if id == scope.member.0 {
+                bail!("a member cannot be a contact of their own");
+            }
+            (Some(id), name)
+        }
+        ContactRef::Named(name) => (None, name.clone()),
+    };
+    let added_at = item.added_at.unwrap_or(now);
+    let last_contact = item.entries.iter().map(|e| e.at).max();
+    let contact = Contact {
+        id: ContactId(0),
+        member_external_id: None,
+        name: name.clone(),
+        company: draft.company.clone(),
+        tier: draft.tier,
+        cadence_override: draft.cadence,
+        tags: Vec::new(),
+        snoozed_until: item.snoozed_until,
+        added_at,
+        last_contact,
+        favours_given: 0,
+        favours_received: 0,
+        last_note: None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
+                               cadence_days, snoozed_until, added_at, last_contact_at, due_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scope.workspace.0)
+    .bind(scope.member.0)
+    .bind(member_id)
+    .bind(&name)
+    .bind(draft.who.name_key())
+    .bind(&draft.company)
+    .bind(draft.tier.as_str())
+    .bind(draft.cadence.map(|c| i64::from(c.days())))
+    .bind(item.snoozed_until.map(to_secs))
+    .bind(to_secs(added_at))
+    .bind(last_contact.map(to_secs))
+    .bind(to_secs(contact.next_due()))
+    .fetch_one(&mut *conn)
+    .await?;
+    add_tags(conn, ContactId(id), &draft.tags).await?;
+    for entry in &item.entries {
+        sqlx::query(
+            "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(entry.kind.as_str())
+        .bind(&entry.what)
+        .bind(to_secs(entry.at))
+        .bind(to_secs(now))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn workspace_id(
     pool: &SqlitePool,
     platform: Platform,
@@ -707,25 +792,36 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<(u64, u64)> {
         let mut tx = self.write().await?;
+        // Who is in the network already: fellow members by platform id,
+        // outside people by name key. One read instead of one per row.
+        let present: Vec<(Option<String>, String)> = sqlx::query_as(
+            "SELECT m.external_id, c.name_key FROM contacts c
+             LEFT JOIN members m ON m.id = c.member_id
+             WHERE c.workspace_id = ? AND c.owner_id = ?",
+        )
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut members: HashSet<String> = HashSet::new();
+        let mut names: HashSet<String> = HashSet::new();
+        for (member, key) in present {
+            match member {
+                Some(id) => members.insert(id),
+                None => names.insert(key),
+            };
+        }
         let (mut added, mut existing) = (0, 0);
         for item in items {
-            if contact_id(&mut tx, scope, &item.draft.who).await?.is_some() {
+            let new = match &item.draft.who {
+                ContactRef::Member(m) => members.insert(m.id.clone()),
+                ContactRef::Named(_) => names.insert(item.draft.who.name_key()),
+            };
+            if !new {
                 existing += 1;
                 continue;
             }
-            let id =
-                insert_contact(&mut tx, scope, &item.draft, item.added_at.unwrap_or(now)).await?;
-            if let Some(until) = item.snoozed_until {
-                sqlx::query("UPDATE contacts SET snoozed_until = ? WHERE id = ?")
-                    .bind(to_secs(until))
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for entry in &item.entries {
-                insert_entry(&mut tx, scope, id, entry, now).await?;
-            }
-            refresh_due(&mut tx, scope, id).await?;
+            import_one(&mut tx, scope, item, now).await?;
             added += 1;
         }
         tx.commit().await?;

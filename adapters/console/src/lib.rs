@@ -438,18 +438,39 @@ impl Console {
 
     /// Moves the clock to `target`, stopping at each moment something is
     /// due on the way so it goes out at its own time.
-    async fn advance_to(&self, target: DateTime<Utc>) -> anyhow::Result<()> {
+    /// Moves the clock forward to `target`, sending what comes due on the
+    /// way, each at its own time. A jump longer than [`MAX_WALK_DAYS`] (or
+    /// one with more than [`MAX_WALK_STEPS`] wake-ups on the way) is walked
+    /// only that far; the rest is skipped the way a server that was down
+    /// skips it: windows that passed are not sent late. Returns whether
+    /// anything was skipped.
+    async fn advance_to(&self, target: DateTime<Utc>) -> anyhow::Result<bool> {
+        let walk_until = self
+            .clock
+            .now()
+            .checked_add_signed(Duration::days(MAX_WALK_DAYS))
+            .map_or(target, |limit| limit.min(target));
+        let mut skipped = walk_until < target;
         if let Some((delivery, _)) = &self.delivery {
-            for _ in 0..100_000 {
+            let mut steps = 0;
+            loop {
                 self.catch_up().await?;
                 match delivery.next_wakeup().await? {
-                    Some(next) if next <= target => self.clock.set(next),
+                    Some(next) if next <= walk_until && steps < MAX_WALK_STEPS => {
+                        self.clock.set(next);
+                        steps += 1;
+                    }
+                    Some(next) if next <= walk_until => {
+                        skipped = true;
+                        break;
+                    }
                     _ => break,
                 }
             }
         }
         self.clock.set(target);
-        self.catch_up().await
+        self.catch_up().await?;
+        Ok(skipped)
     }
 
     async fn press(&self, item: &str, verb: &str) -> anyhow::Result<String> {
@@ -501,14 +522,23 @@ impl Console {
             "Kith console · workspace {} · you are @{}. Type help for commands, :help for console controls.",
             self.options.workspace, self.options.member
         ))?;
-        let mut lines = input.lines();
+        let mut input = input;
+        let mut bytes = Vec::new();
         loop {
             if self.options.prompt {
                 self.screen.prompt(&format!("{}> ", self.options.member))?;
             }
-            let Some(line) = lines.next_line().await? else {
+            bytes.clear();
+            if input.read_until(b'\n', &mut bytes).await? == 0 {
                 break;
+            }
+            let Ok(line) = std::str::from_utf8(&bytes) else {
+                // One bad byte in a pipe is that line's problem, not the session's.
+                self.screen
+                    .print("! That line is not valid UTF-8 text, so I did nothing with it.")?;
+                continue;
             };
+            let line = line.trim_end_matches(['\n', '\r']).to_string();
             if self.options.echo {
                 self.screen
                     .print(&format!("{}> {line}", self.options.member))?;
@@ -539,21 +569,13 @@ impl Console {
             (Some(name), Some(_)) if name.eq_ignore_ascii_case("import") => {
                 let path = command.trim_start()[name.len()..].trim();
                 let path = path.trim_matches(|c| c == '"' || c == '\'');
-                match std::fs::read(path) {
-                    Ok(bytes) => {
-                        let file = File {
-                            name: std::path::Path::new(path)
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned())
-                                .unwrap_or_else(|| path.to_string()),
-                            mime: String::new(),
-                            bytes,
-                        };
+                match kith_bot::portability::read_file(std::path::Path::new(path)) {
+                    Ok(file) => {
                         self.kith
                             .handle_with(&self.actor(), "import", Some(&file))
                             .await
                     }
-                    Err(e) => Reply::error(format!("I cannot read {path}: {e}.")),
+                    Err(refusal) => Reply::error(refusal),
                 }
             }
             _ => self.kith.handle(&self.actor(), command).await,
@@ -587,8 +609,9 @@ impl Console {
             ("clock", [when]) => match DateTime::parse_from_rfc3339(when) {
                 Ok(t) => {
                     let t = t.with_timezone(&Utc);
+                    let mut skipped = false;
                     if t > self.clock.now() {
-                        self.advance_to(t).await?;
+                        skipped = self.advance_to(t).await?;
                     } else {
                         // Back in time: nothing fires on the way, and every
                         // schedule is worked out again from the new time.
@@ -599,8 +622,9 @@ impl Console {
                         self.catch_up().await?;
                     }
                     format!(
-                        "Clock set to {}.",
-                        local_stamp(self.clock.now(), chrono_tz::Tz::UTC)
+                        "Clock set to {}.{}",
+                        local_stamp(self.clock.now(), chrono_tz::Tz::UTC),
+                        skip_note(skipped)
                     )
                 }
                 Err(_) => format!(
@@ -608,11 +632,15 @@ impl Console {
                 ),
             },
             ("tick", words) => match tick(words) {
+                Some(by) if by > Duration::days(MAX_WALK_DAYS) => format!(
+                    "! :tick moves the clock at most {MAX_WALK_DAYS} days at a time; to go further, set it with :clock."
+                ),
                 Some(by) => {
-                    self.advance_to(self.clock.now() + by).await?;
+                    let skipped = self.advance_to(self.clock.now() + by).await?;
                     format!(
-                        "Clock moved to {}.",
-                        local_stamp(self.clock.now(), chrono_tz::Tz::UTC)
+                        "Clock moved to {}.{}",
+                        local_stamp(self.clock.now(), chrono_tz::Tz::UTC),
+                        skip_note(skipped)
                     )
                 }
                 None => {
@@ -636,6 +664,21 @@ impl Console {
         };
         self.screen.print(&said)?;
         Ok(Flow::Continue)
+    }
+}
+
+/// How far `:tick` and `:clock` walk the clock, sending everything that
+/// comes due on the way; beyond it the clock jumps.
+const MAX_WALK_DAYS: i64 = 366;
+/// How many wake-ups (reminder windows, digests, retries) one move walks
+/// through before jumping the rest.
+const MAX_WALK_STEPS: u32 = 5_000;
+
+fn skip_note(skipped: bool) -> &'static str {
+    if skipped {
+        " That was a long way: like a server that was down, I skipped what fell due on the way (windows that passed are not sent late)."
+    } else {
+        ""
     }
 }
 

@@ -203,7 +203,7 @@ pub fn capitalise(s: &str) -> String {
     }
 }
 
-const MAX_NAME: usize = 100;
+const MAX_NAME: usize = crate::limits::NAME;
 
 /// Reads `@alice`, `<@U123>`, `<@U123|alice>`, `<@!123>` (a fellow member) or
 /// `"Jane Doe"` (an outside person).
@@ -332,6 +332,13 @@ impl When {
             When::Yesterday => now - Duration::days(1),
             When::Ago(span) => span.before(now),
             When::On(date) => {
+                use chrono::Datelike;
+                if date.year() < crate::limits::EARLIEST_YEAR {
+                    return Err(ParseError::new(format!(
+                        "{date} is too long ago; dates from {} on are fine.",
+                        crate::limits::EARLIEST_YEAR
+                    )));
+                }
                 let today = now.with_timezone(&tz).date_naive();
                 if date > today {
                     return Err(ParseError::new(format!(
@@ -495,6 +502,8 @@ mod tests {
                 .expect("t")
         );
         assert!(When::On(ymd(2026, 11, 23)).resolve(now, berlin).is_err());
+        assert!(When::On(ymd(1899, 12, 31)).resolve(now, berlin).is_err());
+        assert!(When::On(ymd(-1, 1, 1)).resolve(now, berlin).is_err());
         let early = Utc
             .with_ymd_and_hms(2026, 11, 22, 6, 0, 0)
             .single()

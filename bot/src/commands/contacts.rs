@@ -61,6 +61,9 @@ fn parse_add(args: &mut Args) -> Result<Command, ParseError> {
                 ))
             })?;
             if !add.tags.contains(&tag) {
+                if add.tags.len() == crate::limits::TAGS {
+                    return Err(too_many_tags());
+                }
                 add.tags.push(tag);
             }
         } else {
@@ -71,6 +74,13 @@ fn parse_add(args: &mut Args) -> Result<Command, ParseError> {
         }
     }
     Ok(Command::Add(add))
+}
+
+fn too_many_tags() -> ParseError {
+    ParseError::new(format!(
+        "A contact can have at most {} tags; use fewer, broader ones.",
+        crate::limits::TAGS
+    ))
 }
 
 /// The company after `at`: a quoted name, or words up to the next option.
@@ -95,9 +105,10 @@ fn company(args: &mut Args) -> Result<String, ParseError> {
     let name = parts.join(" ").trim().to_string();
     match name.chars().count() {
         0 => Err(ParseError::new(QUESTION)),
-        n if n > 100 => Err(ParseError::new(
-            "That company name is longer than 100 characters.",
-        )),
+        n if n > crate::limits::COMPANY => Err(ParseError::new(format!(
+            "That company name is longer than {} characters.",
+            crate::limits::COMPANY
+        ))),
         _ => Ok(name),
     }
 }
@@ -119,6 +130,16 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
                 existing.cadence(),
                 command_ref(&existing),
             )));
+        }
+        let mut tags = existing.tags.clone();
+        tags.extend(
+            add.tags
+                .iter()
+                .filter(|t| !existing.tags.contains(t))
+                .cloned(),
+        );
+        if tags.len() > crate::limits::TAGS {
+            return Err(CommandError::User(too_many_tags().message));
         }
         let change = ContactChange::Details {
             tier: add.tier,

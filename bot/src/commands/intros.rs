@@ -12,7 +12,7 @@ use crate::domain::{ContactRef, Member, Mention};
 use crate::format::date;
 use crate::reply::{Reply, Table};
 
-const MAX_WHY: usize = 500;
+const MAX_WHY: usize = crate::limits::REASON;
 
 pub const INTRO: Spec = Spec {
     name: "intro",
@@ -94,30 +94,35 @@ pub(super) async fn intro(
         ));
     }
     let workspace = ctx.member.workspace;
-    let mut members = Vec::with_capacity(2);
-    for party in &parties {
-        members.push(mentioned(ctx, party).await?);
-    }
-    let [a, b]: [Member; 2] = members
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("two parties"))?;
     let platform = ctx.actor.platform;
-    let names = format!("{} and {}", mention(platform, &a), mention(platform, &b));
-    let open = ctx.store.open_intro(workspace, [a.id, b.id]).await?;
-    // One past its deadline lapses on its own; asking again is fine.
-    if let Some(open) = open.filter(|o| ctx.now < o.lapses_at()) {
-        return Err(CommandError::User(format!(
-            "{names} were already asked on {} and have until {} to answer. See intros.",
-            date(ctx.now, open.asked_at, ctx.member.tz),
-            date(ctx.now, open.lapses_at(), ctx.member.tz),
-        )));
+    // Every refusal is decided before anything is written.
+    let known = [
+        known_member(ctx, &parties[0]).await?,
+        known_member(ctx, &parties[1]).await?,
+    ];
+    if let [Some(a), Some(b)] = &known {
+        let open = ctx.store.open_intro(workspace, [a.id, b.id]).await?;
+        // One past its deadline lapses on its own; asking again is fine.
+        if let Some(open) = open.filter(|o| ctx.now < o.lapses_at()) {
+            return Err(CommandError::User(format!(
+                "{} and {} were already asked on {} and have until {} to answer. See intros.",
+                mention(platform, a),
+                mention(platform, b),
+                date(ctx.now, open.asked_at, ctx.member.tz),
+                date(ctx.now, open.lapses_at(), ctx.member.tz),
+            )));
+        }
     }
-    if let Some(off) = [&a, &b].into_iter().find(|m| !m.dms) {
+    if let Some(off) = known.iter().flatten().find(|m| !m.dms) {
         return Err(CommandError::User(format!(
             "{} has turned off messages from Kith, so I can't ask them. Nothing was sent.",
             mention(platform, off)
         )));
     }
+    let [known_a, known_b] = known;
+    let a = ensure_member(ctx, &parties[0], known_a).await?;
+    let b = ensure_member(ctx, &parties[1], known_b).await?;
+    let names = format!("{} and {}", mention(platform, &a), mention(platform, &b));
     let notices = [
         NewNotice {
             kind: NoticeKind::IntroAsk,
@@ -150,19 +155,37 @@ pub(super) async fn intro(
     )))
 }
 
-/// The member a mention names, created if Kith has not met them yet; a
-/// name the platform sent with the mention replaces the stored one.
-pub(super) async fn mentioned(ctx: &Ctx<'_>, mention: &Mention) -> anyhow::Result<Member> {
-    let workspace = ctx.member.workspace;
-    if mention.label.is_none()
-        && let Some(known) = ctx.store.find_member(workspace, &mention.id).await?
-    {
-        return Ok(known);
-    }
-    let name = mention.label.as_deref().unwrap_or(&mention.id);
+/// The member a mention names, if Kith has met them; writes nothing.
+pub(super) async fn known_member(
+    ctx: &Ctx<'_>,
+    mention: &Mention,
+) -> anyhow::Result<Option<Member>> {
     ctx.store
-        .member(workspace, &mention.id, name, None, ctx.now)
+        .find_member(ctx.member.workspace, &mention.id)
         .await
+}
+
+/// The member a mention names (`known`, from [`known_member`]), created if
+/// Kith has not met them yet. A name the platform vouched for with the
+/// mention replaces the stored one; labels typed by a member never reach
+/// here (see `Command::trust_only`).
+pub(super) async fn ensure_member(
+    ctx: &Ctx<'_>,
+    mention: &Mention,
+    known: Option<Member>,
+) -> anyhow::Result<Member> {
+    match (known, mention.label.as_deref()) {
+        (Some(member), None) => Ok(member),
+        (Some(member), Some(name)) if member.display_name == name => Ok(member),
+        (known, name) => {
+            let name = name
+                .or(known.as_ref().map(|m| m.display_name.as_str()))
+                .unwrap_or(&mention.id);
+            ctx.store
+                .member(ctx.member.workspace, &mention.id, name, None, ctx.now)
+                .await
+        }
+    }
 }
 
 /// Where an introduction stands, as its introducer sees it. Who declined is

@@ -17,7 +17,7 @@ pub struct Log {
     pub when: Option<When>,
 }
 
-const MAX_TEXT: usize = 1000;
+const MAX_TEXT: usize = crate::limits::TEXT;
 const WHEN_HELP: &str =
     "[when] is like yesterday, 3 days ago, 2w ago or on 2026-11-02; without it, now.";
 

@@ -84,7 +84,9 @@ impl Command {
     /// request, or none: the only names of others Kith ever stores.
     pub fn trust_only(&mut self, actor: &crate::Actor) {
         for mention in self.mentions_mut() {
-            mention.label = actor.vouched_name(&mention.id).map(str::to_string);
+            mention.label = actor
+                .vouched_name(&mention.id)
+                .map(|name| crate::limits::clip(name, crate::limits::NAME));
         }
     }
 }
@@ -139,6 +141,14 @@ pub fn spec(name: &str) -> Option<&'static Spec> {
 
 /// Parses a line as typed after `/kith`. An empty line asks for help.
 pub fn parse(line: &str) -> Result<Command, ParseError> {
+    let length = line.chars().count();
+    if length > crate::limits::LINE {
+        return Err(ParseError::new(format!(
+            "That line is {length} characters long; a command can be at most {} characters. \
+             For many people at once, use import with a file.",
+            crate::limits::LINE
+        )));
+    }
     let mut words = split_words(line)?.into_iter();
     let Some(name) = words.next() else {
         return Ok(Command::Help(None));

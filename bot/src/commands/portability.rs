@@ -94,42 +94,49 @@ pub async fn import(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "Attach the file to import: LinkedIn's Connections.csv, a vCard (.vcf), a CSV with a header, or a Kith export (.json).".into(),
         ));
     };
-    let parsed = portability::parse(&file.name, &file.bytes).map_err(CommandError::User)?;
-    let summary = import_parsed(ctx.store, ctx.member, &parsed, ctx.now, &mut |_, _| {}).await?;
+    let parsed =
+        portability::parse(&file.name, &file.bytes, ctx.now).map_err(CommandError::User)?;
+    let summary = import_parsed(ctx.store, ctx.member, &parsed, ctx.now).await?;
     Ok(Reply::text(summary))
 }
 
-/// Contacts written per transaction: a progress bar can move, and a fault
-/// loses at most the batch in hand (each batch is all or nothing).
-const IMPORT_BATCH: usize = 250;
-
-/// Imports what was read from a file into the member's network, calling
-/// `progress(done, total)` after each batch, and says what happened.
+/// Imports what was read from a file into the member's network, all or
+/// nothing (one transaction), and says what happened. Fellow members named
+/// in the file are only linked if they are members of this workspace.
 pub async fn import_parsed(
     store: &dyn crate::ports::Store,
     member: &crate::domain::Member,
     parsed: &portability::Parsed,
     now: chrono::DateTime<chrono::Utc>,
-    progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> anyhow::Result<String> {
-    let (mut added, mut existing) = (0, 0);
+    use crate::domain::ContactRef;
     // A member cannot be their own contact (someone else's export may
     // name them); leave them out rather than refuse the file.
-    let is_self = |item: &&portability::ImportItem| matches!(&item.draft.who, crate::domain::ContactRef::Member(m) if m.id == member.external_id);
-    let yourself = parsed.items.iter().filter(is_self).count();
-    let items: Vec<portability::ImportItem> = parsed
-        .items
-        .iter()
-        .filter(|i| !is_self(i))
-        .cloned()
-        .collect();
-    let total = items.len();
-    for (i, batch) in items.chunks(IMPORT_BATCH).enumerate() {
-        let (a, e) = store.import(member.scope(), batch, now).await?;
-        added += a;
-        existing += e;
-        progress((i * IMPORT_BATCH + batch.len()).min(total), total);
+    let mut yourself = 0;
+    let mut problems = parsed.problems.clone();
+    let mut items = Vec::with_capacity(parsed.items.len());
+    for item in &parsed.items {
+        if let ContactRef::Member(m) = &item.draft.who {
+            if m.id == member.external_id {
+                yourself += 1;
+                continue;
+            }
+            // A file cannot bring people into a workspace.
+            if store.find_member(member.workspace, &m.id).await?.is_none() {
+                problems.push(portability::Problem {
+                    line: 0,
+                    reason: format!(
+                        "skipped {}: there is no member {} in this workspace",
+                        item.draft.who.shown(),
+                        m.id.chars().take(40).collect::<String>()
+                    ),
+                });
+                continue;
+            }
+        }
+        items.push(item.clone());
     }
+    let (added, existing) = store.import(member.scope(), &items, now).await?;
     // Settings come back only from the member's own export.
     let own = parsed.owner.as_deref() == Some(member.external_id.as_str());
     if own {
@@ -170,19 +177,19 @@ pub async fn import_parsed(
     if !unchanged.is_empty() {
         lines.push(format!("Left as they were: {}.", unchanged.join(", ")));
     }
-    if !parsed.problems.is_empty() {
+    if !problems.is_empty() {
         lines.push(format!(
             "{} could not be imported:",
-            plural(parsed.problems.len() as i64, "row", "rows")
+            plural(problems.len() as i64, "row", "rows")
         ));
-        for p in parsed.problems.iter().take(SHOWN_PROBLEMS) {
-            lines.push(format!("  line {}: {}", p.line, p.reason));
+        for p in problems.iter().take(SHOWN_PROBLEMS) {
+            match p.line {
+                0 => lines.push(format!("  {}", p.reason)),
+                line => lines.push(format!("  line {line}: {}", p.reason)),
+            }
         }
-        if parsed.problems.len() > SHOWN_PROBLEMS {
-            lines.push(format!(
-                "  ...and {} more",
-                parsed.problems.len() - SHOWN_PROBLEMS
-            ));
+        if problems.len() > SHOWN_PROBLEMS {
+            lines.push(format!("  ...and {} more", problems.len() - SHOWN_PROBLEMS));
         }
     }
     Ok(lines.join("\n"))

@@ -9,8 +9,8 @@ use crate::domain::{ContactRef, Entry, EntryKind, Mention, Tag};
 use crate::format::date;
 use crate::reply::Reply;
 
-const MAX_WHY: usize = 500;
-const MAX_URL: usize = 2000;
+const MAX_WHY: usize = crate::limits::REASON;
+const MAX_URL: usize = crate::limits::URL;
 /// How many links `resources` shows.
 const SHOWN: u32 = 10;
 
@@ -78,13 +78,15 @@ pub fn read_url(typed: &str) -> Result<(String, String, String), ParseError> {
             if !domain.contains('.')
                 || tld.len() < 2
                 || !tld.chars().all(|c| c.is_ascii_alphabetic())
+                || PRIVATE_SUFFIXES.contains(&tld.to_ascii_lowercase().as_str())
             {
                 return Err(refuse("that is not a public web address"));
             }
             domain.trim_start_matches("www.").to_string()
         }
-        Some(url::Host::Ipv4(ip)) => ip.to_string(),
-        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        Some(url::Host::Ipv4(ip)) if is_public_v4(ip) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) if is_public_v6(ip) => format!("[{ip}]"),
+        Some(_) => return Err(refuse("that is not a public web address")),
         None => return Err(refuse("it has no address")),
     };
     if !url.username().is_empty() || url.password().is_some() {
@@ -114,6 +116,64 @@ pub fn read_url(typed: &str) -> Result<(String, String, String), ParseError> {
     }
     let title = title(&host, path);
     Ok((url.to_string(), key, title))
+}
+
+/// Top-level names that never lead to a public site (RFC 6761, RFC 6762,
+/// RFC 7686, and names routers and companies use inside their networks).
+const PRIVATE_SUFFIXES: &[&str] = &[
+    "localhost",
+    "local",
+    "internal",
+    "intranet",
+    "lan",
+    "home",
+    "corp",
+    "private",
+    "test",
+    "invalid",
+    "onion",
+    "arpa",
+];
+
+/// Whether an IPv4 address is on the public internet: not loopback,
+/// private, link-local (cloud metadata lives at 169.254.169.254), shared
+/// (carrier NAT), benchmarking, documentation, multicast, reserved,
+/// broadcast or unspecified.
+fn is_public_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 198 && (18..20).contains(&b))
+        || a >= 240)
+}
+
+/// Whether an IPv6 address is on the public internet: global unicast
+/// (2000::/3) outside documentation and other special ranges, or an
+/// IPv4-mapped or NAT64 address whose IPv4 part is public.
+fn is_public_v6(ip: std::net::Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let s = ip.segments();
+    if s[0] == 0x64 && s[1] == 0xff9b {
+        // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits.
+        let [_, _, _, _, _, _, hi, lo] = s;
+        let v4 = std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+        return is_public_v4(v4);
+    }
+    let global_unicast = (s[0] & 0xe000) == 0x2000;
+    let documentation = s[0] == 0x2001 && s[1] == 0x0db8;
+    let special = s[0] == 0x2001 && s[1] < 0x0200; // 2001::/23: Teredo, benchmarking, ORCHID...
+    let six_to_four = s[0] == 0x2002; // 6to4 wraps an IPv4 address of any kind
+    global_unicast && !documentation && !special && !six_to_four
 }
 
 /// A readable title from the address: the last part of the path in words,
@@ -193,6 +253,12 @@ fn parse_share(args: &mut Args) -> Result<Command, ParseError> {
         match tag(&word.text).filter(|_| !word.quoted) {
             Some(t) => {
                 if !tags.contains(&t) {
+                    if tags.len() == crate::limits::TAGS {
+                        return Err(ParseError::new(format!(
+                            "A link can have at most {} tags; use fewer, broader ones.",
+                            crate::limits::TAGS
+                        )));
+                    }
                     tags.push(t);
                 }
             }
@@ -227,6 +293,14 @@ fn parse_resources(args: &mut Args) -> Result<Command, ParseError> {
                 ))
             })?)
         }
+        _ if crate::community::search_terms(&join_typed(&words)).count()
+            > crate::limits::SEARCH_TERMS =>
+        {
+            return Err(ParseError::new(format!(
+                "Search with at most {} words; a few distinctive ones find the most.",
+                crate::limits::SEARCH_TERMS
+            )));
+        }
         _ => ResourceQuery::Text(join_typed(&words)),
     };
     Ok(Command::Resources(query))
@@ -242,13 +316,14 @@ pub(super) async fn share(ctx: &Ctx<'_>, share: Share) -> Result<Reply, CommandE
                     .into(),
             ));
         }
-        let them = super::intros::mentioned(ctx, with).await?;
-        if !them.dms {
+        let known = super::intros::known_member(ctx, with).await?;
+        if let Some(them) = known.as_ref().filter(|m| !m.dms) {
             return Err(CommandError::User(format!(
                 "{} has turned off messages from Kith, so I can't send it. Nothing was logged.",
-                mention(platform, &them)
+                mention(platform, them)
             )));
         }
+        let them = super::intros::ensure_member(ctx, with, known).await?;
         let resource = NewResource {
             workspace,
             url: share.url,
@@ -412,6 +487,47 @@ mod tests {
         ] {
             let err = read_url(bad).expect_err(bad);
             assert!(err.message.contains(why), "{bad}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn links_to_private_loopback_or_link_local_addresses_are_refused() {
+        for bad in [
+            "http://127.0.0.1/admin",
+            "http://127.1/",
+            "http://0x7f000001/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.5/",
+            "http://172.16.3.4/",
+            "http://192.168.1.1/",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://[::1]/",
+            "http://[fe80::1]/",
+            "http://[fc00::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[64:ff9b::a00:1]/",
+            "http://[2001:db8::1]/",
+            "http://[::]/",
+            "https://printer.local/",
+            "https://wiki.corp/",
+            "https://metadata.google.internal/",
+            "https://app.localhost/",
+        ] {
+            let err = read_url(bad).expect_err(bad);
+            assert!(
+                err.message.contains("not a public web address"),
+                "{bad}: {}",
+                err.message
+            );
+        }
+        for good in [
+            "http://93.184.216.34/page",
+            "http://[2606:4700::6810:84e5]/",
+            "https://example.com/a",
+        ] {
+            assert!(read_url(good).is_ok(), "{good}");
         }
     }
 

@@ -285,6 +285,14 @@ pub enum ResourceQuery {
     Text(String),
 }
 
+/// The words a library search looks for: runs of letters and digits (so
+/// search operators a member types are plain words). `resources` refuses a
+/// search of more than [`crate::limits::SEARCH_TERMS`] of them.
+pub fn search_terms(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
 /// A member's place in coffee pairing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PairingStatus {
