@@ -120,6 +120,11 @@ impl App {
         .await
     }
 
+    /// Every row of every table: what a refused input must leave as it was.
+    pub async fn everything(&self) -> Vec<String> {
+        crate::common::everything(self.store.pool()).await
+    }
+
     /// How many rows `table` holds.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))

@@ -10,6 +10,7 @@ mod community;
 mod console;
 mod contacts;
 mod helpers;
+mod hostile;
 mod isolation;
 mod ledger;
 mod mistakes;

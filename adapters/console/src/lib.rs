@@ -147,6 +147,17 @@ const GRID: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction(' '));
 
 fn grid(table: &Table) -> String {
+    // comfy-table measures columns in u16; a cell past that is shown with
+    // the core's plain alignment instead of being cut.
+    let too_wide = |cell: &String| cell.chars().count() > usize::from(u16::MAX / 2);
+    if table
+        .headers
+        .iter()
+        .chain(table.rows.iter().flatten())
+        .any(too_wide)
+    {
+        return table.plain_text();
+    }
     let mut grid = Grid::new();
     grid.load_style(GRID)
         .set_content_arrangement(ContentArrangement::Disabled)
@@ -753,6 +764,15 @@ mod tests {
         assert_eq!(member_name("@Bob"), Some("bob".into()));
         assert_eq!(member_name("bob smith"), None);
         assert_eq!(member_name("@"), None);
+    }
+
+    #[test]
+    fn a_table_cell_wider_than_65535_characters_renders_without_panicking() {
+        let mut table = Table::new(["Contact", "Note"]);
+        table.row(["x".repeat(70_000), "a".into()]);
+        let mut reply = Reply::empty();
+        reply.push_table(table);
+        assert!(render(&reply).contains(&"x".repeat(70_000)));
     }
 
     #[test]
