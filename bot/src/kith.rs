@@ -217,6 +217,18 @@ impl Kith {
         reply
     }
 
+    /// The acting member if Kith knows them, creating nothing.
+    async fn known_member(&self, actor: &Actor) -> anyhow::Result<Option<Member>> {
+        let Some(workspace) = self
+            .store
+            .find_workspace(actor.platform, &actor.workspace)
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.store.find_member(workspace, &actor.user).await
+    }
+
     /// Finds or creates the acting member (and their workspace).
     pub async fn member(&self, actor: &Actor) -> anyhow::Result<Member> {
         let now = self.clock.now();
@@ -239,11 +251,23 @@ impl Kith {
             outcome: Reply::error(text),
             settles: None,
         };
+        const NOT_MINE: &str =
+            "That button is not one of mine any more; type due to see who is due.";
         let Some(action) = Action::parse(action) else {
-            return refused("That button is not one of mine any more; type due to see who is due.");
+            return refused(NOT_MINE);
+        };
+        // Only someone Kith knows can have been sent a button: a press from
+        // an unknown workspace or member is refused before anything is written.
+        let member = match self.known_member(actor).await {
+            Ok(Some(member)) => member,
+            Ok(None) => return refused(NOT_MINE),
+            Err(e) => {
+                error!(error = %e, "could not load the member");
+                return refused(OOPS);
+            }
         };
         if action.contact().is_none() && action != Action::Forget {
-            let result = self.run_community_action(actor, action).await;
+            let result = self.run_community_action(actor, &member, action).await;
             self.nudge.notify_one();
             return match result {
                 Ok(text) => Pressed {
@@ -256,7 +280,7 @@ impl Kith {
                 }
             };
         }
-        match self.run_action(actor, action).await {
+        match self.run_action(&member, action).await {
             Ok(Some(text)) => Pressed {
                 outcome: Reply::text(text),
                 settles: Some(action.block_id()),
@@ -272,14 +296,13 @@ impl Kith {
         }
     }
 
-    async fn run_action(&self, actor: &Actor, action: Action) -> anyhow::Result<Option<String>> {
-        let member = self.member(actor).await?;
+    async fn run_action(&self, member: &Member, action: Action) -> anyhow::Result<Option<String>> {
         let scope = member.scope();
         let now = self.clock.now();
         let id = match action {
             Action::Forget => {
                 return Ok(Some(
-                    commands::forget_now(self.store.as_ref(), &member).await?,
+                    commands::forget_now(self.store.as_ref(), member).await?,
                 ));
             }
             Action::Done(id) | Action::Snooze(id) | Action::Skip(id) => id,
@@ -330,14 +353,18 @@ impl Kith {
 
     /// Runs an introduction's or a coffee pair's button for the member who
     /// pressed it; only a party can answer.
-    async fn run_community_action(&self, actor: &Actor, action: Action) -> anyhow::Result<String> {
-        let member = self.member(actor).await?;
+    async fn run_community_action(
+        &self,
+        actor: &Actor,
+        member: &Member,
+        action: Action,
+    ) -> anyhow::Result<String> {
         let now = self.clock.now();
         match action {
             Action::IntroYes(id) | Action::IntroNo(id) => {
                 crate::community::answer(
                     self.store.as_ref(),
-                    &member,
+                    member,
                     actor.platform,
                     id,
                     action == Action::IntroYes(id),
@@ -348,7 +375,7 @@ impl Kith {
             Action::IntroMet(id) | Action::IntroNotYet(id) => {
                 crate::community::followed_up(
                     self.store.as_ref(),
-                    &member,
+                    member,
                     id,
                     action == Action::IntroMet(id),
                 )
@@ -357,7 +384,7 @@ impl Kith {
             Action::PairMet(id) | Action::PairSkipped(id) => {
                 crate::community::met(
                     self.store.as_ref(),
-                    &member,
+                    member,
                     actor.platform,
                     id,
                     action == Action::PairMet(id),

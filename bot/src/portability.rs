@@ -1198,3 +1198,110 @@ mod tests {
         assert_eq!((parsed.items.len(), parsed.repeats), (1, 1));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    /// A field of a CSV or vCard line: text, quotes, separators, odd bytes.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z ]{0,12}",
+            "[=+@\\-\"',;:\\\\\r\n\t#]{0,6}",
+            any::<String>(),
+            Just("01 Jan 2024".to_string()),
+            Just("BEGIN:VCARD".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        #[test]
+        fn any_bytes_under_any_name_are_read_or_refused_never_a_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..600),
+            name in prop_oneof![Just("x.csv"), Just("x.vcf"), Just("x.json"), Just("x.txt"), Just("Connections.csv")],
+        ) {
+            let _ = parse(name, &bytes, now());
+        }
+
+        #[test]
+        fn csv_like_files_are_read_or_refused_never_a_panic(
+            header in prop_oneof![
+                Just(LINKEDIN_HEADER.to_string()),
+                Just("name,company,tier,tags,every".to_string()),
+                Just("first name,last name".to_string()),
+                field(),
+            ],
+            rows in proptest::collection::vec(proptest::collection::vec(field(), 0..9), 0..12),
+        ) {
+            let mut file = format!("Notes:\n\n{header}\n");
+            for row in rows {
+                file.push_str(&row.join(","));
+                file.push('\n');
+            }
+            if let Ok(parsed) = parse("people.csv", file.as_bytes(), now()) {
+                for item in &parsed.items {
+                    prop_assert!(item.draft.who.shown().chars().count() <= limits::NAME);
+                    prop_assert!(item.draft.tags.len() <= limits::TAGS);
+                }
+            }
+        }
+
+        #[test]
+        fn vcards_are_read_or_refused_never_a_panic(
+            lines in proptest::collection::vec(
+                prop_oneof![
+                    Just("BEGIN:VCARD".to_string()),
+                    Just("END:VCARD".to_string()),
+                    Just("VERSION:4.0".to_string()),
+                    field().prop_map(|f| format!("FN:{f}")),
+                    field().prop_map(|f| format!("N:{f};{f};;;")),
+                    field().prop_map(|f| format!("ORG:{f}")),
+                    field().prop_map(|f| format!("CATEGORIES:{f}")),
+                    field().prop_map(|f| format!(" {f}")),
+                    field(),
+                ],
+                0..24,
+            ),
+        ) {
+            let file = format!("BEGIN:VCARD\r\n{}\r\n", lines.join("\r\n"));
+            let _ = parse("c.vcf", file.as_bytes(), now());
+        }
+
+        #[test]
+        fn kith_exports_with_any_values_are_validated_never_a_panic(
+            cadence in prop_oneof![Just(serde_json::Value::Null), any::<u32>().prop_map(serde_json::Value::from), any::<i64>().prop_map(serde_json::Value::from)],
+            year in prop_oneof![-262143i32..=262142, 1899i32..2030],
+            name in field(),
+            what in field(),
+            tags in proptest::collection::vec(field(), 0..30),
+        ) {
+            let date = format!("{year:+07}-06-01T00:00:00Z");
+            let file = serde_json::json!({
+                "format": "kith-ledger", "version": 1, "exported_at": "2026-11-01T00:00:00Z",
+                "member": {"platform": "console", "workspace": "w", "id": "me", "name": "me"},
+                "settings": {"tz": name, "window": what, "window_daily": false, "digest": what, "dms": true},
+                "contacts": [{"name": name, "member_id": null, "company": what, "tier": "inner",
+                    "cadence_days": cadence, "tags": tags, "snoozed_until": date,
+                    "added_at": date, "entries": [{"kind": "gave", "what": what, "at": date}]}]
+            });
+            if let Ok(parsed) = parse("l.json", file.to_string().as_bytes(), now()) {
+                for item in &parsed.items {
+                    for entry in &item.entries {
+                        prop_assert!(entry.at <= now());
+                    }
+                    // Every imported contact's due date is computable.
+                    let _ = item.added_at.map(|t| t <= now());
+                }
+            }
+        }
+    }
+}

@@ -218,3 +218,29 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn any_table_renders_as_plain_text_with_every_cell(
+            cells in proptest::collection::vec(proptest::collection::vec(any::<String>(), 3), 0..8),
+            wide in 0usize..70_000,
+        ) {
+            let mut table = Table::new(["a", "b", "c"]);
+            for row in &cells {
+                table.row([row[0].clone(), row[1].clone(), row[2].clone()]);
+            }
+            table.row(["w".repeat(wide), String::new(), String::new()]);
+            let text = table.plain_text();
+            for cell in cells.iter().flatten() {
+                prop_assert!(text.contains(cell.trim_end()));
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 #[path = "../common/ledger.rs"]
 mod common;
 
+mod access;
 mod buttons;
 mod cadence;
 mod community;
@@ -16,4 +17,5 @@ mod ledger;
 mod mistakes;
 mod outbox;
 mod portability;
+mod properties;
 mod reminders;

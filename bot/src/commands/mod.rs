@@ -296,3 +296,116 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words a line is made of: commands, mentions, quotes, dates, spans,
+    /// tags, links and the characters the grammar treats specially.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(COMMANDS.iter().map(|s| s.name).collect::<Vec<_>>())
+                .prop_map(str::to_string),
+            proptest::sample::select(vec![
+                "@alice",
+                "@me",
+                "<@U1|Mallory>",
+                "<@U1>",
+                "<@!1>",
+                "<@",
+                "\"Jane Doe\"",
+                "\"",
+                "\u{201C}",
+                "#tag",
+                "#",
+                "every",
+                "3w",
+                "0d",
+                "99999999999d",
+                "on",
+                "2026-11-02",
+                "-0001-01-01",
+                "+262142-12-31",
+                "ago",
+                "a",
+                "3",
+                "days",
+                "yesterday",
+                "inner",
+                "at",
+                "\"Acme\"",
+                "with",
+                "https://example.com/x",
+                "http://127.0.0.1/",
+                "<https://x.org|x>",
+                "me",
+                "confirm",
+                "tz",
+                "Europe/Berlin",
+                "window",
+                "25:00-26:00",
+                "digest",
+                "\"* * * * * *\"",
+                "dms",
+                "off",
+                "join",
+                "pause",
+                "<#C1|c>",
+                "resources",
+                "pairing",
+                "followup",
+            ])
+            .prop_map(str::to_string),
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn any_line_is_parsed_or_explained_never_a_panic(line in any::<String>()) {
+            if let Err(e) = parse(&line) {
+                prop_assert!(!e.to_user_text().is_empty());
+            }
+        }
+
+        #[test]
+        fn lines_made_of_the_grammars_own_words_are_parsed_or_explained(
+            words in proptest::collection::vec(word(), 0..10),
+        ) {
+            let line = words.join(" ");
+            if let Err(e) = parse(&line) {
+                prop_assert!(!e.to_user_text().is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn worst_case_lines_at_the_limit_are_answered() {
+        // Single-pass grammar: each of these is read once, whatever it holds.
+        let at_limit = |unit: &str| unit.repeat(crate::limits::LINE / unit.len());
+        for line in [
+            at_limit("<"),
+            at_limit("\""),
+            at_limit("<@"),
+            at_limit("a "),
+            format!("note @alice {}", at_limit("x "))
+                .chars()
+                .take(crate::limits::LINE)
+                .collect(),
+            format!("resources {}", at_limit("a-"))
+                .chars()
+                .take(crate::limits::LINE)
+                .collect(),
+            format!("gave @alice {} 3 days ago", at_limit("ago "))
+                .chars()
+                .take(crate::limits::LINE)
+                .collect(),
+        ] {
+            let _ = parse(&line);
+        }
+    }
+}
