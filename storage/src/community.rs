@@ -20,7 +20,7 @@ use kith_bot::domain::{
 use kith_bot::ports::{AnswerEffects, CommunityStore, Effects};
 use sqlx::SqliteConnection;
 
-use crate::{MemberRow, SqliteStore, contact_id, from_secs, insert_contact, insert_entry, to_secs};
+use crate::{MemberRow, SqliteStore, from_secs, insert_contact, insert_entry, load, to_secs};
 
 /// A member of the workspace by id.
 pub(crate) async fn member_by_id(
@@ -94,8 +94,8 @@ async fn apply_writes(
             id: about.external_id,
             label: None,
         });
-        let id = match contact_id(conn, scope, &who).await? {
-            Some(id) => id,
+        let stored = match load(conn, scope, &who).await? {
+            Some(stored) => stored,
             None => {
                 let draft = ContactDraft {
                     who,
@@ -107,7 +107,7 @@ async fn apply_writes(
                 insert_contact(conn, scope, &draft, now).await?
             }
         };
-        insert_entry(conn, scope, id, &write.entry, now).await?;
+        insert_entry(conn, scope, stored, &write.entry, now).await?;
     }
     Ok(())
 }

@@ -197,13 +197,21 @@ struct ContactRow {
     given: i64,
     received: i64,
     last_note: Option<String>,
+    last_note_at: Option<i64>,
     tags: Option<String>,
 }
 
-impl TryFrom<ContactRow> for Contact {
+/// A contact as stored: the core's view, and when its latest note was
+/// made (so a back-dated note does not replace a later one).
+struct Stored {
+    contact: Contact,
+    last_note_at: Option<i64>,
+}
+
+impl TryFrom<ContactRow> for Stored {
     type Error = anyhow::Error;
 
-    fn try_from(row: ContactRow) -> anyhow::Result<Contact> {
+    fn try_from(row: ContactRow) -> anyhow::Result<Stored> {
         let mut tags: Vec<Tag> = row
             .tags
             .as_deref()
@@ -213,7 +221,7 @@ impl TryFrom<ContactRow> for Contact {
             .map(Tag::from_stored)
             .collect();
         tags.sort();
-        Ok(Contact {
+        let contact = Contact {
             id: ContactId(row.id),
             member_external_id: row.member_external_id,
             name: row.name,
@@ -231,24 +239,50 @@ impl TryFrom<ContactRow> for Contact {
             favours_given: u32::try_from(row.given)?,
             favours_received: u32::try_from(row.received)?,
             last_note: row.last_note,
+        };
+        Ok(Stored {
+            contact,
+            last_note_at: row.last_note_at,
         })
     }
 }
 
-/// A contact with its counts, scoped to one owner; callers append conditions.
+impl TryFrom<ContactRow> for Contact {
+    type Error = anyhow::Error;
+
+    fn try_from(row: ContactRow) -> anyhow::Result<Contact> {
+        Ok(Stored::try_from(row)?.contact)
+    }
+}
+
+/// A contact with its counts, scoped to one owner; callers append
+/// conditions. The counts and the latest note are kept on the contact as
+/// entries are logged, so a read is one indexed lookup per contact.
 macro_rules! contact_select {
     () => {
         "SELECT c.id, m.external_id AS member_external_id,
                 COALESCE(m.display_name, c.name) AS name, c.company, c.tier,
                 c.cadence_days, c.snoozed_until, c.added_at, c.last_contact_at,
-                (SELECT COUNT(*) FROM entries e WHERE e.contact_id = c.id AND e.kind = 'gave') AS given,
-                (SELECT COUNT(*) FROM entries e WHERE e.contact_id = c.id AND e.kind = 'got') AS received,
-                (SELECT e.what FROM entries e WHERE e.contact_id = c.id AND e.kind = 'note'
-                  ORDER BY e.at DESC, e.id DESC LIMIT 1) AS last_note,
+                c.given, c.received, c.last_note, c.last_note_at,
                 (SELECT group_concat(t.tag, ' ') FROM contact_tags t WHERE t.contact_id = c.id) AS tags
          FROM contacts c LEFT JOIN members m ON m.id = c.member_id
          WHERE c.workspace_id = ? AND c.owner_id = ?"
     };
+}
+
+/// The contact with this id in the scope's network, if it is there.
+async fn load_by_id(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    id: ContactId,
+) -> anyhow::Result<Option<Stored>> {
+    let row: Option<ContactRow> = sqlx::query_as(concat!(contact_select!(), " AND c.id = ?"))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(Stored::try_from).transpose()
 }
 
 async fn contact_by_id(
@@ -256,39 +290,35 @@ async fn contact_by_id(
     scope: Scope,
     id: ContactId,
 ) -> anyhow::Result<Contact> {
-    let row: ContactRow = sqlx::query_as(concat!(contact_select!(), " AND c.id = ?"))
-        .bind(scope.workspace.0)
-        .bind(scope.member.0)
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
+    load_by_id(conn, scope, id)
         .await?
-        .ok_or_else(|| anyhow!("contact {} is not in this member's network", id.0))?;
-    row.try_into()
+        .map(|s| s.contact)
+        .ok_or_else(|| anyhow!("contact {} is not in this member's network", id.0))
 }
 
-/// The id of the contact `who` refers to in the scope's network.
-async fn contact_id(
+/// The contact `who` refers to in the scope's network, in one indexed
+/// lookup (by member, or by an outside person's name key).
+async fn load(
     conn: &mut SqliteConnection,
     scope: Scope,
     who: &ContactRef,
-) -> anyhow::Result<Option<ContactId>> {
-    let id: Option<i64> = match who {
-        ContactRef::Member(mention) => {
-            sqlx::query_scalar(
-                "SELECT c.id FROM contacts c JOIN members m ON m.id = c.member_id
-                 WHERE c.workspace_id = ? AND c.owner_id = ? AND m.external_id = ?",
-            )
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .bind(&mention.id)
-            .fetch_optional(&mut *conn)
-            .await?
-        }
+) -> anyhow::Result<Option<Stored>> {
+    let row: Option<ContactRow> = match who {
+        ContactRef::Member(mention) => sqlx::query_as(concat!(
+            contact_select!(),
+            " AND c.member_id = (SELECT id FROM members WHERE workspace_id = ? AND external_id = ?)"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(scope.workspace.0)
+        .bind(&mention.id)
+        .fetch_optional(&mut *conn)
+        .await?,
         ContactRef::Named(_) => {
-            sqlx::query_scalar(
-                "SELECT id FROM contacts
-                 WHERE workspace_id = ? AND owner_id = ? AND member_id IS NULL AND name_key = ?",
-            )
+            sqlx::query_as(concat!(
+                contact_select!(),
+                " AND c.member_id IS NULL AND c.name_key = ?"
+            ))
             .bind(scope.workspace.0)
             .bind(scope.member.0)
             .bind(who.name_key())
@@ -296,7 +326,7 @@ async fn contact_id(
             .await?
         }
     };
-    Ok(id.map(ContactId))
+    row.map(Stored::try_from).transpose()
 }
 
 /// Finds or creates a member; a given display name replaces the stored one.
@@ -326,14 +356,15 @@ async fn upsert_member(
     Ok(row.into_member())
 }
 
-/// Inserts a contact that is known not to exist yet.
+/// Inserts a contact that is known not to exist yet, its due date worked
+/// out here by the core's rule; returns it without reading it back.
 async fn insert_contact(
     conn: &mut SqliteConnection,
     scope: Scope,
     draft: &ContactDraft,
     now: DateTime<Utc>,
-) -> anyhow::Result<ContactId> {
-    let (member_id, name) = match &draft.who {
+) -> anyhow::Result<Stored> {
+    let (member_id, member_external_id, name) = match &draft.who {
         ContactRef::Member(mention) => {
             let member = upsert_member(
                 conn,
@@ -346,29 +377,55 @@ async fn insert_contact(
             if member.id == scope.member {
                 bail!("a member cannot be a contact of their own");
             }
-            (Some(member.id.0), member.display_name)
+            (
+                Some(member.id.0),
+                Some(member.external_id),
+                member.display_name,
+            )
         }
-        ContactRef::Named(name) => (None, name.clone()),
+        ContactRef::Named(name) => (None, None, name.clone()),
+    };
+    let mut tags = draft.tags.clone();
+    tags.sort();
+    tags.dedup();
+    let mut contact = Contact {
+        id: ContactId(0),
+        member_external_id,
+        name,
+        company: draft.company.clone(),
+        tier: draft.tier,
+        cadence_override: draft.cadence,
+        tags,
+        snoozed_until: None,
+        added_at: now,
+        last_contact: None,
+        favours_given: 0,
+        favours_received: 0,
+        last_note: None,
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, added_at, due_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(scope.workspace.0)
     .bind(scope.member.0)
     .bind(member_id)
-    .bind(&name)
+    .bind(&contact.name)
     .bind(draft.who.name_key())
     .bind(&draft.company)
     .bind(draft.tier.as_str())
     .bind(draft.cadence.map(|c| i64::from(c.days())))
     .bind(to_secs(now))
+    .bind(to_secs(contact.next_due()))
     .fetch_one(&mut *conn)
     .await?;
-    add_tags(conn, ContactId(id), &draft.tags).await?;
-    refresh_due(conn, scope, ContactId(id)).await?;
-    Ok(ContactId(id))
+    contact.id = ContactId(id);
+    add_tags(conn, contact.id, &contact.tags).await?;
+    Ok(Stored {
+        contact,
+        last_note_at: None,
+    })
 }
 
 /// Stores when the contact is next due, by the core's rule, after a change;
@@ -387,40 +444,63 @@ async fn refresh_due(
     Ok(contact)
 }
 
-/// Logs an entry about a contact of the scope and keeps last contact and
-/// due date with it; returns the contact after it.
+/// Logs an entry about a stored contact of the scope: the entry, then the
+/// contact's last contact, counts, latest note and due date worked out
+/// here and written in one statement. Returns the contact after it.
 async fn insert_entry(
     conn: &mut SqliteConnection,
     scope: Scope,
-    id: ContactId,
+    stored: Stored,
     entry: &Entry,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Contact> {
-    let updated = sqlx::query(
-        "UPDATE contacts SET last_contact_at = MAX(COALESCE(last_contact_at, ?1), ?1)
-         WHERE id = ?2 AND workspace_id = ?3 AND owner_id = ?4",
+    let Stored {
+        mut contact,
+        mut last_note_at,
+    } = stored;
+    let at = to_secs(entry.at);
+    contact.last_contact = Some(contact.last_contact.map_or(entry.at, |l| l.max(entry.at)));
+    match entry.kind {
+        EntryKind::Gave => contact.favours_given = contact.favours_given.saturating_add(1),
+        EntryKind::Got => contact.favours_received = contact.favours_received.saturating_add(1),
+        // The latest note by time; a later-logged note at the same time wins.
+        EntryKind::Note if last_note_at.is_none_or(|n| at >= n) => {
+            contact.last_note = Some(entry.what.clone());
+            last_note_at = Some(at);
+        }
+        EntryKind::Note | EntryKind::Touch => {}
+    }
+    sqlx::query(
+        "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?)",
     )
-    .bind(to_secs(entry.at))
-    .bind(id.0)
+    .bind(contact.id.0)
+    .bind(entry.kind.as_str())
+    .bind(&entry.what)
+    .bind(at)
+    .bind(to_secs(now))
+    .execute(&mut *conn)
+    .await?;
+    let updated = sqlx::query(
+        "UPDATE contacts SET last_contact_at = ?, given = ?, received = ?, last_note = ?,
+                last_note_at = ?, due_at = ?
+         WHERE id = ? AND workspace_id = ? AND owner_id = ?",
+    )
+    .bind(contact.last_contact.map(to_secs))
+    .bind(i64::from(contact.favours_given))
+    .bind(i64::from(contact.favours_received))
+    .bind(&contact.last_note)
+    .bind(last_note_at)
+    .bind(to_secs(contact.next_due()))
+    .bind(contact.id.0)
     .bind(scope.workspace.0)
     .bind(scope.member.0)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if updated != 1 {
-        bail!("contact {} is not in this member's network", id.0);
+        bail!("contact {} is not in this member's network", contact.id.0);
     }
-    sqlx::query(
-        "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(id.0)
-    .bind(entry.kind.as_str())
-    .bind(&entry.what)
-    .bind(to_secs(entry.at))
-    .bind(to_secs(now))
-    .execute(&mut *conn)
-    .await?;
-    refresh_due(conn, scope, id).await
+    Ok(contact)
 }
 
 /// Writes one imported contact known not to be in the network yet, with
@@ -457,6 +537,15 @@ async fn import_one(
     };
     let added_at = item.added_at.unwrap_or(now);
     let last_contact = item.entries.iter().map(|e| e.at).max();
+    let count = |kind: EntryKind| item.entries.iter().filter(|e| e.kind == kind).count();
+    // The latest note by time; of two at the same time, the later in the file.
+    let last_note = item
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EntryKind::Note)
+        .max_by_key(|(i, e)| (e.at, *i))
+        .map(|(_, e)| e);
     let contact = Contact {
         id: ContactId(0),
         member_external_id: None,
@@ -474,8 +563,9 @@ async fn import_one(
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
-                               cadence_days, snoozed_until, added_at, last_contact_at, due_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               cadence_days, snoozed_until, added_at, last_contact_at, due_at,
+                               given, received, last_note, last_note_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(scope.workspace.0)
     .bind(scope.member.0)
@@ -489,6 +579,10 @@ async fn import_one(
     .bind(to_secs(added_at))
     .bind(last_contact.map(to_secs))
     .bind(to_secs(contact.next_due()))
+    .bind(i64::try_from(count(EntryKind::Gave))?)
+    .bind(i64::try_from(count(EntryKind::Got))?)
+    .bind(last_note.map(|e| e.what.as_str()))
+    .bind(last_note.map(|e| to_secs(e.at)))
     .fetch_one(&mut *conn)
     .await?;
     add_tags(conn, ContactId(id), &draft.tags).await?;
@@ -723,10 +817,7 @@ impl Store for SqliteStore {
         who: &ContactRef,
     ) -> anyhow::Result<Option<Contact>> {
         let mut conn = self.pool.acquire().await?;
-        match contact_id(&mut conn, scope, who).await? {
-            Some(id) => Ok(Some(contact_by_id(&mut conn, scope, id).await?)),
-            None => Ok(None),
-        }
+        Ok(load(&mut conn, scope, who).await?.map(|s| s.contact))
     }
 
     async fn add_contact(
@@ -736,13 +827,12 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Contact>> {
         let mut tx = self.write().await?;
-        if contact_id(&mut tx, scope, &draft.who).await?.is_some() {
+        if load(&mut tx, scope, &draft.who).await?.is_some() {
             return Ok(None);
         }
-        let id = insert_contact(&mut tx, scope, draft, now).await?;
-        let contact = contact_by_id(&mut tx, scope, id).await?;
+        let stored = insert_contact(&mut tx, scope, draft, now).await?;
         tx.commit().await?;
-        Ok(Some(contact))
+        Ok(Some(stored.contact))
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
@@ -763,7 +853,10 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Contact> {
         let mut tx = self.write().await?;
-        let contact = insert_entry(&mut tx, scope, id, entry, now).await?;
+        let stored = load_by_id(&mut tx, scope, id)
+            .await?
+            .ok_or_else(|| anyhow!("contact {} is not in this member's network", id.0))?;
+        let contact = insert_entry(&mut tx, scope, stored, entry, now).await?;
         tx.commit().await?;
         Ok(contact)
     }
@@ -776,11 +869,11 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Recorded> {
         let mut tx = self.write().await?;
-        let (id, added) = match contact_id(&mut tx, scope, &draft.who).await? {
-            Some(id) => (id, false),
+        let (stored, added) = match load(&mut tx, scope, &draft.who).await? {
+            Some(stored) => (stored, false),
             None => (insert_contact(&mut tx, scope, draft, now).await?, true),
         };
-        let contact = insert_entry(&mut tx, scope, id, entry, now).await?;
+        let contact = insert_entry(&mut tx, scope, stored, entry, now).await?;
         tx.commit().await?;
         Ok(Recorded { contact, added })
     }

@@ -1,0 +1,416 @@
+//! The command path under load, side by side with its baselines in one run.
+//!
+//! Serves, on 127.0.0.1:
+//! - A: a bare axum endpoint that checks the Slack signature and answers;
+//! - B: A plus one durable SQLite insert per request (WAL, synchronous NORMAL);
+//! - B-read: A plus one indexed SELECT (the baseline for reads);
+//! - Kith: `kith run` as a self-hoster runs it (Slack over HTTP with a bot
+//!   token against a small fake Web API, the delivery loop running), over a
+//!   fresh SQLite file,
+//!
+//! and loads each with signed `/kith` slash commands from a Rust load
+//! generator at 1, 8 and 64 concurrent connections for a fixed time, in
+//! interleaved rounds, printing requests/s, p50 and p99 and the ratios to
+//! the baselines. Scenarios: `gave` from one member about one contact,
+//! `gave` spread over 1,000 members, and `balance` for a member with 500
+//! contacts and ~8,000 entries.
+//!
+//!     cargo bench --bench command_path
+//!     KITH_BENCH_SECS=15 KITH_BENCH_ROUNDS=3 cargo bench --bench command_path
+//!
+//! Every figure is a median over the rounds. The load generator shares the
+//! machine with the servers, as wrk would: compare ratios, not absolutes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use kith_bot::domain::Secret;
+use kith_slack::signature;
+
+const SECRET: &str = "bench-signing-secret";
+
+fn secret() -> Secret {
+    Secret::new(SECRET)
+}
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A signed request as Slack sends it: (timestamp, signature, body).
+fn signed(body: String) -> (String, String, String) {
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let sig = signature::sign(&secret(), &ts, body.as_bytes());
+    (ts, sig, body)
+}
+
+fn command_body(team: &str, user: &str, text: &str, n: u64) -> String {
+    serde_urlencoded::to_string([
+        ("team_id", team),
+        ("channel_id", "C1"),
+        ("user_id", user),
+        ("user_name", user),
+        ("command", "/kith"),
+        ("text", text),
+        ("response_url", "http://127.0.0.1:9/response"),
+        ("trigger_id", &format!("t.{n}")),
+    ])
+    .unwrap_or_default()
+}
+
+fn verified(headers: &HeaderMap, body: &[u8]) -> bool {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    signature::verify(
+        &secret(),
+        get(signature::TIMESTAMP_HEADER),
+        get(signature::SIGNATURE_HEADER),
+        body,
+        chrono::Utc::now(),
+    )
+    .is_ok()
+}
+
+async fn bare(headers: HeaderMap, body: axum::body::Bytes) -> (StatusCode, &'static str) {
+    if !verified(&headers, &body) {
+        return (StatusCode::UNAUTHORIZED, "");
+    }
+    (
+        StatusCode::OK,
+        r#"{"response_type":"ephemeral","text":"ok"}"#,
+    )
+}
+
+async fn insert(
+    State(pool): State<sqlx::SqlitePool>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (StatusCode, &'static str) {
+    if !verified(&headers, &body) {
+        return (StatusCode::UNAUTHORIZED, "");
+    }
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let stored = sqlx::query("INSERT INTO requests (body, at) VALUES (?, ?)")
+        .bind(text)
+        .bind(chrono::Utc::now().timestamp())
+        .execute(&pool)
+        .await;
+    match stored {
+        Ok(_) => (
+            StatusCode::OK,
+            r#"{"response_type":"ephemeral","text":"ok"}"#,
+        ),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, ""),
+    }
+}
+
+async fn select(
+    State(pool): State<sqlx::SqlitePool>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (StatusCode, &'static str) {
+    if !verified(&headers, &body) {
+        return (StatusCode::UNAUTHORIZED, "");
+    }
+    let found: Result<Option<(i64, String)>, _> =
+        sqlx::query_as("SELECT id, body FROM requests WHERE id = ?")
+            .bind(1 + (body.len() as i64 % 500))
+            .fetch_optional(&pool)
+            .await;
+    match found {
+        Ok(_) => (
+            StatusCode::OK,
+            r#"{"response_type":"ephemeral","text":"ok"}"#,
+        ),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, ""),
+    }
+}
+
+async fn serve(router: axum::Router) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(format!("http://{addr}"))
+}
+
+/// The baselines' database: one table, WAL, synchronous NORMAL, as Kith's.
+async fn baseline_pool(dir: &std::path::Path) -> anyhow::Result<sqlx::SqlitePool> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    let options = SqliteConnectOptions::new()
+        .filename(dir.join("baseline.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE requests (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)",
+    )
+    .execute(&pool)
+    .await?;
+    for i in 0..500 {
+        sqlx::query("INSERT INTO requests (body, at) VALUES (?, 0)")
+            .bind(format!("row {i}"))
+            .execute(&pool)
+            .await?;
+    }
+    Ok(pool)
+}
+
+/// A fake Slack Web API: users.info knows everyone; every other method
+/// (chat.postMessage, conversations.open, ...) succeeds.
+async fn fake_slack() -> anyhow::Result<String> {
+    async fn method(
+        axum::extract::Path(name): axum::extract::Path<String>,
+        axum::extract::RawQuery(query): axum::extract::RawQuery,
+        body: String,
+    ) -> axum::Json<serde_json::Value> {
+        if name == "users.info" {
+            let params = format!("{}&{body}", query.unwrap_or_default());
+            let user = params
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("user="))
+                .unwrap_or("U0")
+                .to_string();
+            return axum::Json(serde_json::json!({
+                "ok": true,
+                "user": {"id": user, "name": user.to_lowercase(), "real_name": format!("Real {user}"),
+                         "tz": "Europe/Berlin", "is_admin": false, "is_owner": false,
+                         "is_primary_owner": false, "is_bot": false, "deleted": false}
+            }));
+        }
+        axum::Json(serde_json::json!({"ok": true, "channel": {"id": "D1"}, "ts": "1.1"}))
+    }
+    let base = serve(axum::Router::new().route("/api/{name}", post(method).get(method))).await?;
+    Ok(format!("{base}/api"))
+}
+
+/// Kith as `kith run` serves Slack over HTTP; returns the base URL and the
+/// database path.
+async fn kith(dir: &std::path::Path) -> anyhow::Result<(String, std::path::PathBuf)> {
+    let api = fake_slack().await?;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+        probe.local_addr()?.port()
+    };
+    let db = dir.join("kith.db");
+    let mut config = kith::Config {
+        database_url: format!("sqlite://{}", db.display()),
+        http_addr: format!("127.0.0.1:{port}"),
+        ..kith::Config::default()
+    };
+    config.slack.signing_secret = Some(secret());
+    config.slack.bot_token = Some(Secret::new("xoxb-bench"));
+    config.slack.api_url = api;
+    tokio::spawn(async move {
+        if let Err(e) = kith::run_platforms(&config, std::future::pending()).await {
+            eprintln!("kith stopped: {e:#}");
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            return Ok((base, db));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    anyhow::bail!("kith did not start")
+}
+
+/// What a load run saw.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    failed: u64,
+}
+
+/// Makes the n-th request's body.
+type Maker = Arc<dyn Fn(u64) -> String + Send + Sync>;
+
+/// Loads `url` from `concurrency` connections for `secs` seconds.
+async fn load(url: &str, make: Maker, concurrency: usize, secs: u64) -> Figures {
+    let counter = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let began = Instant::now();
+    let deadline = began + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        // One client per connection: keep-alive, no pool contention.
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap_or_default();
+        let (url, make, counter, failed) = (
+            url.to_string(),
+            make.clone(),
+            counter.clone(),
+            failed.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let (ts, sig, body) = signed(make(n));
+                let sent = Instant::now();
+                let ok = http
+                    .post(&url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header(signature::TIMESTAMP_HEADER, ts)
+                    .header(signature::SIGNATURE_HEADER, sig)
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                times.push(sent.elapsed());
+                if !ok {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            times
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.unwrap_or_default());
+    }
+    let wall = began.elapsed().as_secs_f64();
+    times.sort();
+    let pick = |q: f64| {
+        times
+            .get(((times.len().max(1) - 1) as f64 * q) as usize)
+            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    };
+    Figures {
+        rate: times.len() as f64 / wall,
+        p50_ms: pick(0.5),
+        p99_ms: pick(0.99),
+        failed: failed.load(Ordering::Relaxed),
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let secs = setting("KITH_BENCH_SECS", 3);
+    let rounds = setting("KITH_BENCH_ROUNDS", 3);
+    let dir = tempfile::tempdir()?;
+    let pool = baseline_pool(dir.path()).await?;
+    let a = serve(axum::Router::new().route("/slack/commands", post(bare))).await?;
+    let b = serve(
+        axum::Router::new()
+            .route("/slack/commands", post(insert))
+            .with_state(pool.clone()),
+    )
+    .await?;
+    let b_read = serve(
+        axum::Router::new()
+            .route("/slack/commands", post(select))
+            .with_state(pool.clone()),
+    )
+    .await?;
+    let (kith, db) = kith(dir.path()).await?;
+
+    // The reader: one member with 500 contacts and ~8,000 entries.
+    println!("seeding the balance reader (500 contacts, 8,000 entries)...");
+    let http = reqwest::Client::new();
+    for n in 0..8_000u64 {
+        let text = format!("gave <@V{}> favour {n}", n % 500);
+        let (ts, sig, body) = signed(command_body("T1", "UREADER", &text, 1_000_000 + n));
+        http.post(format!("{kith}/slack/commands"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(signature::TIMESTAMP_HEADER, ts)
+            .header(signature::SIGNATURE_HEADER, sig)
+            .body(body)
+            .send()
+            .await?;
+    }
+
+    let url = |base: &str| format!("{base}/slack/commands");
+    let gave_one: Maker =
+        Arc::new(|n| command_body("T1", "U1", &format!("gave <@U2> coffee {n}"), n));
+    let gave_spread: Maker = Arc::new(|n| {
+        command_body(
+            "T1",
+            &format!("M{}", n % 1_000),
+            &format!("gave <@F{}> coffee {n}", n % 1_000),
+            n,
+        )
+    });
+    let balance: Maker = Arc::new(|n| command_body("T1", "UREADER", "balance", 2_000_000 + n));
+    let baseline_body: Maker =
+        Arc::new(|n| command_body("T1", "U1", &format!("gave <@U2> coffee {n}"), n));
+
+    let targets: Vec<(&str, String, Maker)> = vec![
+        ("A bare signed endpoint", url(&a), baseline_body.clone()),
+        ("B A + one durable insert", url(&b), baseline_body.clone()),
+        ("B-read A + one indexed select", url(&b_read), baseline_body),
+        ("Kith gave, one member -> one contact", url(&kith), gave_one),
+        ("Kith gave, 1,000 members", url(&kith), gave_spread),
+        ("Kith balance, 500 contacts", url(&kith), balance),
+    ];
+    let mut seen: BTreeMap<(usize, usize), Vec<Figures>> = BTreeMap::new();
+    for round in 0..rounds {
+        for concurrency in [1usize, 8, 64] {
+            for (i, (name, url, make)) in targets.iter().enumerate() {
+                let figures = load(url, make.clone(), concurrency, secs).await;
+                eprintln!(
+                    "round {round} c={concurrency:<2} {name:<40} {:>8.0}/s p50 {:>7.2} ms p99 {:>7.2} ms failed {}",
+                    figures.rate, figures.p50_ms, figures.p99_ms, figures.failed
+                );
+                seen.entry((concurrency, i)).or_default().push(figures);
+            }
+        }
+    }
+
+    println!(
+        "\n{} s x {} rounds per figure (medians); ratios are to B (writes) and B-read (balance)\n",
+        secs, rounds
+    );
+    println!(
+        "| concurrency | target | req/s | p50 ms | p99 ms | failed | ratio |\n| --- | --- | --- | --- | --- | --- | --- |"
+    );
+    for concurrency in [1usize, 8, 64] {
+        let rate = |i: usize| median(seen[&(concurrency, i)].iter().map(|f| f.rate).collect());
+        let (b_rate, read_rate) = (rate(1), rate(2));
+        for (i, (name, _, _)) in targets.iter().enumerate() {
+            let runs = &seen[&(concurrency, i)];
+            let r = rate(i);
+            let ratio = match i {
+                0..=2 => String::new(),
+                5 => format!("{:.2}x B-read", r / read_rate),
+                _ => format!("{:.2}x B", r / b_rate),
+            };
+            println!(
+                "| {concurrency} | {name} | {:.0} | {:.2} | {:.2} | {} | {ratio} |",
+                r,
+                median(runs.iter().map(|f| f.p50_ms).collect()),
+                median(runs.iter().map(|f| f.p99_ms).collect()),
+                runs.iter().map(|f| f.failed).sum::<u64>(),
+            );
+        }
+    }
+    let store = kith_storage::SqliteStore::open(&db.display().to_string()).await?;
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries")
+        .fetch_one(store.pool())
+        .await?;
+    println!("\nentries stored by Kith: {entries}");
+    Ok(())
+}
