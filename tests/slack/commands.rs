@@ -262,3 +262,34 @@ async fn a_file_that_cannot_be_sent_is_explained_not_dropped() {
     );
     assert!(app.fake.calls_to("upload").is_empty());
 }
+
+#[tokio::test]
+async fn a_timestamp_at_the_end_of_i64_is_refused_with_401_not_a_panic() {
+    let app = TestApp::spawn().await;
+    let body = command_form(&app.fake, TEAM, "U1", "/kith", "gave <@U2> coffee");
+    let secret = kith_bot::domain::Secret::new(crate::helpers::SIGNING_SECRET);
+    for ts in [i64::MIN.to_string(), i64::MAX.to_string()] {
+        // Validly signed: the timestamp is what is wrong.
+        let sig = kith_slack::signature::sign(&secret, &ts, body.as_bytes());
+        let response = app
+            .http
+            .post(app.url("/slack/commands"))
+            .header("content-type", FORM)
+            .header(kith_slack::signature::TIMESTAMP_HEADER, &ts)
+            .header(kith_slack::signature::SIGNATURE_HEADER, &sig)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("Kith answers, and is still up");
+        assert_eq!(response.status(), 401, "{ts}");
+        assert!(
+            response
+                .text()
+                .await
+                .expect("text")
+                .contains("five minutes"),
+            "{ts}"
+        );
+    }
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+}
