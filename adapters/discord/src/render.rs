@@ -325,6 +325,25 @@ mod tests {
     }
 
     #[test]
+    fn two_hundred_thousand_brackets_and_ats_render_in_one_pass() {
+        // Quadratic, each of these takes minutes in a debug build.
+        for text in [
+            "<".repeat(200_000),
+            "<@".repeat(50_000),
+            "@".repeat(200_000),
+            "@200000000000000002".repeat(20_000),
+            "```".repeat(100_000),
+            "é".repeat(200_000),
+        ] {
+            let body = message(&Reply::text(text.clone()), "9", true);
+            let shown = body["content"].as_str().expect("content");
+            assert!(shown.chars().count() <= MAX_CONTENT);
+            assert_eq!(shown.matches("```").count() % 2, 0, "{}", &text[..6]);
+            assert!(mentions(&text).len() >= text.len());
+        }
+    }
+
+    #[test]
     fn tables_are_code_blocks_and_errors_are_marked() {
         let mut table = Table::new(["Contact", "Tier"]);
         table.row(["@alice".into(), "inner".into()]);
