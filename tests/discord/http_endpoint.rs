@@ -279,3 +279,22 @@ async fn a_timestamp_at_the_end_of_i64_is_refused_with_401_not_a_panic() {
     }
     assert!(app.ledger().await.is_empty(), "{:?}", app.ledger().await);
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_naming_it() {
+    let app = App::spawn().await;
+    let mut body = slash(
+        605,
+        ALICE,
+        "kith",
+        "note",
+        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+    );
+    body["padding"] = "a".repeat(kith_discord::http::MAX_BODY_BYTES).into();
+    // Validly signed and fresh: only the size is wrong.
+    let (status, answer) = app.post_signed(&body).await;
+    assert_eq!(status, 413, "{answer}");
+    let reason = answer["message"].as_str().expect("a reason");
+    assert!(reason.contains("over 1024 KB"), "{reason}");
+    assert!(app.ledger().await.is_empty(), "{:?}", app.ledger().await);
+}

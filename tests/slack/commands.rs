@@ -293,3 +293,42 @@ async fn a_timestamp_at_the_end_of_i64_is_refused_with_401_not_a_panic() {
     }
     assert_eq!(app.ledger().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_naming_it_on_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let text = "a".repeat(kith_slack::http::MAX_BODY_BYTES);
+    for (path, content_type, body) in [
+        (
+            "/slack/commands",
+            FORM,
+            command_form(
+                &app.fake,
+                TEAM,
+                "U1",
+                "/kith",
+                &format!("note <@U2> {text}"),
+            ),
+        ),
+        ("/slack/actions", FORM, format!("payload={text}")),
+        (
+            "/slack/events",
+            crate::helpers::JSON,
+            format!("{{\"type\":\"{text}\"}}"),
+        ),
+    ] {
+        // Validly signed and fresh: only the size is wrong.
+        let response = app.post_signed(path, content_type, &body).await;
+        assert_eq!(response.status(), 413, "{path}");
+        let reason = response.text().await.expect("text");
+        assert!(reason.contains("over 1024 KB"), "{path}: {reason}");
+    }
+    // Just under the limit is read (and refused for what it says, not its size).
+    let under = format!(
+        "payload={}",
+        "a".repeat(kith_slack::http::MAX_BODY_BYTES - 8)
+    );
+    let response = app.post_signed("/slack/actions", FORM, &under).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+}

@@ -5,7 +5,8 @@
 //! changes nothing. PING is answered with PONG.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -25,11 +26,17 @@ struct Endpoint {
     verifier: Verifier,
 }
 
+/// The largest request body Kith reads from Discord: an interaction is a
+/// few kilobytes (a button press carries its message: 2,000 characters
+/// and five rows of buttons), well under this.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// The router serving [`PATH`]; merge it with the others and serve it on
-/// `KITH_HTTP_ADDR`.
+/// `KITH_HTTP_ADDR`. Bodies over [`MAX_BODY_BYTES`] get 413 unread.
 pub fn router(discord: Discord, verifier: Verifier) -> Router {
     Router::new()
         .route(PATH, post(interactions))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(Endpoint { discord, verifier })
 }
 
@@ -44,8 +51,24 @@ fn bad_request(text: &str) -> Response {
 async fn interactions(
     State(endpoint): State<Endpoint>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            warn!("refused a request body over the limit");
+            let reason = format!(
+                "the request body is over {} KB, the most Kith reads from Discord",
+                MAX_BODY_BYTES / 1024
+            );
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Json(json!({"message": reason})),
+            )
+                .into_response();
+        }
+        Err(rejection) => return rejection.into_response(),
+    };
     let now = endpoint.discord.kith().clock().now();
     if let Err(why) = endpoint.verifier.verify(
         header(&headers, "x-signature-ed25519"),

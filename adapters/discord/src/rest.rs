@@ -375,14 +375,22 @@ impl Rest {
         if response.content_length().is_some_and(|n| n > max) {
             return Err(RestError::Invalid("the attachment is too large".into()));
         }
-        let bytes = response
-            .bytes()
+        // Read piece by piece, so a body that does not say its length (or
+        // lies about it) is refused once it passes `max`, not after it
+        // was all held in memory.
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
-        if bytes.len() as u64 > max {
-            return Err(RestError::Invalid("the attachment is too large".into()));
+            .map_err(|e| RestError::Transport(e.without_url().to_string()))?
+        {
+            if (bytes.len() as u64).saturating_add(chunk.len() as u64) > max {
+                return Err(RestError::Invalid("the attachment is too large".into()));
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
     }
 
     /// Opens (or finds) the DM channel with a user; returns its id.

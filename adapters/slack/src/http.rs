@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +22,14 @@ use crate::app::{InstallError, SlackApp};
 use crate::oauth::{STATE_COOKIE, STATE_TTL_SECS};
 use crate::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
-/// The Slack routes, served with `app`.
+/// The largest request body Kith reads from Slack. A slash command is a
+/// few hundred bytes; the largest thing Slack sends is an interaction
+/// payload carrying its whole message (50 blocks of 3,000 characters,
+/// escaped), well under this.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The Slack routes, served with `app`. Every body is capped at
+/// [`MAX_BODY_BYTES`] before it is read (413 beyond it).
 pub fn router(app: Arc<SlackApp>) -> Router {
     Router::new()
         .route("/slack/commands", post(commands))
@@ -29,7 +37,22 @@ pub fn router(app: Arc<SlackApp>) -> Router {
         .route("/slack/events", post(events))
         .route("/slack/install", get(install))
         .route("/slack/oauth", get(oauth))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
+}
+
+/// The answer to a body Kith will not read: 413 with the limit named when
+/// it is too large.
+fn unread(rejection: BytesRejection) -> Response {
+    if rejection.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return rejection.into_response();
+    }
+    warn!("refused a request body over the limit");
+    let reason = format!(
+        "Refused: the request body is over {} KB, the most Kith reads from Slack.",
+        MAX_BODY_BYTES / 1024
+    );
+    (StatusCode::PAYLOAD_TOO_LARGE, reason).into_response()
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -66,7 +89,15 @@ fn bad_request(what: &str) -> Response {
     (StatusCode::BAD_REQUEST, what.to_string()).into_response()
 }
 
-async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn commands(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return unread(rejection),
+    };
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
@@ -86,7 +117,15 @@ async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: By
     axum::Json(app.command(event, user_name).await).into_response()
 }
 
-async fn actions(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn actions(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return unread(rejection),
+    };
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
@@ -115,7 +154,15 @@ async fn actions(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byt
     StatusCode::OK.into_response()
 }
 
-async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn events(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return unread(rejection),
+    };
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }

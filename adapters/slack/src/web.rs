@@ -541,10 +541,11 @@ impl SlackWeb {
             .await
             .map_err(|e| failed(e.without_url().to_string(), true))?
         {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() as u64 > max {
+            // Checked before the piece is kept: never more than `max` held.
+            if (bytes.len() as u64).saturating_add(chunk.len() as u64) > max {
                 return Err(failed(format!("the file is over {max} bytes"), false));
             }
+            bytes.extend_from_slice(&chunk);
         }
         Ok(bytes)
     }
