@@ -168,29 +168,88 @@ impl Discord {
             return Some(Answer::now(json!({"type": PONG})));
         }
         let key = format!("interaction:{}", interaction.id());
+        match interaction {
+            Interaction::Command(command) => {
+                self.first_sighting(&key).await?;
+                Some(self.command(command).await)
+            }
+            Interaction::Component(component) => {
+                // Refused before anything is written, the sighting included.
+                let button = match self.pressable(&component).await {
+                    Ok(button) => button,
+                    Err(refused) => return Some(Answer::now(ephemeral(&refused))),
+                };
+                self.first_sighting(&key).await?;
+                Some(self.component(component, button).await)
+            }
+            _ => Some(Answer::now(ephemeral(&Reply::error(
+                "I don't handle that kind of interaction; try /kith help.",
+            )))),
+        }
+    }
+
+    /// `None` for an interaction already answered (a redelivery).
+    async fn first_sighting(&self, key: &str) -> Option<()> {
         let now = self.kith.clock().now();
         match self
             .kith
             .store()
-            .first_sighting(Platform::Discord, &key, now)
+            .first_sighting(Platform::Discord, key, now)
             .await
         {
-            Ok(true) => {}
+            Ok(true) => Some(()),
             Ok(false) => {
                 info!("interaction seen before; not answering again");
-                return None;
+                None
             }
             Err(e) => {
                 // Better to risk a second answer than to drop a command.
                 error!(error = %e, "could not record the interaction");
+                Some(())
             }
         }
-        match interaction {
-            Interaction::Command(command) => Some(self.command(command).await),
-            Interaction::Component(component) => Some(self.component(component).await),
-            _ => Some(Answer::now(ephemeral(&Reply::error(
-                "I don't handle that kind of interaction; try /kith help.",
-            )))),
+    }
+
+    /// The button a press is about, if Kith could have sent it to this
+    /// member: one of ours, for a server Kith knows, pressed by a member
+    /// Kith knows there (a button goes only to members it has met). A DM
+    /// carries no guild, so the guild in the button is only a claim:
+    /// anything else is refused without writing a row.
+    async fn pressable(&self, interaction: &ComponentInteraction) -> Result<ButtonId, Reply> {
+        let not_mine = || Reply::error(NOT_MINE);
+        let button = ButtonId::parse(&interaction.data.custom_id).ok_or_else(not_mine)?;
+        if interaction
+            .guild_id
+            .is_some_and(|guild| guild.get().to_string() != button.workspace)
+        {
+            return Err(not_mine());
+        }
+        let store = self.kith.store();
+        let workspace = match store
+            .find_workspace(Platform::Discord, &button.workspace)
+            .await
+        {
+            Ok(Some(workspace)) => workspace,
+            Ok(None) => {
+                info!("a button for a server Kith does not know; refused");
+                return Err(not_mine());
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the button's server");
+                return Err(Reply::error(OOPS));
+            }
+        };
+        let user = interaction.user.id.get().to_string();
+        match store.find_member(workspace, &user).await {
+            Ok(Some(_)) => Ok(button),
+            Ok(None) => {
+                info!("a button pressed by someone Kith has not met in that server; refused");
+                Err(not_mine())
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the member pressing a button");
+                Err(Reply::error(OOPS))
+            }
         }
     }
 
@@ -265,15 +324,7 @@ impl Discord {
         reply
     }
 
-    async fn component(&self, interaction: ComponentInteraction) -> Answer {
-        let Some(button) = ButtonId::parse(&interaction.data.custom_id) else {
-            return Answer::now(ephemeral(&Reply::error(NOT_MINE)));
-        };
-        if let Some(guild) = interaction.guild_id
-            && guild.get().to_string() != button.workspace
-        {
-            return Answer::now(ephemeral(&Reply::error(NOT_MINE)));
-        }
+    async fn component(&self, interaction: ComponentInteraction, button: ButtonId) -> Answer {
         let actor = Actor::new(
             Platform::Discord,
             button.workspace.clone(),

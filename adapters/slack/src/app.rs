@@ -30,6 +30,12 @@ pub const IMPORT_ON_SLACK: &str = "Send me the file in our direct message with t
 /// The largest file Kith downloads to import.
 pub const MAX_IMPORT_BYTES: u64 = 8 * 1024 * 1024;
 
+const NOT_MINE: &str = "That button is not one of mine any more; type /kith due to see who is due.";
+
+/// The longest button value Kith reads: its own are a few dozen characters
+/// (`intro-yes:9223372036854775807`); Slack allows 2,000.
+const MAX_ACTION_LEN: usize = 100;
+
 const FAVOUR_USAGE: &str = "Usage: /favour gave|got @someone what — for example \
      `/favour gave @alice reviewed her resume` or `/favour got @bob intro to Carol`.";
 
@@ -245,6 +251,10 @@ impl SlackApp {
             .value
             .clone()
             .unwrap_or_else(|| action.action_id.0.clone());
+        if let Err(refused) = self.pressable(&team, &user.id.0, &encoded).await {
+            self.respond(&event, &refused, false).await;
+            return;
+        }
         let actor = self
             .actor(
                 &team,
@@ -292,6 +302,40 @@ impl SlackApp {
                 SlackApiPostWebhookMessageRequest::new(content).with_replace_original(true);
             if let Err(e) = self.web.respond(url, &request).await {
                 warn!(error = %e, "could not update the pressed message");
+            }
+        }
+    }
+
+    /// Whether Kith could have sent this button to this member: an action
+    /// of ours (no longer than any it makes), in a workspace Kith knows,
+    /// pressed by a member Kith has met there (buttons go only to them).
+    /// Anything else is refused before a row is written.
+    async fn pressable(&self, team: &str, user: &str, action: &str) -> Result<(), Reply> {
+        let not_mine = || Reply::error(NOT_MINE);
+        if action.len() > MAX_ACTION_LEN {
+            return Err(not_mine());
+        }
+        let store = self.kith.store();
+        let workspace = match store.find_workspace(Platform::Slack, team).await {
+            Ok(Some(workspace)) => workspace,
+            Ok(None) => {
+                info!("a button for a workspace Kith does not know; refused");
+                return Err(not_mine());
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the button's workspace");
+                return Err(Reply::error(OOPS));
+            }
+        };
+        match store.find_member(workspace, user).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => {
+                info!("a button pressed by someone Kith has not met there; refused");
+                Err(not_mine())
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the member pressing a button");
+                Err(Reply::error(OOPS))
             }
         }
     }
