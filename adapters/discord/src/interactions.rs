@@ -69,7 +69,10 @@ fn options(
                 CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
                 CommandDataOptionValue::User(id) => OptionValue::User {
                     id: id.get(),
-                    name: resolved.users.get(id).map(|u| u.name.clone()),
+                    name: resolved.users.get(id).map(|user| {
+                        let nick = resolved.members.get(id).and_then(|m| m.nick.as_deref());
+                        display_name(user, nick)
+                    }),
                 },
                 CommandDataOptionValue::Channel(id) => OptionValue::Channel {
                     id: id.get(),
@@ -98,8 +101,17 @@ fn options(
         .collect()
 }
 
-/// The line a slash command stands for, and the file attached to it.
-fn command_line(interaction: &CommandInteraction) -> Result<(String, Option<Attachment>), String> {
+/// What a slash command stands for: the line, the file attached to it,
+/// and the names Discord resolved for the members chosen in its options.
+struct CommandLine {
+    line: String,
+    attachment: Option<Attachment>,
+    /// (user id, name) for each member option Discord resolved.
+    resolved_names: Vec<(String, String)>,
+}
+
+/// The line a slash command stands for, and what comes with it.
+fn command_line(interaction: &CommandInteraction) -> Result<CommandLine, String> {
     let data = &interaction.data;
     let Some(first) = data.options.first() else {
         return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
@@ -109,11 +121,25 @@ fn command_line(interaction: &CommandInteraction) -> Result<(String, Option<Atta
     };
     let given = options(given, &data.resolved)?;
     let line = commands::line(&data.name, &first.name, &given).map_err(|e| e.0)?;
+    let resolved_names = given
+        .iter()
+        .filter_map(|(_, value)| match value {
+            OptionValue::User {
+                id,
+                name: Some(name),
+            } => Some((id.to_string(), name.clone())),
+            _ => None,
+        })
+        .collect();
     let attachment = given.into_iter().find_map(|(_, value)| match value {
         OptionValue::Attachment(file) => Some(file),
         _ => None,
     });
-    Ok((line, attachment))
+    Ok(CommandLine {
+        line,
+        attachment,
+        resolved_names,
+    })
 }
 
 /// The largest attachment Kith reads (a LinkedIn export of thousands of
@@ -257,12 +283,16 @@ impl Discord {
         let Some(guild) = interaction.guild_id else {
             return Answer::now(ephemeral(&Reply::error(GUILD_ONLY)));
         };
-        let (line, attachment) = match command_line(&interaction) {
+        let CommandLine {
+            line,
+            attachment,
+            resolved_names,
+        } = match command_line(&interaction) {
             Ok(found) => found,
             Err(text) => return Answer::now(ephemeral(&Reply::error(text))),
         };
         let nick = interaction.member.as_ref().and_then(|m| m.nick.as_deref());
-        let actor = Actor::new(
+        let mut actor = Actor::new(
             Platform::Discord,
             guild.get().to_string(),
             interaction.user.id.get().to_string(),
@@ -271,6 +301,11 @@ impl Discord {
         .with_admin(is_admin(
             interaction.member.as_ref().and_then(|m| m.permissions),
         ));
+        // The only names of others Kith stores: what Discord resolved for
+        // the members picked in a user option.
+        for (id, name) in resolved_names {
+            actor = actor.vouch(id, name);
+        }
         info!(command = %interaction.data.name, "slash command");
         let discord = self.clone();
         let work = tokio::spawn(async move {
