@@ -32,11 +32,15 @@ async fn a_signed_kith_gave_is_acknowledged_privately_and_stored() {
     .await
     .expect("bob is a member");
     assert_eq!(bob.0, "U2");
-    // users.info gave the member's time zone, with the workspace's own token.
+    // Named as Slack's users.info names him, not by the label in the text.
+    assert_eq!(bob.1, "Real U2");
+    // users.info gave the member's time zone, and the mentioned member's
+    // name, with the workspace's own token.
     let lookups = app.fake.calls_to("users.info");
-    assert_eq!(lookups.len(), 1);
-    assert_eq!(lookups[0].bearer(), Some(BOT_TOKEN));
+    assert_eq!(lookups.len(), 2);
+    assert!(lookups.iter().all(|l| l.bearer() == Some(BOT_TOKEN)));
     assert_eq!(lookups[0].params["user"], "U1");
+    assert_eq!(lookups[1].params["user"], "U2");
     let tz: String = sqlx::query_scalar("SELECT tz FROM members WHERE external_id = 'U1'")
         .fetch_one(app.store.pool())
         .await

@@ -1072,8 +1072,20 @@ pub fn line(
             }
         }
     }
-    Ok(words.join(" "))
+    let line = words.join(" ");
+    let chars = line.chars().count();
+    if chars > MAX_LINE_CHARS {
+        return Err(BadOptions(format!(
+            "That command is {chars} characters long; I read commands of up to {MAX_LINE_CHARS} \
+             characters. Shorten it (a long note can be split in two). Nothing was changed."
+        )));
+    }
+    Ok(line)
 }
+
+/// The longest command line Kith reads, in characters (the core's own
+/// limit), however the options add up.
+pub const MAX_LINE_CHARS: usize = 4000;
 
 /// The option name of what follows a setting's value.
 fn then_name(then: &Then) -> String {
@@ -1321,6 +1333,24 @@ mod tests {
                 assert!(l.starts_with(spec.name));
             }
         }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_refused_naming_it() {
+        let line = |what: &str| {
+            super::line(
+                "kith",
+                "gave",
+                &opts(&[
+                    ("user", OptionValue::User { id: 1, name: None }),
+                    ("what", text(what)),
+                ]),
+            )
+        };
+        let err = line(&"<".repeat(6000)).expect_err("too long").0;
+        assert!(err.contains("up to 4000 characters"), "{err}");
+        assert!(err.contains("Nothing was changed"), "{err}");
+        assert!(line(&"x".repeat(3000)).is_ok());
     }
 
     #[test]

@@ -30,6 +30,24 @@ pub const IMPORT_ON_SLACK: &str = "Send me the file in our direct message with t
 /// The largest file Kith downloads to import.
 pub const MAX_IMPORT_BYTES: u64 = 8 * 1024 * 1024;
 
+/// How many mentioned members' names one command looks up (an intro names
+/// two; a share with someone one): more are left to the core unnamed.
+const MAX_MENTION_LOOKUPS: usize = 4;
+
+/// The longest command Kith reads, in characters (the core's own limit).
+pub const MAX_LINE_CHARS: usize = 4000;
+
+/// A refusal for a line over [`MAX_LINE_CHARS`], naming the limit.
+fn too_long(line: &str) -> Option<Reply> {
+    let chars = line.chars().count();
+    (chars > MAX_LINE_CHARS).then(|| {
+        Reply::error(format!(
+            "That command is {chars} characters long; I read commands of up to {MAX_LINE_CHARS} \
+             characters. Shorten it (a long note can be split in two). Nothing was changed."
+        ))
+    })
+}
+
 const NOT_MINE: &str = "That button is not one of mine any more; type /kith due to see who is due.";
 
 /// The longest button value Kith reads: its own are a few dozen characters
@@ -131,6 +149,9 @@ impl SlackApp {
             },
             _ => text.trim().to_string(),
         };
+        if let Some(refused) = too_long(&line) {
+            return refused;
+        }
         if line.eq_ignore_ascii_case("import") {
             // The core would ask for an attachment; on Slack it comes by DM.
             return Reply::text(IMPORT_ON_SLACK);
@@ -138,6 +159,7 @@ impl SlackApp {
         let actor = self
             .actor(&event.team_id.0, &event.user_id.0, user_name, admin_line)
             .await;
+        let actor = self.vouch_for_mentions(actor, &line).await;
         if actor.admin
             && let Some(name) = unlinked_channel(&line)
         {
@@ -216,6 +238,27 @@ impl SlackApp {
         )
         .with_admin(admin);
         actor.tz_hint = tz;
+        actor
+    }
+
+    /// The actor, with Slack's own name (users.info) for each member the
+    /// line mentions: the only names of others the core will store. A
+    /// label in the line (`<@U1|Mallory>`, which anyone can type) is not
+    /// one of them. At most [`MAX_MENTION_LOOKUPS`] are looked up.
+    async fn vouch_for_mentions(&self, mut actor: Actor, line: &str) -> Actor {
+        for id in crate::text::user_mentions(line, MAX_MENTION_LOOKUPS) {
+            if id == actor.user {
+                continue;
+            }
+            if let Some(name) = self
+                .web
+                .profile(&actor.workspace, id)
+                .await
+                .and_then(|p| p.name)
+            {
+                actor = actor.vouch(id, name);
+            }
+        }
         actor
     }
 
