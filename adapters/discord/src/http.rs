@@ -79,20 +79,13 @@ async fn interactions(
         warn!(%why, "refused an interaction request");
         return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
     }
-    let raw: Value = match serde_json::from_slice(&body) {
-        Ok(raw) => raw,
-        Err(_) => return bad_request("the body is not JSON"),
-    };
-    if raw["type"] == 1 {
-        info!("PING answered");
-        return Json(json!({"type": 1})).into_response();
-    }
-    let interaction: Interaction = match serde_json::from_value(raw) {
-        Ok(interaction) => interaction,
-        Err(e) => {
-            warn!(error = %e, "an interaction we cannot read");
-            return bad_request("the body is not an interaction Kith can read");
+    let interaction = match decode(&body) {
+        Ok(Decoded::Ping) => {
+            info!("PING answered");
+            return Json(json!({"type": 1})).into_response();
         }
+        Ok(Decoded::Interaction(interaction)) => *interaction,
+        Err(why) => return bad_request(why),
     };
     match endpoint.discord.answer(interaction).await {
         Some(mut answer) => {
@@ -107,4 +100,24 @@ async fn interactions(
         }))
         .into_response(),
     }
+}
+
+/// A verified body, as Kith reads it.
+#[derive(Debug)]
+pub(crate) enum Decoded {
+    Ping,
+    Interaction(Box<Interaction>),
+}
+
+/// Reads an interaction's JSON body; `Err` says what is wrong with it.
+pub(crate) fn decode(body: &[u8]) -> Result<Decoded, &'static str> {
+    let raw: Value = serde_json::from_slice(body).map_err(|_| "the body is not JSON")?;
+    if raw["type"] == 1 {
+        return Ok(Decoded::Ping);
+    }
+    let interaction: Interaction = serde_json::from_value(raw).map_err(|e| {
+        warn!(error = %e, "an interaction we cannot read");
+        "the body is not an interaction Kith can read"
+    })?;
+    Ok(Decoded::Interaction(Box::new(interaction)))
 }

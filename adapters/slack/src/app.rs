@@ -52,7 +52,7 @@ const NOT_MINE: &str = "That button is not one of mine any more; type /kith due 
 
 /// The longest button value Kith reads: its own are a few dozen characters
 /// (`intro-yes:9223372036854775807`); Slack allows 2,000.
-const MAX_ACTION_LEN: usize = 100;
+pub(crate) const MAX_ACTION_LEN: usize = 100;
 
 const FAVOUR_USAGE: &str = "Usage: /favour gave|got @someone what — for example \
      `/favour gave @alice reviewed her resume` or `/favour got @bob intro to Carol`.";
@@ -134,24 +134,10 @@ impl SlackApp {
 
     async fn run_command(&self, event: SlackCommandEvent, user_name: Option<String>) -> Reply {
         let raw = event.text.as_deref().unwrap_or_default();
-        let command = event.command.0.trim_start_matches('/');
-        let admin_line = command == "kith" && is_admin_line(raw);
-        let text = if admin_line {
-            // The core needs the channels' ids, not their names.
-            crate::text::normalise_keeping_channels(raw)
-        } else {
-            crate::text::normalise(raw)
+        let (line, admin_line) = match command_line(&event.command.0, raw) {
+            Ok(found) => found,
+            Err(refused) => return refused,
         };
-        let line = match command {
-            "favour" | "favor" => match favour_line(&text) {
-                Some(line) => line,
-                None => return Reply::error(FAVOUR_USAGE),
-            },
-            _ => text.trim().to_string(),
-        };
-        if let Some(refused) = too_long(&line) {
-            return refused;
-        }
         if line.eq_ignore_ascii_case("import") {
             // The core would ask for an attachment; on Slack it comes by DM.
             return Reply::text(IMPORT_ON_SLACK);
@@ -586,7 +572,7 @@ pub enum InstallError {
 
 /// A member asking, in their DM with Kith, to import a file they shared.
 #[derive(Debug, Clone, PartialEq)]
-struct ImportRequest {
+pub(crate) struct ImportRequest {
     user: String,
     channel: String,
     file: SharedFile,
@@ -596,7 +582,7 @@ struct ImportRequest {
 
 /// A file as a `message` event describes it.
 #[derive(Debug, Clone, PartialEq)]
-struct SharedFile {
+pub(crate) struct SharedFile {
     name: String,
     mime: String,
     size: Option<u64>,
@@ -606,7 +592,7 @@ struct SharedFile {
 /// A `message` event that asks for an import: from a member (not a bot),
 /// in a DM, a new message (or a `file_share`), with at least one file, and
 /// the text `import` (or `/kith import`) in any case. Anything else is `None`.
-fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
+pub(crate) fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
     if event["type"] != "message" || event["channel_type"] != "im" {
         return None;
     }
@@ -650,6 +636,29 @@ fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
     })
 }
 
+/// The line for the core from a slash command (`/kith` or `/favour`) and
+/// its text as Slack sent it, and whether it is an `admin` line; or the
+/// answer when it cannot be one (too long, a `/favour` without gave|got).
+/// Linear in the text's length.
+pub(crate) fn command_line(command: &str, raw: &str) -> Result<(String, bool), Reply> {
+    let command = command.trim_start_matches('/');
+    let admin_line = command == "kith" && is_admin_line(raw);
+    let text = if admin_line {
+        // The core needs the channels' ids, not their names.
+        crate::text::normalise_keeping_channels(raw)
+    } else {
+        crate::text::normalise(raw)
+    };
+    let line = match command {
+        "favour" | "favor" => favour_line(&text).ok_or_else(|| Reply::error(FAVOUR_USAGE))?,
+        _ => text.trim().to_string(),
+    };
+    match too_long(&line) {
+        Some(refused) => Err(refused),
+        None => Ok((line, admin_line)),
+    }
+}
+
 /// Whether a `/kith` line is an `admin` command (its first word, any case).
 fn is_admin_line(text: &str) -> bool {
     text.split_whitespace()
@@ -660,7 +669,7 @@ fn is_admin_line(text: &str) -> bool {
 /// In `admin resources|intros|pairing #name`, a channel Slack did not turn
 /// into a link (`<#C123|name>`): Slack knows no such channel, or not one
 /// Kith could post in, so the core would store a name Slack cannot post to.
-fn unlinked_channel(line: &str) -> Option<&str> {
+pub(crate) fn unlinked_channel(line: &str) -> Option<&str> {
     let mut words = line.split_whitespace();
     if !words.next()?.eq_ignore_ascii_case("admin") {
         return None;

@@ -103,7 +103,7 @@ pub fn render(reply: &Reply) -> SlackMessageContent {
             }
             Block::Table(table) => {
                 for chunk in table_chunks(table) {
-                    blocks.push(section(format!("```\n{}\n```", escape(&chunk))));
+                    blocks.push(section(format!("```\n{chunk}\n```")));
                 }
             }
             Block::File(file) => {
@@ -216,10 +216,11 @@ fn chunks(text: &str, limit: usize) -> Vec<String> {
     out
 }
 
-/// A table as aligned text, split into code blocks that fit a section
-/// (leaving room for the fences).
+/// A table as aligned text, escaped, split into code blocks that fit a
+/// section (leaving room for the fences). Escaped before it is split, so
+/// `&` (five characters escaped) cannot push a piece past the limit.
 fn table_chunks(table: &Table) -> Vec<String> {
-    chunks(&table.plain_text(), SECTION_LIMIT - 16)
+    chunks(&escape(&table.plain_text()), SECTION_LIMIT - 16)
 }
 
 #[cfg(test)]
@@ -362,6 +363,25 @@ mod tests {
         assert_eq!(json["blocks"].as_array().map(Vec::len), Some(BLOCK_LIMIT));
         let content = render(&Reply::text(lt));
         assert_eq!(content.blocks.map(|b| b.len()), Some(BLOCK_LIMIT));
+    }
+
+    #[test]
+    fn a_table_of_ampersands_still_fits_each_section() {
+        // Escaped, `&` is five characters: split after escaping, not before.
+        let mut table = Table::new(["Contact", "Note"]);
+        for _ in 0..20 {
+            table.row(["&".repeat(200), "<>".repeat(100)]);
+        }
+        let mut reply = Reply::empty();
+        reply.push_table(table);
+        let json = serde_json::to_value(render(&reply)).expect("ok");
+        let sections = json["blocks"].as_array().expect("blocks");
+        assert!(sections.len() > 1);
+        for section in sections {
+            let text = section["text"]["text"].as_str().expect("text");
+            assert!(text.chars().count() <= SECTION_LIMIT, "{}", text.len());
+            assert!(text.starts_with("```\n") && text.ends_with("\n```"));
+        }
     }
 
     #[test]

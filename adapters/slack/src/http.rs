@@ -101,20 +101,40 @@ async fn commands(
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
-    let form = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body).unwrap_or_default();
-    if form.get("ssl_check").map(String::as_str) == Some("1") {
-        // Slack checking the certificate of the command URL: nothing to run.
-        return StatusCode::OK.into_response();
-    }
-    let event: SlackCommandEvent = match serde_urlencoded::from_bytes(&body) {
-        Ok(event) => event,
-        Err(e) => {
-            debug!(error = %e, "a malformed slash command");
-            return bad_request("That is not a Slack slash command payload.");
+    match decode_command(&body) {
+        Ok(CommandBody::SslCheck) => StatusCode::OK.into_response(),
+        Ok(CommandBody::Run { event, user_name }) => {
+            axum::Json(app.command(*event, user_name).await).into_response()
         }
-    };
-    let user_name = form.get("user_name").cloned();
-    axum::Json(app.command(event, user_name).await).into_response()
+        Err(why) => bad_request(why),
+    }
+}
+
+/// A slash command's body, as Kith reads it.
+#[derive(Debug)]
+pub(crate) enum CommandBody {
+    /// Slack checking the certificate of the command URL: nothing to run.
+    SslCheck,
+    Run {
+        event: Box<SlackCommandEvent>,
+        user_name: Option<String>,
+    },
+}
+
+/// Reads a slash command's form body; `Err` says what is wrong with it.
+pub(crate) fn decode_command(body: &[u8]) -> Result<CommandBody, &'static str> {
+    let form = serde_urlencoded::from_bytes::<HashMap<String, String>>(body).unwrap_or_default();
+    if form.get("ssl_check").map(String::as_str) == Some("1") {
+        return Ok(CommandBody::SslCheck);
+    }
+    let event: SlackCommandEvent = serde_urlencoded::from_bytes(body).map_err(|e| {
+        debug!(error = %e, "a malformed slash command");
+        "That is not a Slack slash command payload."
+    })?;
+    Ok(CommandBody::Run {
+        event: Box::new(event),
+        user_name: form.get("user_name").cloned(),
+    })
 }
 
 async fn actions(
@@ -129,29 +149,36 @@ async fn actions(
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
-    let payload = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body)
-        .ok()
-        .and_then(|mut form| form.remove("payload"));
-    let Some(payload) = payload else {
-        return bad_request("An interaction needs a `payload` form field.");
-    };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&payload) else {
-        return bad_request("That is not a Slack interaction payload.");
-    };
-    if value["type"] != "block_actions" {
-        // Shortcuts, modals and the like: Kith offers none, so nothing to do.
-        debug!(kind = %value["type"], "ignoring an interaction Kith does not use");
-        return StatusCode::OK.into_response();
-    }
-    let event: SlackInteractionEvent = match serde_json::from_value(value) {
-        Ok(event) => event,
-        Err(e) => {
-            debug!(error = %e, "a malformed interaction payload");
-            return bad_request("That is not a Slack interaction payload.");
+    match decode_action(&body) {
+        Ok(Some(event)) => {
+            app.interaction(*event).await;
+            StatusCode::OK.into_response()
         }
-    };
-    app.interaction(event).await;
-    StatusCode::OK.into_response()
+        // Shortcuts, modals and the like: Kith offers none, so nothing to do.
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(why) => bad_request(why),
+    }
+}
+
+/// Reads an interaction's form body: `None` for a kind Kith does not use.
+pub(crate) fn decode_action(
+    body: &[u8],
+) -> Result<Option<Box<SlackInteractionEvent>>, &'static str> {
+    let payload = serde_urlencoded::from_bytes::<HashMap<String, String>>(body)
+        .ok()
+        .and_then(|mut form| form.remove("payload"))
+        .ok_or("An interaction needs a `payload` form field.")?;
+    let value = serde_json::from_str::<serde_json::Value>(&payload)
+        .map_err(|_| "That is not a Slack interaction payload.")?;
+    if value["type"] != "block_actions" {
+        debug!(kind = %value["type"], "ignoring an interaction Kith does not use");
+        return Ok(None);
+    }
+    let event: SlackInteractionEvent = serde_json::from_value(value).map_err(|e| {
+        debug!(error = %e, "a malformed interaction payload");
+        "That is not a Slack interaction payload."
+    })?;
+    Ok(Some(Box::new(event)))
 }
 
 async fn events(
@@ -169,36 +196,45 @@ async fn events(
     if let Some(retry) = header_str(&headers, "x-slack-retry-num") {
         debug!(retry, reason = ?header_str(&headers, "x-slack-retry-reason"), "Slack is retrying an event");
     }
-    let event: SlackPushEvent = match serde_json::from_slice(&body) {
-        Ok(event) => event,
-        Err(e) => {
-            debug!(error = %e, "a malformed event");
-            return bad_request("That is not a Slack Events API payload.");
-        }
+    let (event, raw) = match decode_event(&body) {
+        Ok(decoded) => decoded,
+        Err(why) => return bad_request(why),
     };
     match event {
         SlackPushEvent::UrlVerification(check) => {
             axum::Json(serde_json::json!({ "challenge": check.challenge })).into_response()
         }
-        SlackPushEvent::EventCallback(callback) => {
-            // The event as sent: slack-morphism's types drop some fields
-            // (a shared file's size).
-            let raw = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|mut v| v.get_mut("event").map(serde_json::Value::take));
-            match app.push_event(callback, raw).await {
-                Ok(()) => StatusCode::OK.into_response(),
-                Err(e) => {
-                    error!(error = %e, "could not handle an event; Slack will retry it");
-                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                }
+        SlackPushEvent::EventCallback(callback) => match app.push_event(callback, raw).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(e) => {
+                error!(error = %e, "could not handle an event; Slack will retry it");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
-        }
+        },
         SlackPushEvent::AppRateLimited(limited) => {
             warn!(?limited, "Slack is rate limiting events to Kith");
             StatusCode::OK.into_response()
         }
     }
+}
+
+/// Reads an Events API body: the event, and the `event` object as Slack
+/// sent it (slack-morphism's types drop some fields, such as a shared
+/// file's size).
+pub(crate) fn decode_event(
+    body: &[u8],
+) -> Result<(SlackPushEvent, Option<serde_json::Value>), &'static str> {
+    let event: SlackPushEvent = serde_json::from_slice(body).map_err(|e| {
+        debug!(error = %e, "a malformed event");
+        "That is not a Slack Events API payload."
+    })?;
+    let raw = match &event {
+        SlackPushEvent::EventCallback(_) => serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|mut v| v.get_mut("event").map(serde_json::Value::take)),
+        _ => None,
+    };
+    Ok((event, raw))
 }
 
 async fn install(State(app): State<Arc<SlackApp>>) -> Response {
