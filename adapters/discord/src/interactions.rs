@@ -103,15 +103,15 @@ fn options(
 
 /// What a slash command stands for: the line, the file attached to it,
 /// and the names Discord resolved for the members chosen in its options.
-struct CommandLine {
-    line: String,
-    attachment: Option<Attachment>,
+pub(crate) struct CommandLine {
+    pub(crate) line: String,
+    pub(crate) attachment: Option<Attachment>,
     /// (user id, name) for each member option Discord resolved.
-    resolved_names: Vec<(String, String)>,
+    pub(crate) resolved_names: Vec<(String, String)>,
 }
 
 /// The line a slash command stands for, and what comes with it.
-fn command_line(interaction: &CommandInteraction) -> Result<CommandLine, String> {
+pub(crate) fn command_line(interaction: &CommandInteraction) -> Result<CommandLine, String> {
     let data = &interaction.data;
     let Some(first) = data.options.first() else {
         return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
