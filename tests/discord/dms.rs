@@ -484,3 +484,44 @@ async fn sixty_requests_keep_to_fifty_a_second() {
         "60 channel posts through the global limiter: {elapsed:?} (first to last {spread:?})"
     );
 }
+
+#[tokio::test]
+async fn a_dm_button_naming_an_unknown_server_is_refused_before_anything_is_written() {
+    let app = App::spawn().await;
+    let ids = network(&app).await;
+    app.discord
+        .messenger()
+        .send_dm(&alice(), &reminder(&[(ids[0], "Bob")]), "r:4")
+        .await
+        .expect("delivered");
+    let message = app.fake.messages().remove(0);
+    let before = crate::common::everything(app.store.pool()).await;
+    let stranger = 2_000_000_000_000_000_099;
+    for (n, (who, custom_id)) in [
+        // A server Kith has never seen.
+        (
+            ALICE,
+            format!("999999999999999999|contact:{0}|done:{0}", ids[0]),
+        ),
+        // A member of no server Kith knows.
+        (
+            stranger,
+            format!("999999999999999999|contact:{0}|done:{0}", ids[0]),
+        ),
+        // A known server, pressed by someone Kith has never met there.
+        (stranger, format!("{GUILD_ID}|contact:{0}|done:{0}", ids[0])),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, answer) = app
+            .post_signed(&press(730 + n as u64, who, &message, &custom_id))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["type"], 4, "{answer}");
+        assert_eq!(answer["data"]["flags"], 64);
+        let content = answer["data"]["content"].as_str().expect("content");
+        assert!(content.contains("not one of mine"), "{content}");
+    }
+    assert_eq!(crate::common::everything(app.store.pool()).await, before);
+}

@@ -255,3 +255,46 @@ async fn a_follow_up_discord_cannot_match_yet_is_tried_again() {
     assert_eq!(edits[0].status, 404);
     assert_eq!(edits[1].status, 200);
 }
+
+#[tokio::test]
+async fn a_timestamp_at_the_end_of_i64_is_refused_with_401_not_a_panic() {
+    use ed25519_dalek::Signer;
+    let app = App::spawn().await;
+    let body = slash(
+        604,
+        ALICE,
+        "kith",
+        "gave",
+        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+    )
+    .to_string();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    for ts in [i64::MIN.to_string(), i64::MAX.to_string()] {
+        // Validly signed: the timestamp is what is wrong.
+        let signature = hex::encode(key.sign(format!("{ts}{body}").as_bytes()).to_bytes());
+        let (status, _) = app
+            .post(body.clone(), Some(signature), Some(ts.clone()))
+            .await;
+        assert_eq!(status, 401, "{ts}");
+    }
+    assert!(app.ledger().await.is_empty(), "{:?}", app.ledger().await);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_naming_it() {
+    let app = App::spawn().await;
+    let mut body = slash(
+        605,
+        ALICE,
+        "kith",
+        "note",
+        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+    );
+    body["padding"] = "a".repeat(kith_discord::http::MAX_BODY_BYTES).into();
+    // Validly signed and fresh: only the size is wrong.
+    let (status, answer) = app.post_signed(&body).await;
+    assert_eq!(status, 413, "{answer}");
+    let reason = answer["message"].as_str().expect("a reason");
+    assert!(reason.contains("over 1024 KB"), "{reason}");
+    assert!(app.ledger().await.is_empty(), "{:?}", app.ledger().await);
+}

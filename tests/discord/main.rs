@@ -12,6 +12,7 @@ mod fake_discord;
 mod gateway;
 mod helpers;
 mod http_endpoint;
+mod names;
 mod portability;
 mod registration;
 mod reminders;

@@ -32,11 +32,15 @@ async fn a_signed_kith_gave_is_acknowledged_privately_and_stored() {
     .await
     .expect("bob is a member");
     assert_eq!(bob.0, "U2");
-    // users.info gave the member's time zone, with the workspace's own token.
+    // Named as Slack's users.info names him, not by the label in the text.
+    assert_eq!(bob.1, "Real U2");
+    // users.info gave the member's time zone, and the mentioned member's
+    // name, with the workspace's own token.
     let lookups = app.fake.calls_to("users.info");
-    assert_eq!(lookups.len(), 1);
-    assert_eq!(lookups[0].bearer(), Some(BOT_TOKEN));
+    assert_eq!(lookups.len(), 2);
+    assert!(lookups.iter().all(|l| l.bearer() == Some(BOT_TOKEN)));
     assert_eq!(lookups[0].params["user"], "U1");
+    assert_eq!(lookups[1].params["user"], "U2");
     let tz: String = sqlx::query_scalar("SELECT tz FROM members WHERE external_id = 'U1'")
         .fetch_one(app.store.pool())
         .await
@@ -261,4 +265,74 @@ async fn a_file_that_cannot_be_sent_is_explained_not_dropped() {
         "{answer}"
     );
     assert!(app.fake.calls_to("upload").is_empty());
+}
+
+#[tokio::test]
+async fn a_timestamp_at_the_end_of_i64_is_refused_with_401_not_a_panic() {
+    let app = TestApp::spawn().await;
+    let body = command_form(&app.fake, TEAM, "U1", "/kith", "gave <@U2> coffee");
+    let secret = kith_bot::domain::Secret::new(crate::helpers::SIGNING_SECRET);
+    for ts in [i64::MIN.to_string(), i64::MAX.to_string()] {
+        // Validly signed: the timestamp is what is wrong.
+        let sig = kith_slack::signature::sign(&secret, &ts, body.as_bytes());
+        let response = app
+            .http
+            .post(app.url("/slack/commands"))
+            .header("content-type", FORM)
+            .header(kith_slack::signature::TIMESTAMP_HEADER, &ts)
+            .header(kith_slack::signature::SIGNATURE_HEADER, &sig)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("Kith answers, and is still up");
+        assert_eq!(response.status(), 401, "{ts}");
+        assert!(
+            response
+                .text()
+                .await
+                .expect("text")
+                .contains("five minutes"),
+            "{ts}"
+        );
+    }
+    assert_eq!(app.ledger().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_naming_it_on_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let text = "a".repeat(kith_slack::http::MAX_BODY_BYTES);
+    for (path, content_type, body) in [
+        (
+            "/slack/commands",
+            FORM,
+            command_form(
+                &app.fake,
+                TEAM,
+                "U1",
+                "/kith",
+                &format!("note <@U2> {text}"),
+            ),
+        ),
+        ("/slack/actions", FORM, format!("payload={text}")),
+        (
+            "/slack/events",
+            crate::helpers::JSON,
+            format!("{{\"type\":\"{text}\"}}"),
+        ),
+    ] {
+        // Validly signed and fresh: only the size is wrong.
+        let response = app.post_signed(path, content_type, &body).await;
+        assert_eq!(response.status(), 413, "{path}");
+        let reason = response.text().await.expect("text");
+        assert!(reason.contains("over 1024 KB"), "{path}: {reason}");
+    }
+    // Just under the limit is read (and refused for what it says, not its size).
+    let under = format!(
+        "payload={}",
+        "a".repeat(kith_slack::http::MAX_BODY_BYTES - 8)
+    );
+    let response = app.post_signed("/slack/actions", FORM, &under).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(app.ledger().await, Vec::<String>::new());
 }

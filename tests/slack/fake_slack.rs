@@ -82,6 +82,8 @@ struct Inner {
     /// The OAuth exchange's answer: (team id, team name, bot token).
     oauth: Option<(String, String, String)>,
     next_ts: u64,
+    /// Bytes of the files Kith uploaded, oldest first.
+    uploaded: Vec<Vec<u8>>,
     /// Files members shared: file id -> (name, bytes, the token that may read it).
     files: HashMap<String, (String, Vec<u8>, String)>,
 }
@@ -184,6 +186,15 @@ impl FakeSlack {
         self.posted()
             .into_iter()
             .filter(|p| p.channel == channel)
+            .collect()
+    }
+
+    /// The files Kith uploaded, as text, oldest first.
+    pub fn uploaded(&self) -> Vec<String> {
+        self.lock()
+            .uploaded
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
             .collect()
     }
 
@@ -408,6 +419,7 @@ async fn upload(
         body.len()
     );
     fake.record("upload", &HeaderMap::new(), Some(query), &[]);
+    fake.lock().uploaded.push(body.to_vec());
     (StatusCode::OK, "OK - 123").into_response()
 }
 

@@ -12,5 +12,6 @@ mod fake_slack;
 mod helpers;
 mod import;
 mod install;
+mod names;
 mod reminders;
 mod socket_mode;

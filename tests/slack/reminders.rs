@@ -344,3 +344,65 @@ async fn a_long_429_is_retried_by_the_outbox_and_nothing_is_lost() {
             .is_some_and(|t| t.starts_with("Time to check in")),
     );
 }
+
+/// `form` (a press) as if it came from `team` and `user` instead.
+fn pressed_by(form: &str, team: &str, user: &str) -> String {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(form).expect("a form");
+    let mut payload: Value = serde_json::from_str(&fields[0].1).expect("a payload");
+    payload["team"]["id"] = team.into();
+    payload["user"]["id"] = user.into();
+    payload["user"]["team_id"] = team.into();
+    serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
+}
+
+#[tokio::test]
+async fn a_button_from_an_unknown_workspace_or_stranger_is_refused_before_anything_is_written() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    app.slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await
+        .expect("delivered");
+    let message = app.fake.calls_to("chat.postMessage")[0].params.clone();
+    let genuine = press(
+        &app,
+        &message,
+        "DU1",
+        "1700000000.000002",
+        &format!("done:{bob}"),
+    );
+    let before = crate::common::everything(app.store.pool()).await;
+    let lookups = app.fake.calls_to("users.info").len();
+    let long = genuine.replace(
+        &format!("done%3A{bob}"),
+        &format!("done%3A{bob}{}", "0".repeat(200)),
+    );
+    assert_ne!(long, genuine);
+    for (n, forged) in [
+        // A team Kith has never seen.
+        pressed_by(&genuine, "T999", "U1"),
+        // Someone Kith has never met in a team it knows.
+        pressed_by(&genuine, TEAM, "U999"),
+        // Longer than any button Kith makes.
+        long,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let response = app.post_signed("/slack/actions", FORM, forged).await;
+        assert_eq!(response.status(), 200);
+        let answers = app.fake.wait_for("response_url", n + 1).await;
+        let refusal = &answers[n].params;
+        assert_eq!(refusal["replace_original"], false);
+        assert!(
+            refusal["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("not one of mine")),
+            "{refusal}"
+        );
+    }
+    assert!(app.fake.calls_to("chat.update").is_empty());
+    assert_eq!(app.fake.calls_to("users.info").len(), lookups);
+    assert_eq!(crate::common::everything(app.store.pool()).await, before);
+}

@@ -744,8 +744,8 @@ const FAVOUR: [&str; 2] = ["gave", "got"];
 /// A typed option's value as the interaction carried it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionValue {
-    /// A member, with their username (shown by the core until it learns
-    /// their display name).
+    /// A member, with their name as Discord resolved it (nickname, global
+    /// name or username): what the adapter vouches for, not part of the line.
     User {
         id: u64,
         name: Option<String>,
@@ -824,7 +824,7 @@ pub fn line(
     let member = |name: &str| -> Result<Option<String>, BadOptions> {
         match get(name) {
             None => Ok(None),
-            Some(OptionValue::User { id, name }) => Ok(Some(mention(*id, name.as_deref()))),
+            Some(OptionValue::User { id, .. }) => Ok(Some(mention(*id))),
             Some(_) => Err(BadOptions(format!(
                 "The option \"{name}\" takes a member. {STALE}"
             ))),
@@ -865,9 +865,7 @@ pub fn line(
     for slot in &slots {
         match slot {
             Slot::Who => match (get("user"), text("name")?) {
-                (Some(OptionValue::User { id, name }), None) => {
-                    words.push(mention(*id, name.as_deref()))
-                }
+                (Some(OptionValue::User { id, .. }), None) => words.push(mention(*id)),
                 (None, Some(name)) => {
                     let name: String = name
                         .chars()
@@ -1074,8 +1072,20 @@ pub fn line(
             }
         }
     }
-    Ok(words.join(" "))
+    let line = words.join(" ");
+    let chars = line.chars().count();
+    if chars > MAX_LINE_CHARS {
+        return Err(BadOptions(format!(
+            "That command is {chars} characters long; I read commands of up to {MAX_LINE_CHARS} \
+             characters. Shorten it (a long note can be split in two). Nothing was changed."
+        )));
+    }
+    Ok(line)
 }
+
+/// The longest command line Kith reads, in characters (the core's own
+/// limit), however the options add up.
+pub const MAX_LINE_CHARS: usize = 4000;
 
 /// The option name of what follows a setting's value.
 fn then_name(then: &Then) -> String {
@@ -1089,20 +1099,12 @@ fn unquote(value: &str) -> String {
     value.replace(['"', '\u{201C}', '\u{201D}', '\u{201E}'], "")
 }
 
-/// A member as the core parses one: `<@ID|username>` (the label is what
-/// the core shows), or `<@ID>` when the name would not survive as one word.
-fn mention(id: u64, name: Option<&str>) -> String {
-    match name {
-        Some(name)
-            if !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
-        {
-            format!("<@{id}|{name}>")
-        }
-        _ => format!("<@{id}>"),
-    }
+/// A member as the core parses one: `<@ID>`, never with a label. The name
+/// the core stores comes from the interaction's resolved user, given to
+/// the core apart from the line (`Actor::vouch`), so nothing in the line
+/// can name anyone.
+fn mention(id: u64) -> String {
+    format!("<@{id}>")
 }
 
 /// A `when` given as its own option must be all of a when, so it is never
@@ -1270,7 +1272,7 @@ mod tests {
                     }
                 )]
             ),
-            Ok("show <@42|bob.o>".into())
+            Ok("show <@42>".into())
         );
         assert_eq!(
             line(
@@ -1331,6 +1333,24 @@ mod tests {
                 assert!(l.starts_with(spec.name));
             }
         }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_refused_naming_it() {
+        let line = |what: &str| {
+            super::line(
+                "kith",
+                "gave",
+                &opts(&[
+                    ("user", OptionValue::User { id: 1, name: None }),
+                    ("what", text(what)),
+                ]),
+            )
+        };
+        let err = line(&"<".repeat(6000)).expect_err("too long").0;
+        assert!(err.contains("up to 4000 characters"), "{err}");
+        assert!(err.contains("Nothing was changed"), "{err}");
+        assert!(line(&"x".repeat(3000)).is_ok());
     }
 
     #[test]
@@ -1547,7 +1567,7 @@ mod tests {
                     ("second", user(2, "carol")),
                     ("first", user(1, "bob")),
                 ],
-                "intro <@1|bob> <@2|carol> both work on sales enablement",
+                "intro <@1> <@2> both work on sales enablement",
             ),
             ("intros", vec![], "intros"),
             (
@@ -1563,7 +1583,7 @@ mod tests {
                     ("why", text("the guide I mentioned")),
                     ("tags", text("sales #pricing")),
                 ],
-                "share https://example.com/guide with <@3|dana> the guide I mentioned #sales #pricing",
+                "share https://example.com/guide with <@3> the guide I mentioned #sales #pricing",
             ),
             (
                 "share",
@@ -1650,7 +1670,7 @@ mod tests {
         assert_eq!(share.why.as_deref(), Some("with thanks to Ann"));
         assert_eq!(share.tags.len(), 1);
         let Ok(Command::Share(share)) = parse(
-            "share https://example.com/guide with <@3|dana> the guide I mentioned #sales #pricing",
+            "share https://example.com/guide with <@3> the guide I mentioned #sales #pricing",
         ) else {
             panic!("a share");
         };
@@ -1661,16 +1681,14 @@ mod tests {
             Ok(Command::Pairing(Some(Pairing::Pause(_))))
         ));
         let Ok(Command::Intro { parties, why }) =
-            parse("intro <@1|bob> <@2|carol> both work on sales enablement")
+            parse("intro <@1> <@2> both work on sales enablement")
         else {
             panic!("an intro");
         };
+        // No labels: the names come from the resolved users, vouched for.
         assert_eq!(
             parties.map(|p| (p.id, p.label)),
-            [
-                ("1".to_string(), Some("bob".to_string())),
-                ("2".to_string(), Some("carol".to_string()))
-            ]
+            [("1".to_string(), None), ("2".to_string(), None)]
         );
         assert_eq!(why, "both work on sales enablement");
     }
@@ -1733,7 +1751,7 @@ mod tests {
                     ("why", text("with love")),
                 ]
             ),
-            Ok("share https://example.com/a with <@3|dana> with love".into())
+            Ok("share https://example.com/a with <@3> with love".into())
         );
     }
 }

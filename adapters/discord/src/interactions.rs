@@ -69,7 +69,10 @@ fn options(
                 CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
                 CommandDataOptionValue::User(id) => OptionValue::User {
                     id: id.get(),
-                    name: resolved.users.get(id).map(|u| u.name.clone()),
+                    name: resolved.users.get(id).map(|user| {
+                        let nick = resolved.members.get(id).and_then(|m| m.nick.as_deref());
+                        display_name(user, nick)
+                    }),
                 },
                 CommandDataOptionValue::Channel(id) => OptionValue::Channel {
                     id: id.get(),
@@ -98,8 +101,17 @@ fn options(
         .collect()
 }
 
-/// The line a slash command stands for, and the file attached to it.
-fn command_line(interaction: &CommandInteraction) -> Result<(String, Option<Attachment>), String> {
+/// What a slash command stands for: the line, the file attached to it,
+/// and the names Discord resolved for the members chosen in its options.
+pub(crate) struct CommandLine {
+    pub(crate) line: String,
+    pub(crate) attachment: Option<Attachment>,
+    /// (user id, name) for each member option Discord resolved.
+    pub(crate) resolved_names: Vec<(String, String)>,
+}
+
+/// The line a slash command stands for, and what comes with it.
+pub(crate) fn command_line(interaction: &CommandInteraction) -> Result<CommandLine, String> {
     let data = &interaction.data;
     let Some(first) = data.options.first() else {
         return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
@@ -109,11 +121,25 @@ fn command_line(interaction: &CommandInteraction) -> Result<(String, Option<Atta
     };
     let given = options(given, &data.resolved)?;
     let line = commands::line(&data.name, &first.name, &given).map_err(|e| e.0)?;
+    let resolved_names = given
+        .iter()
+        .filter_map(|(_, value)| match value {
+            OptionValue::User {
+                id,
+                name: Some(name),
+            } => Some((id.to_string(), name.clone())),
+            _ => None,
+        })
+        .collect();
     let attachment = given.into_iter().find_map(|(_, value)| match value {
         OptionValue::Attachment(file) => Some(file),
         _ => None,
     });
-    Ok((line, attachment))
+    Ok(CommandLine {
+        line,
+        attachment,
+        resolved_names,
+    })
 }
 
 /// The largest attachment Kith reads (a LinkedIn export of thousands of
@@ -168,29 +194,88 @@ impl Discord {
             return Some(Answer::now(json!({"type": PONG})));
         }
         let key = format!("interaction:{}", interaction.id());
+        match interaction {
+            Interaction::Command(command) => {
+                self.first_sighting(&key).await?;
+                Some(self.command(command).await)
+            }
+            Interaction::Component(component) => {
+                // Refused before anything is written, the sighting included.
+                let button = match self.pressable(&component).await {
+                    Ok(button) => button,
+                    Err(refused) => return Some(Answer::now(ephemeral(&refused))),
+                };
+                self.first_sighting(&key).await?;
+                Some(self.component(component, button).await)
+            }
+            _ => Some(Answer::now(ephemeral(&Reply::error(
+                "I don't handle that kind of interaction; try /kith help.",
+            )))),
+        }
+    }
+
+    /// `None` for an interaction already answered (a redelivery).
+    async fn first_sighting(&self, key: &str) -> Option<()> {
         let now = self.kith.clock().now();
         match self
             .kith
             .store()
-            .first_sighting(Platform::Discord, &key, now)
+            .first_sighting(Platform::Discord, key, now)
             .await
         {
-            Ok(true) => {}
+            Ok(true) => Some(()),
             Ok(false) => {
                 info!("interaction seen before; not answering again");
-                return None;
+                None
             }
             Err(e) => {
                 // Better to risk a second answer than to drop a command.
                 error!(error = %e, "could not record the interaction");
+                Some(())
             }
         }
-        match interaction {
-            Interaction::Command(command) => Some(self.command(command).await),
-            Interaction::Component(component) => Some(self.component(component).await),
-            _ => Some(Answer::now(ephemeral(&Reply::error(
-                "I don't handle that kind of interaction; try /kith help.",
-            )))),
+    }
+
+    /// The button a press is about, if Kith could have sent it to this
+    /// member: one of ours, for a server Kith knows, pressed by a member
+    /// Kith knows there (a button goes only to members it has met). A DM
+    /// carries no guild, so the guild in the button is only a claim:
+    /// anything else is refused without writing a row.
+    async fn pressable(&self, interaction: &ComponentInteraction) -> Result<ButtonId, Reply> {
+        let not_mine = || Reply::error(NOT_MINE);
+        let button = ButtonId::parse(&interaction.data.custom_id).ok_or_else(not_mine)?;
+        if interaction
+            .guild_id
+            .is_some_and(|guild| guild.get().to_string() != button.workspace)
+        {
+            return Err(not_mine());
+        }
+        let store = self.kith.store();
+        let workspace = match store
+            .find_workspace(Platform::Discord, &button.workspace)
+            .await
+        {
+            Ok(Some(workspace)) => workspace,
+            Ok(None) => {
+                info!("a button for a server Kith does not know; refused");
+                return Err(not_mine());
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the button's server");
+                return Err(Reply::error(OOPS));
+            }
+        };
+        let user = interaction.user.id.get().to_string();
+        match store.find_member(workspace, &user).await {
+            Ok(Some(_)) => Ok(button),
+            Ok(None) => {
+                info!("a button pressed by someone Kith has not met in that server; refused");
+                Err(not_mine())
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the member pressing a button");
+                Err(Reply::error(OOPS))
+            }
         }
     }
 
@@ -198,12 +283,16 @@ impl Discord {
         let Some(guild) = interaction.guild_id else {
             return Answer::now(ephemeral(&Reply::error(GUILD_ONLY)));
         };
-        let (line, attachment) = match command_line(&interaction) {
+        let CommandLine {
+            line,
+            attachment,
+            resolved_names,
+        } = match command_line(&interaction) {
             Ok(found) => found,
             Err(text) => return Answer::now(ephemeral(&Reply::error(text))),
         };
         let nick = interaction.member.as_ref().and_then(|m| m.nick.as_deref());
-        let actor = Actor::new(
+        let mut actor = Actor::new(
             Platform::Discord,
             guild.get().to_string(),
             interaction.user.id.get().to_string(),
@@ -212,6 +301,11 @@ impl Discord {
         .with_admin(is_admin(
             interaction.member.as_ref().and_then(|m| m.permissions),
         ));
+        // The only names of others Kith stores: what Discord resolved for
+        // the members picked in a user option.
+        for (id, name) in resolved_names {
+            actor = actor.vouch(id, name);
+        }
         info!(command = %interaction.data.name, "slash command");
         let discord = self.clone();
         let work = tokio::spawn(async move {
@@ -265,15 +359,7 @@ impl Discord {
         reply
     }
 
-    async fn component(&self, interaction: ComponentInteraction) -> Answer {
-        let Some(button) = ButtonId::parse(&interaction.data.custom_id) else {
-            return Answer::now(ephemeral(&Reply::error(NOT_MINE)));
-        };
-        if let Some(guild) = interaction.guild_id
-            && guild.get().to_string() != button.workspace
-        {
-            return Answer::now(ephemeral(&Reply::error(NOT_MINE)));
-        }
+    async fn component(&self, interaction: ComponentInteraction, button: ButtonId) -> Answer {
         let actor = Actor::new(
             Platform::Discord,
             button.workspace.clone(),

@@ -21,6 +21,8 @@ pub mod gateway;
 pub mod http;
 mod interactions;
 mod messenger;
+#[cfg(test)]
+mod props;
 pub mod render;
 pub mod rest;
 pub mod verify;

@@ -35,6 +35,10 @@ impl ButtonId {
 
     /// Reads a `custom_id`; `None` for one that is not ours.
     pub fn parse(custom_id: &str) -> Option<ButtonId> {
+        if custom_id.len() > MAX_CUSTOM_ID {
+            // Discord's own limit: no button of ours is longer.
+            return None;
+        }
         let mut parts = custom_id.splitn(3, '|');
         let (workspace, block, action) = (parts.next()?, parts.next()?, parts.next()?);
         if workspace.is_empty() || block.is_empty() || action.is_empty() {
@@ -302,6 +306,8 @@ mod tests {
         for bad in ["", "done:2", "1|contact:2", "|a|b", "a||b", "a|b|"] {
             assert_eq!(ButtonId::parse(bad), None, "{bad}");
         }
+        let long = format!("1|contact:2|{}", "x".repeat(MAX_CUSTOM_ID));
+        assert_eq!(ButtonId::parse(&long), None, "longer than Discord allows");
     }
 
     #[test]
@@ -321,6 +327,25 @@ mod tests {
             "a@",
         ] {
             assert_eq!(mentions(unchanged), unchanged);
+        }
+    }
+
+    #[test]
+    fn two_hundred_thousand_brackets_and_ats_render_in_one_pass() {
+        // Quadratic, each of these takes minutes in a debug build.
+        for text in [
+            "<".repeat(200_000),
+            "<@".repeat(50_000),
+            "@".repeat(200_000),
+            "@200000000000000002".repeat(20_000),
+            "```".repeat(100_000),
+            "é".repeat(200_000),
+        ] {
+            let body = message(&Reply::text(text.clone()), "9", true);
+            let shown = body["content"].as_str().expect("content");
+            assert!(shown.chars().count() <= MAX_CONTENT);
+            assert_eq!(shown.matches("```").count() % 2, 0, "{}", &text[..6]);
+            assert!(mentions(&text).len() >= text.len());
         }
     }
 

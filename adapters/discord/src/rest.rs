@@ -205,7 +205,7 @@ impl Rest {
                 bucket,
                 Bucket {
                     remaining: remaining.max(0.0) as u64,
-                    reset_at: Instant::now() + reset_after,
+                    reset_at: after(reset_after),
                 },
             );
         }
@@ -283,7 +283,7 @@ impl Rest {
                 if wait > self.patience.max_wait || throttles > self.patience.max_throttles {
                     return Err(RestError::Throttled(wait));
                 }
-                let until = Instant::now() + wait;
+                let until = after(wait);
                 {
                     let mut limits = self.limits();
                     if global {
@@ -375,14 +375,22 @@ impl Rest {
         if response.content_length().is_some_and(|n| n > max) {
             return Err(RestError::Invalid("the attachment is too large".into()));
         }
-        let bytes = response
-            .bytes()
+        // Read piece by piece, so a body that does not say its length (or
+        // lies about it) is refused once it passes `max`, not after it
+        // was all held in memory.
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
-        if bytes.len() as u64 > max {
-            return Err(RestError::Invalid("the attachment is too large".into()));
+            .map_err(|e| RestError::Transport(e.without_url().to_string()))?
+        {
+            if (bytes.len() as u64).saturating_add(chunk.len() as u64) > max {
+                return Err(RestError::Invalid("the attachment is too large".into()));
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
     }
 
     /// Opens (or finds) the DM channel with a user; returns its id.
@@ -495,4 +503,40 @@ pub fn snowflake(value: &Value) -> Option<u64> {
 /// The id of a user, as Discord's API wants it in paths.
 pub fn user_id(id: u64) -> Option<UserId> {
     (id != 0).then(|| UserId::new(id))
+}
+
+/// The longest a bucket's reset is believed: a header saying "in a
+/// billion years" must not stall a route (nor overflow an `Instant`).
+const MAX_RESET: Duration = Duration::from_secs(60 * 60);
+
+/// Now plus `wait` (at most [`MAX_RESET`]): the numbers come from response
+/// headers, so the sum is bounded rather than able to overflow.
+fn after(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait.min(MAX_RESET)).unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reset_from_a_header_never_overflows_an_instant() {
+        for secs in [
+            0.0,
+            1.5,
+            1e12,
+            1e19,
+            1.8e19,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NAN,
+            -1.0,
+        ] {
+            let wait = Duration::try_from_secs_f64(f64::max(secs, 0.0)).unwrap_or_default();
+            let at = after(wait);
+            assert!(at <= Instant::now() + MAX_RESET, "{secs}");
+        }
+        assert!(after(Duration::MAX) > Instant::now());
+    }
 }

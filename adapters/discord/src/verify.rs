@@ -97,7 +97,14 @@ impl Verifier {
             .trim()
             .parse()
             .map_err(|_| Rejected::MalformedTimestamp)?;
-        if (now.timestamp() - secs).abs() > self.window_secs {
+        // The timestamp is the sender's (signed, but any signer's clock may
+        // be anything, `i64::MIN` included): the difference is checked.
+        let fresh = now
+            .timestamp()
+            .checked_sub(secs)
+            .and_then(i64::checked_abs)
+            .is_some_and(|skew| skew <= self.window_secs);
+        if !fresh {
             return Err(Rejected::Stale);
         }
         Ok(())
@@ -220,6 +227,29 @@ mod tests {
         );
         assert_eq!(
             verifier.verify(Some(&signed("soon")), Some("soon"), body, now),
+            Err(Rejected::MalformedTimestamp)
+        );
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_i64_are_stale_not_a_panic() {
+        let verifier = Verifier::new(RFC_PUBLIC).expect("key");
+        let body = b"{}";
+        let signed =
+            |ts: &str| hex::encode(signer().sign(&[ts.as_bytes(), body].concat()).to_bytes());
+        for now in [at(0), at(1_700_000_000), Utc::now()] {
+            for ts in [i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1] {
+                let ts = ts.to_string();
+                assert_eq!(
+                    verifier.verify(Some(&signed(&ts)), Some(&ts), body, now),
+                    Err(Rejected::Stale),
+                    "{ts}"
+                );
+            }
+        }
+        let beyond = "9223372036854775808";
+        assert_eq!(
+            verifier.verify(Some(&signed(beyond)), Some(beyond), body, at(0)),
             Err(Rejected::MalformedTimestamp)
         );
     }

@@ -30,6 +30,30 @@ pub const IMPORT_ON_SLACK: &str = "Send me the file in our direct message with t
 /// The largest file Kith downloads to import.
 pub const MAX_IMPORT_BYTES: u64 = 8 * 1024 * 1024;
 
+/// How many mentioned members' names one command looks up (an intro names
+/// two; a share with someone one): more are left to the core unnamed.
+const MAX_MENTION_LOOKUPS: usize = 4;
+
+/// The longest command Kith reads, in characters (the core's own limit).
+pub const MAX_LINE_CHARS: usize = 4000;
+
+/// A refusal for a line over [`MAX_LINE_CHARS`], naming the limit.
+fn too_long(line: &str) -> Option<Reply> {
+    let chars = line.chars().count();
+    (chars > MAX_LINE_CHARS).then(|| {
+        Reply::error(format!(
+            "That command is {chars} characters long; I read commands of up to {MAX_LINE_CHARS} \
+             characters. Shorten it (a long note can be split in two). Nothing was changed."
+        ))
+    })
+}
+
+const NOT_MINE: &str = "That button is not one of mine any more; type /kith due to see who is due.";
+
+/// The longest button value Kith reads: its own are a few dozen characters
+/// (`intro-yes:9223372036854775807`); Slack allows 2,000.
+pub(crate) const MAX_ACTION_LEN: usize = 100;
+
 const FAVOUR_USAGE: &str = "Usage: /favour gave|got @someone what — for example \
      `/favour gave @alice reviewed her resume` or `/favour got @bob intro to Carol`.";
 
@@ -110,20 +134,9 @@ impl SlackApp {
 
     async fn run_command(&self, event: SlackCommandEvent, user_name: Option<String>) -> Reply {
         let raw = event.text.as_deref().unwrap_or_default();
-        let command = event.command.0.trim_start_matches('/');
-        let admin_line = command == "kith" && is_admin_line(raw);
-        let text = if admin_line {
-            // The core needs the channels' ids, not their names.
-            crate::text::normalise_keeping_channels(raw)
-        } else {
-            crate::text::normalise(raw)
-        };
-        let line = match command {
-            "favour" | "favor" => match favour_line(&text) {
-                Some(line) => line,
-                None => return Reply::error(FAVOUR_USAGE),
-            },
-            _ => text.trim().to_string(),
+        let (line, admin_line) = match command_line(&event.command.0, raw) {
+            Ok(found) => found,
+            Err(refused) => return refused,
         };
         if line.eq_ignore_ascii_case("import") {
             // The core would ask for an attachment; on Slack it comes by DM.
@@ -132,6 +145,7 @@ impl SlackApp {
         let actor = self
             .actor(&event.team_id.0, &event.user_id.0, user_name, admin_line)
             .await;
+        let actor = self.vouch_for_mentions(actor, &line).await;
         if actor.admin
             && let Some(name) = unlinked_channel(&line)
         {
@@ -213,6 +227,27 @@ impl SlackApp {
         actor
     }
 
+    /// The actor, with Slack's own name (users.info) for each member the
+    /// line mentions: the only names of others the core will store. A
+    /// label in the line (`<@U1|Mallory>`, which anyone can type) is not
+    /// one of them. At most [`MAX_MENTION_LOOKUPS`] are looked up.
+    async fn vouch_for_mentions(&self, mut actor: Actor, line: &str) -> Actor {
+        for id in crate::text::user_mentions(line, MAX_MENTION_LOOKUPS) {
+            if id == actor.user {
+                continue;
+            }
+            if let Some(name) = self
+                .web
+                .profile(&actor.workspace, id)
+                .await
+                .and_then(|p| p.name)
+            {
+                actor = actor.vouch(id, name);
+            }
+        }
+        actor
+    }
+
     /// Runs an interaction: a press of Done, Snooze or Skip settles its
     /// block in place. Answers within the acknowledgement budget; a slow
     /// press finishes in the background.
@@ -245,6 +280,10 @@ impl SlackApp {
             .value
             .clone()
             .unwrap_or_else(|| action.action_id.0.clone());
+        if let Err(refused) = self.pressable(&team, &user.id.0, &encoded).await {
+            self.respond(&event, &refused, false).await;
+            return;
+        }
         let actor = self
             .actor(
                 &team,
@@ -292,6 +331,40 @@ impl SlackApp {
                 SlackApiPostWebhookMessageRequest::new(content).with_replace_original(true);
             if let Err(e) = self.web.respond(url, &request).await {
                 warn!(error = %e, "could not update the pressed message");
+            }
+        }
+    }
+
+    /// Whether Kith could have sent this button to this member: an action
+    /// of ours (no longer than any it makes), in a workspace Kith knows,
+    /// pressed by a member Kith has met there (buttons go only to them).
+    /// Anything else is refused before a row is written.
+    async fn pressable(&self, team: &str, user: &str, action: &str) -> Result<(), Reply> {
+        let not_mine = || Reply::error(NOT_MINE);
+        if action.len() > MAX_ACTION_LEN {
+            return Err(not_mine());
+        }
+        let store = self.kith.store();
+        let workspace = match store.find_workspace(Platform::Slack, team).await {
+            Ok(Some(workspace)) => workspace,
+            Ok(None) => {
+                info!("a button for a workspace Kith does not know; refused");
+                return Err(not_mine());
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the button's workspace");
+                return Err(Reply::error(OOPS));
+            }
+        };
+        match store.find_member(workspace, user).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => {
+                info!("a button pressed by someone Kith has not met there; refused");
+                Err(not_mine())
+            }
+            Err(e) => {
+                error!(error = %e, "could not look up the member pressing a button");
+                Err(Reply::error(OOPS))
             }
         }
     }
@@ -499,7 +572,7 @@ pub enum InstallError {
 
 /// A member asking, in their DM with Kith, to import a file they shared.
 #[derive(Debug, Clone, PartialEq)]
-struct ImportRequest {
+pub(crate) struct ImportRequest {
     user: String,
     channel: String,
     file: SharedFile,
@@ -509,7 +582,7 @@ struct ImportRequest {
 
 /// A file as a `message` event describes it.
 #[derive(Debug, Clone, PartialEq)]
-struct SharedFile {
+pub(crate) struct SharedFile {
     name: String,
     mime: String,
     size: Option<u64>,
@@ -519,7 +592,7 @@ struct SharedFile {
 /// A `message` event that asks for an import: from a member (not a bot),
 /// in a DM, a new message (or a `file_share`), with at least one file, and
 /// the text `import` (or `/kith import`) in any case. Anything else is `None`.
-fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
+pub(crate) fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
     if event["type"] != "message" || event["channel_type"] != "im" {
         return None;
     }
@@ -563,6 +636,29 @@ fn import_request(event: &serde_json::Value) -> Option<ImportRequest> {
     })
 }
 
+/// The line for the core from a slash command (`/kith` or `/favour`) and
+/// its text as Slack sent it, and whether it is an `admin` line; or the
+/// answer when it cannot be one (too long, a `/favour` without gave|got).
+/// Linear in the text's length.
+pub(crate) fn command_line(command: &str, raw: &str) -> Result<(String, bool), Reply> {
+    let command = command.trim_start_matches('/');
+    let admin_line = command == "kith" && is_admin_line(raw);
+    let text = if admin_line {
+        // The core needs the channels' ids, not their names.
+        crate::text::normalise_keeping_channels(raw)
+    } else {
+        crate::text::normalise(raw)
+    };
+    let line = match command {
+        "favour" | "favor" => favour_line(&text).ok_or_else(|| Reply::error(FAVOUR_USAGE))?,
+        _ => text.trim().to_string(),
+    };
+    match too_long(&line) {
+        Some(refused) => Err(refused),
+        None => Ok((line, admin_line)),
+    }
+}
+
 /// Whether a `/kith` line is an `admin` command (its first word, any case).
 fn is_admin_line(text: &str) -> bool {
     text.split_whitespace()
@@ -573,7 +669,7 @@ fn is_admin_line(text: &str) -> bool {
 /// In `admin resources|intros|pairing #name`, a channel Slack did not turn
 /// into a link (`<#C123|name>`): Slack knows no such channel, or not one
 /// Kith could post in, so the core would store a name Slack cannot post to.
-fn unlinked_channel(line: &str) -> Option<&str> {
+pub(crate) fn unlinked_channel(line: &str) -> Option<&str> {
     let mut words = line.split_whitespace();
     if !words.next()?.eq_ignore_ascii_case("admin") {
         return None;

@@ -15,53 +15,74 @@ const TEXT_LIMIT: usize = 3000;
 
 /// Escapes the three characters Slack's mrkdwn treats as control characters.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Text as mrkdwn: escaped, except the member and channel mentions the
 /// core writes (`<@U123>`, `<#C123>`, also with a `|label`), which Slack
 /// renders as names. Special mentions (`<!here>`) and links stay escaped:
 /// nothing a member typed can make Kith ping a channel.
+///
+/// One pass: a mention cannot contain `<`, so the look for its end stops
+/// at the next `<` at the latest and no character is read more than twice.
 pub fn mrkdwn(text: &str) -> String {
-    let escaped = escape(text);
-    let mut out = String::with_capacity(escaped.len());
-    let mut rest = escaped.as_str();
-    while let Some(at) = rest.find("&lt;") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 4..];
-        match after.find("&gt;").map(|end| (end, &after[..end])) {
-            Some((end, inner)) if is_mention(inner) => {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        escape_into(&mut out, &rest[..at]);
+        let after = &rest[at + 1..];
+        match mention_len(after) {
+            Some(len) => {
                 out.push('<');
-                out.push_str(inner);
+                out.push_str(&after[..len]);
                 out.push('>');
-                rest = &after[end + 4..];
+                rest = &after[len + 1..];
             }
-            _ => {
+            None => {
                 out.push_str("&lt;");
                 rest = after;
             }
         }
     }
-    out.push_str(rest);
+    escape_into(&mut out, rest);
     out
 }
 
-/// `@U123`, `#C123`, `@U123|bob`: an id of capitals and digits after `@`
-/// or `#`, and an optional plain label.
-fn is_mention(inner: &str) -> bool {
-    let Some(body) = inner.strip_prefix('@').or_else(|| inner.strip_prefix('#')) else {
-        return false;
+/// The length of a mention's inside at the start of `text` when a `>`
+/// closes it: `@U123`, `#C123`, `@U123|bob` (an id of capitals and
+/// digits after `@` or `#`, and an optional plain label).
+fn mention_len(text: &str) -> Option<usize> {
+    let body = text.strip_prefix('@').or_else(|| text.strip_prefix('#'))?;
+    let id_len = body
+        .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit()))
+        .unwrap_or(body.len());
+    if id_len == 0 {
+        return None;
+    }
+    let after_id = &body[id_len..];
+    let end = match after_id.strip_prefix('|') {
+        Some(label) => {
+            let label_len = label
+                .find(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | ' ')))
+                .unwrap_or(label.len());
+            id_len + 1 + label_len
+        }
+        None => id_len,
     };
-    let (id, label) = body.split_once('|').unwrap_or((body, ""));
-    !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && label
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | ' '))
+    body[end..].starts_with('>').then_some(1 + end)
 }
 
 /// A reply as a Slack message: blocks plus the plain-text fallback Slack
@@ -82,7 +103,7 @@ pub fn render(reply: &Reply) -> SlackMessageContent {
             }
             Block::Table(table) => {
                 for chunk in table_chunks(table) {
-                    blocks.push(section(format!("```\n{}\n```", escape(&chunk))));
+                    blocks.push(section(format!("```\n{chunk}\n```")));
                 }
             }
             Block::File(file) => {
@@ -164,15 +185,16 @@ fn truncate(text: &str, limit: usize) -> String {
 }
 
 /// Splits text into pieces of at most `limit` characters, at line breaks
-/// where possible.
+/// where possible. Each character is counted once.
 fn chunks(text: &str, limit: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
+    let mut current_len = 0;
     for line in text.split('\n') {
         let line_len = line.chars().count();
-        let current_len = current.chars().count();
         if current_len > 0 && current_len + 1 + line_len > limit {
             out.push(std::mem::take(&mut current));
+            current_len = 0;
         }
         if line_len > limit {
             let chars: Vec<char> = line.chars().collect();
@@ -183,8 +205,10 @@ fn chunks(text: &str, limit: usize) -> Vec<String> {
         }
         if !current.is_empty() {
             current.push('\n');
+            current_len += 1;
         }
         current.push_str(line);
+        current_len += line_len;
     }
     if !current.is_empty() || out.is_empty() {
         out.push(current);
@@ -192,10 +216,11 @@ fn chunks(text: &str, limit: usize) -> Vec<String> {
     out
 }
 
-/// A table as aligned text, split into code blocks that fit a section
-/// (leaving room for the fences).
+/// A table as aligned text, escaped, split into code blocks that fit a
+/// section (leaving room for the fences). Escaped before it is split, so
+/// `&` (five characters escaped) cannot push a piece past the limit.
 fn table_chunks(table: &Table) -> Vec<String> {
-    chunks(&table.plain_text(), SECTION_LIMIT - 16)
+    chunks(&escape(&table.plain_text()), SECTION_LIMIT - 16)
 }
 
 #[cfg(test)]
@@ -320,6 +345,60 @@ mod tests {
                    "text": {"type": "mrkdwn", "text": "_Done: logged a check-in._"}})
         );
         assert_eq!(json[0]["type"], "section");
+    }
+
+    #[test]
+    fn two_hundred_thousand_brackets_render_in_one_pass() {
+        // Quadratic, each of these takes minutes in a debug build.
+        let lt = "<".repeat(200_000);
+        assert_eq!(mrkdwn(&lt), "&lt;".repeat(200_000));
+        let mentions = "<@".repeat(50_000);
+        assert_eq!(mrkdwn(&mentions), "&lt;@".repeat(50_000));
+        let amp = "&lt;".repeat(50_000);
+        assert_eq!(mrkdwn(&amp), "&amp;lt;".repeat(50_000));
+        let labels = format!("<@U1|{}", "a".repeat(200_000));
+        assert!(mrkdwn(&labels).starts_with("&lt;@U1|aaa"));
+        let lines = "x\n".repeat(200_000);
+        let json = serde_json::to_value(render(&Reply::text(lines))).expect("ok");
+        assert_eq!(json["blocks"].as_array().map(Vec::len), Some(BLOCK_LIMIT));
+        let content = render(&Reply::text(lt));
+        assert_eq!(content.blocks.map(|b| b.len()), Some(BLOCK_LIMIT));
+    }
+
+    #[test]
+    fn a_table_of_ampersands_still_fits_each_section() {
+        // Escaped, `&` is five characters: split after escaping, not before.
+        let mut table = Table::new(["Contact", "Note"]);
+        for _ in 0..20 {
+            table.row(["&".repeat(200), "<>".repeat(100)]);
+        }
+        let mut reply = Reply::empty();
+        reply.push_table(table);
+        let json = serde_json::to_value(render(&reply)).expect("ok");
+        let sections = json["blocks"].as_array().expect("blocks");
+        assert!(sections.len() > 1);
+        for section in sections {
+            let text = section["text"]["text"].as_str().expect("text");
+            assert!(text.chars().count() <= SECTION_LIMIT, "{}", text.len());
+            assert!(text.starts_with("```\n") && text.ends_with("\n```"));
+        }
+    }
+
+    #[test]
+    fn mentions_need_an_id_and_a_closing_bracket() {
+        for (given, shown) in [
+            ("<@U1>", "<@U1>"),
+            ("<#C1|coffee-chat>", "<#C1|coffee-chat>"),
+            ("<@U1|>", "<@U1|>"),
+            ("<@U1", "&lt;@U1"),
+            ("<@U1|a&b>", "&lt;@U1|a&amp;b&gt;"),
+            ("<<@U1>>", "&lt;<@U1>&gt;"),
+            ("<@U1|a<@U2>", "&lt;@U1|a<@U2>"),
+            ("<!here>", "&lt;!here&gt;"),
+            ("é<@U1>é", "é<@U1>é"),
+        ] {
+            assert_eq!(mrkdwn(given), shown, "{given}");
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +22,14 @@ use crate::app::{InstallError, SlackApp};
 use crate::oauth::{STATE_COOKIE, STATE_TTL_SECS};
 use crate::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
-/// The Slack routes, served with `app`.
+/// The largest request body Kith reads from Slack. A slash command is a
+/// few hundred bytes; the largest thing Slack sends is an interaction
+/// payload carrying its whole message (50 blocks of 3,000 characters,
+/// escaped), well under this.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The Slack routes, served with `app`. Every body is capped at
+/// [`MAX_BODY_BYTES`] before it is read (413 beyond it).
 pub fn router(app: Arc<SlackApp>) -> Router {
     Router::new()
         .route("/slack/commands", post(commands))
@@ -29,7 +37,22 @@ pub fn router(app: Arc<SlackApp>) -> Router {
         .route("/slack/events", post(events))
         .route("/slack/install", get(install))
         .route("/slack/oauth", get(oauth))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
+}
+
+/// The answer to a body Kith will not read: 413 with the limit named when
+/// it is too large.
+fn unread(rejection: BytesRejection) -> Response {
+    if rejection.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return rejection.into_response();
+    }
+    warn!("refused a request body over the limit");
+    let reason = format!(
+        "Refused: the request body is over {} KB, the most Kith reads from Slack.",
+        MAX_BODY_BYTES / 1024
+    );
+    (StatusCode::PAYLOAD_TOO_LARGE, reason).into_response()
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -66,92 +89,152 @@ fn bad_request(what: &str) -> Response {
     (StatusCode::BAD_REQUEST, what.to_string()).into_response()
 }
 
-async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn commands(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return unread(rejection),
+    };
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
-    let form = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body).unwrap_or_default();
+    match decode_command(&body) {
+        Ok(CommandBody::SslCheck) => StatusCode::OK.into_response(),
+        Ok(CommandBody::Run { event, user_name }) => {
+            axum::Json(app.command(*event, user_name).await).into_response()
+        }
+        Err(why) => bad_request(why),
+    }
+}
+
+/// A slash command's body, as Kith reads it.
+#[derive(Debug)]
+pub(crate) enum CommandBody {
+    /// Slack checking the certificate of the command URL: nothing to run.
+    SslCheck,
+    Run {
+        event: Box<SlackCommandEvent>,
+        user_name: Option<String>,
+    },
+}
+
+/// Reads a slash command's form body; `Err` says what is wrong with it.
+pub(crate) fn decode_command(body: &[u8]) -> Result<CommandBody, &'static str> {
+    let form = serde_urlencoded::from_bytes::<HashMap<String, String>>(body).unwrap_or_default();
     if form.get("ssl_check").map(String::as_str) == Some("1") {
-        // Slack checking the certificate of the command URL: nothing to run.
-        return StatusCode::OK.into_response();
+        return Ok(CommandBody::SslCheck);
     }
-    let event: SlackCommandEvent = match serde_urlencoded::from_bytes(&body) {
-        Ok(event) => event,
-        Err(e) => {
-            debug!(error = %e, "a malformed slash command");
-            return bad_request("That is not a Slack slash command payload.");
-        }
-    };
-    let user_name = form.get("user_name").cloned();
-    axum::Json(app.command(event, user_name).await).into_response()
+    let event: SlackCommandEvent = serde_urlencoded::from_bytes(body).map_err(|e| {
+        debug!(error = %e, "a malformed slash command");
+        "That is not a Slack slash command payload."
+    })?;
+    Ok(CommandBody::Run {
+        event: Box::new(event),
+        user_name: form.get("user_name").cloned(),
+    })
 }
 
-async fn actions(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn actions(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return unread(rejection),
+    };
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
-    let payload = serde_urlencoded::from_bytes::<HashMap<String, String>>(&body)
-        .ok()
-        .and_then(|mut form| form.remove("payload"));
-    let Some(payload) = payload else {
-        return bad_request("An interaction needs a `payload` form field.");
-    };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&payload) else {
-        return bad_request("That is not a Slack interaction payload.");
-    };
-    if value["type"] != "block_actions" {
-        // Shortcuts, modals and the like: Kith offers none, so nothing to do.
-        debug!(kind = %value["type"], "ignoring an interaction Kith does not use");
-        return StatusCode::OK.into_response();
-    }
-    let event: SlackInteractionEvent = match serde_json::from_value(value) {
-        Ok(event) => event,
-        Err(e) => {
-            debug!(error = %e, "a malformed interaction payload");
-            return bad_request("That is not a Slack interaction payload.");
+    match decode_action(&body) {
+        Ok(Some(event)) => {
+            app.interaction(*event).await;
+            StatusCode::OK.into_response()
         }
-    };
-    app.interaction(event).await;
-    StatusCode::OK.into_response()
+        // Shortcuts, modals and the like: Kith offers none, so nothing to do.
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(why) => bad_request(why),
+    }
 }
 
-async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+/// Reads an interaction's form body: `None` for a kind Kith does not use.
+pub(crate) fn decode_action(
+    body: &[u8],
+) -> Result<Option<Box<SlackInteractionEvent>>, &'static str> {
+    let payload = serde_urlencoded::from_bytes::<HashMap<String, String>>(body)
+        .ok()
+        .and_then(|mut form| form.remove("payload"))
+        .ok_or("An interaction needs a `payload` form field.")?;
+    let value = serde_json::from_str::<serde_json::Value>(&payload)
+        .map_err(|_| "That is not a Slack interaction payload.")?;
+    if value["type"] != "block_actions" {
+        debug!(kind = %value["type"], "ignoring an interaction Kith does not use");
+        return Ok(None);
+    }
+    let event: SlackInteractionEvent = serde_json::from_value(value).map_err(|e| {
+        debug!(error = %e, "a malformed interaction payload");
+        "That is not a Slack interaction payload."
+    })?;
+    Ok(Some(Box::new(event)))
+}
+
+async fn events(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return unread(rejection),
+    };
     if let Some(refused) = unverified(&app, &headers, &body) {
         return refused;
     }
     if let Some(retry) = header_str(&headers, "x-slack-retry-num") {
         debug!(retry, reason = ?header_str(&headers, "x-slack-retry-reason"), "Slack is retrying an event");
     }
-    let event: SlackPushEvent = match serde_json::from_slice(&body) {
-        Ok(event) => event,
-        Err(e) => {
-            debug!(error = %e, "a malformed event");
-            return bad_request("That is not a Slack Events API payload.");
-        }
+    let (event, raw) = match decode_event(&body) {
+        Ok(decoded) => decoded,
+        Err(why) => return bad_request(why),
     };
     match event {
         SlackPushEvent::UrlVerification(check) => {
             axum::Json(serde_json::json!({ "challenge": check.challenge })).into_response()
         }
-        SlackPushEvent::EventCallback(callback) => {
-            // The event as sent: slack-morphism's types drop some fields
-            // (a shared file's size).
-            let raw = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|mut v| v.get_mut("event").map(serde_json::Value::take));
-            match app.push_event(callback, raw).await {
-                Ok(()) => StatusCode::OK.into_response(),
-                Err(e) => {
-                    error!(error = %e, "could not handle an event; Slack will retry it");
-                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                }
+        SlackPushEvent::EventCallback(callback) => match app.push_event(callback, raw).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(e) => {
+                error!(error = %e, "could not handle an event; Slack will retry it");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
-        }
+        },
         SlackPushEvent::AppRateLimited(limited) => {
             warn!(?limited, "Slack is rate limiting events to Kith");
             StatusCode::OK.into_response()
         }
     }
+}
+
+/// Reads an Events API body: the event, and the `event` object as Slack
+/// sent it (slack-morphism's types drop some fields, such as a shared
+/// file's size).
+pub(crate) fn decode_event(
+    body: &[u8],
+) -> Result<(SlackPushEvent, Option<serde_json::Value>), &'static str> {
+    let event: SlackPushEvent = serde_json::from_slice(body).map_err(|e| {
+        debug!(error = %e, "a malformed event");
+        "That is not a Slack Events API payload."
+    })?;
+    let raw = match &event {
+        SlackPushEvent::EventCallback(_) => serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|mut v| v.get_mut("event").map(serde_json::Value::take)),
+        _ => None,
+    };
+    Ok((event, raw))
 }
 
 async fn install(State(app): State<Arc<SlackApp>>) -> Response {

@@ -10,6 +10,8 @@ pub mod config;
 pub mod http;
 pub mod manifest;
 pub mod oauth;
+#[cfg(test)]
+mod props;
 pub mod signature;
 pub mod socket;
 pub mod text;

@@ -50,8 +50,13 @@ pub fn check_state(key: &Secret, state: &str, now: DateTime<Utc>) -> bool {
     else {
         return false;
     };
-    let age = now.timestamp() - issued;
-    if !(0..=STATE_TTL_SECS).contains(&age) {
+    // `issued` is read before the signature is checked: anyone can write
+    // `-9223372036854775808` there, so the difference is checked.
+    let fresh = now
+        .timestamp()
+        .checked_sub(issued)
+        .is_some_and(|age| (0..=STATE_TTL_SECS).contains(&age));
+    if !fresh {
         return false;
     }
     let Ok(given) = hex::decode(signature) else {
@@ -123,6 +128,21 @@ mod tests {
         assert!(!check_state(&key(), &altered, now));
         for bad in ["", "x", "1.2", "1.2.zz", "..."] {
             assert!(!check_state(&key(), bad, now), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_state_issued_at_the_ends_of_i64_is_refused_not_a_panic() {
+        for now in [
+            Utc::now(),
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+        ] {
+            for issued in [i64::MIN, i64::MAX, i64::MIN + 1] {
+                let payload = format!("{issued}.00");
+                let state = format!("{payload}.{}", hex::encode(mac(&key(), &payload)));
+                assert!(!check_state(&key(), &state, now), "{state}");
+            }
         }
     }
 

@@ -45,6 +45,15 @@ fn mac(secret: &Secret, timestamp: &str, body: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
+/// Whether `at` is at most `window` seconds from `now`, either way. The
+/// timestamp is whatever the sender wrote (`i64::MIN` included): the
+/// difference is checked, so no value can overflow.
+pub(crate) fn within(now: i64, at: i64, window: i64) -> bool {
+    now.checked_sub(at)
+        .and_then(i64::checked_abs)
+        .is_some_and(|skew| skew <= window)
+}
+
 /// Checks a request's signature headers against its raw body at `now`:
 /// fresh within [`MAX_SKEW_SECS`], and an HMAC compared in constant time.
 pub fn verify(
@@ -61,7 +70,7 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::BadTimestamp)?;
-    if (now.timestamp() - at).abs() > MAX_SKEW_SECS {
+    if !within(now.timestamp(), at, MAX_SKEW_SECS) {
         return Err(SignatureError::Stale);
     }
     let Some(given) = signature
@@ -141,6 +150,38 @@ mod tests {
             ),
             Err(SignatureError::Stale)
         );
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_i64_are_stale_not_a_panic() {
+        let body = BODY.as_bytes();
+        for now in [at(0), at(1531420618), Utc::now()] {
+            for ts in [i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1] {
+                let ts = ts.to_string();
+                let signed = sign(&secret(), &ts, body);
+                assert_eq!(
+                    verify(&secret(), Some(&ts), Some(&signed), body, now),
+                    Err(SignatureError::Stale),
+                    "{ts}"
+                );
+            }
+        }
+        assert!(!within(i64::MAX, i64::MIN, MAX_SKEW_SECS));
+        assert!(!within(i64::MIN, i64::MAX, MAX_SKEW_SECS));
+        assert!(!within(0, i64::MIN, MAX_SKEW_SECS), "|0 - MIN| overflows");
+        assert!(within(i64::MAX, i64::MAX, MAX_SKEW_SECS));
+        assert!(within(i64::MIN, i64::MIN, 0));
+    }
+
+    #[test]
+    fn a_timestamp_beyond_i64_is_a_bad_timestamp() {
+        for ts in ["9223372036854775808", "-9223372036854775809", "1e9", " "] {
+            assert_eq!(
+                verify(&secret(), Some(ts), Some(SIGNATURE), BODY.as_bytes(), at(0)),
+                Err(SignatureError::BadTimestamp),
+                "{ts}"
+            );
+        }
     }
 
     #[test]

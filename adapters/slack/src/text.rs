@@ -19,54 +19,97 @@ pub fn normalise_keeping_channels(text: &str) -> String {
 }
 
 fn normalise_with(text: &str, keep_channels: bool) -> String {
+    // One pass: each `<` either opens a token up to the next `>` (both
+    // consumed), or there is no `>` left at all and the rest is plain text.
+    // Searching again from every later `<` would make `<<<<…` quadratic.
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('<') {
-        out.push_str(&unescape(&rest[..open]));
+        unescape_into(&mut out, &rest[..open]);
         let after = &rest[open + 1..];
         let Some(close) = after.find('>') else {
-            // An unmatched '<' cannot come from Slack's escaping; keep it.
+            // An unmatched '<' cannot come from Slack's escaping; keep it,
+            // and everything after it, as typed.
             out.push('<');
-            rest = after;
-            continue;
+            unescape_into(&mut out, after);
+            return out;
         };
-        out.push_str(&token(&after[..close], keep_channels));
+        token(&mut out, &after[..close], keep_channels);
         rest = &after[close + 1..];
     }
-    out.push_str(&unescape(rest));
+    unescape_into(&mut out, rest);
     out
 }
 
-fn token(inner: &str, keep_channels: bool) -> String {
+fn token(out: &mut String, inner: &str, keep_channels: bool) {
     let (target, label) = match inner.split_once('|') {
         Some((t, l)) => (t, Some(l)),
         None => (inner, None),
     };
-    if target.starts_with('@') {
-        // A user mention: the core resolves it to a member.
-        return format!("<{inner}>");
+    if target.starts_with('@') || (keep_channels && target.starts_with('#')) {
+        // A user mention (the core resolves it to a member), or a channel
+        // the core must know by id.
+        out.push('<');
+        out.push_str(inner);
+        out.push('>');
+        return;
     }
     if let Some(channel) = target.strip_prefix('#') {
-        if keep_channels {
-            return format!("<{inner}>");
-        }
-        return format!("#{}", label.filter(|l| !l.is_empty()).unwrap_or(channel));
+        out.push('#');
+        out.push_str(label.filter(|l| !l.is_empty()).unwrap_or(channel));
+        return;
     }
     if let Some(special) = target.strip_prefix('!') {
         let name = special.split('^').next().unwrap_or(special);
-        return format!(
-            "@{}",
-            label.map(|l| l.trim_start_matches('@')).unwrap_or(name)
-        );
+        out.push('@');
+        out.push_str(label.map(|l| l.trim_start_matches('@')).unwrap_or(name));
+        return;
     }
     // A link: the URL itself (mailto: links keep their address).
-    unescape(target.strip_prefix("mailto:").unwrap_or(target))
+    unescape_into(out, target.strip_prefix("mailto:").unwrap_or(target));
 }
 
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+/// Slack's three entities undone, in one pass (`&amp;lt;` is `&lt;`).
+fn unescape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let entity = &rest[at..];
+        let (plain, len) = if entity.starts_with("&lt;") {
+            ('<', 4)
+        } else if entity.starts_with("&gt;") {
+            ('>', 4)
+        } else if entity.starts_with("&amp;") {
+            ('&', 5)
+        } else {
+            ('&', 1)
+        };
+        out.push(plain);
+        rest = &entity[len..];
+    }
+    out.push_str(rest);
+}
+
+/// Real user mentions in a normalised line (`<@U123>` or `<@U123|label>`,
+/// an id of capitals and digits), in order, without repeats, at most
+/// `max`: the members whose names to ask Slack for.
+pub fn user_mentions(line: &str, max: usize) -> Vec<&str> {
+    let mut found: Vec<&str> = Vec::new();
+    let mut rest = line;
+    while found.len() < max {
+        let Some(at) = rest.find("<@") else { break };
+        let after = &rest[at + 2..];
+        let id_len = after
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit()))
+            .unwrap_or(after.len());
+        let id = &after[..id_len];
+        let closes = matches!(after[id_len..].chars().next(), Some('>' | '|'));
+        if !id.is_empty() && closes && !found.contains(&id) {
+            found.push(id);
+        }
+        rest = &after[id_len..];
+    }
+    found
 }
 
 #[cfg(test)]
@@ -120,5 +163,43 @@ mod tests {
     #[test]
     fn an_unmatched_bracket_is_left_alone() {
         assert_eq!(normalise("note <@U2 unfinished"), "note <@U2 unfinished");
+        assert_eq!(normalise("a < b &lt; c < d"), "a < b < c < d");
+        assert_eq!(normalise("<x> < y &amp;amp;"), "x < y &amp;");
+    }
+
+    #[test]
+    fn a_typed_mention_stays_text_for_the_core() {
+        // What a member typing `<@U1|Mallory>` sends: escaped, so the core
+        // sees a mention whose label it will not trust (see Actor::vouch).
+        assert_eq!(
+            normalise("add &lt;@U1|=HYPERLINK(\"http://evil.example\",\"Mallory\")&gt; wider"),
+            "add <@U1|=HYPERLINK(\"http://evil.example\",\"Mallory\")> wider"
+        );
+    }
+
+    #[test]
+    fn two_hundred_thousand_brackets_are_normalised_in_one_pass() {
+        // Quadratic, this takes minutes in a debug build.
+        let lt = "<".repeat(200_000);
+        assert_eq!(normalise(&lt), lt);
+        let escaped = "&lt;".repeat(200_000);
+        assert_eq!(normalise(&escaped), lt);
+        let mentions = "<@".repeat(50_000);
+        assert_eq!(normalise(&mentions), mentions);
+        assert_eq!(normalise_keeping_channels(&mentions), mentions);
+        let closed = format!("{mentions}>");
+        assert_eq!(normalise(&closed), closed);
+        assert_eq!(user_mentions(&closed, 5), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn user_mentions_are_the_real_ids_each_once_and_bounded() {
+        assert_eq!(
+            user_mentions("intro <@U1|a> <@U2> <@U1> <@u3> <@> <@U4 <@W5|x>", 10),
+            ["U1", "U2", "W5"]
+        );
+        let many: String = (0..100).map(|i| format!("<@U{i}> ")).collect();
+        assert_eq!(user_mentions(&many, 5), ["U0", "U1", "U2", "U3", "U4"]);
+        assert_eq!(user_mentions("<@U1>", 0), Vec::<&str>::new());
     }
 }

@@ -197,6 +197,8 @@ pub struct SlackWeb {
     tier4: DefaultKeyedRateLimiter<String>,
     /// users.info answers, each with when to ask again.
     profiles: Mutex<Profiles>,
+    /// Per team, until when Slack asked (429) not to call users.info.
+    profiles_paused: Mutex<HashMap<String, Instant>>,
     /// DM channel per (team, user): conversations.open is Tier 3, and a
     /// member's DM channel does not change.
     dm_channels: Mutex<HashMap<(String, String), SlackChannelId>>,
@@ -220,6 +222,7 @@ impl SlackWeb {
             tier4: RateLimiter::keyed(Quota::per_minute(limits.tier4_per_minute)),
             limits,
             profiles: Mutex::new(HashMap::new()),
+            profiles_paused: Mutex::new(HashMap::new()),
             dm_channels: Mutex::new(HashMap::new()),
             http: reqwest::Client::builder()
                 .timeout(DOWNLOAD_TIMEOUT)
@@ -381,6 +384,13 @@ impl SlackWeb {
         {
             return profile.clone();
         }
+        if lock(&self.profiles_paused)
+            .get(team)
+            .is_some_and(|until| Instant::now() < *until)
+        {
+            // Slack said 429 a moment ago: not for anyone in this team, yet.
+            return None;
+        }
         if self.tier4.check_key(&team.to_string()).is_err() {
             // Over Tier 4: go ahead without the profile rather than wait.
             return None;
@@ -416,6 +426,14 @@ impl SlackWeb {
             Err(e) => {
                 // CallError carries the method and Slack's code, never the token.
                 warn!(error = %e, "could not look up a member");
+                if let CallError::RateLimited { retry_after, .. } = e {
+                    // Slack's number: bounded, so the sum cannot overflow.
+                    let now = Instant::now();
+                    let until = now
+                        .checked_add(retry_after.min(PROFILE_FAILURE_TTL))
+                        .unwrap_or(now);
+                    lock(&self.profiles_paused).insert(team.to_string(), until);
+                }
                 self.lock_profiles()
                     .insert(key, (None, Instant::now() + PROFILE_FAILURE_TTL));
                 return None;
@@ -541,10 +559,11 @@ impl SlackWeb {
             .await
             .map_err(|e| failed(e.without_url().to_string(), true))?
         {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() as u64 > max {
+            // Checked before the piece is kept: never more than `max` held.
+            if (bytes.len() as u64).saturating_add(chunk.len() as u64) > max {
                 return Err(failed(format!("the file is over {max} bytes"), false));
             }
+            bytes.extend_from_slice(&chunk);
         }
         Ok(bytes)
     }
