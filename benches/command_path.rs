@@ -366,10 +366,20 @@ async fn main() -> anyhow::Result<()> {
         ("Kith gave, 1,000 members", url(&kith), gave_spread),
         ("Kith balance, 500 contacts", url(&kith), balance),
     ];
+    // KITH_BENCH_ONLY=balance KITH_BENCH_CONCURRENCY=64: one target at one
+    // level, e.g. under a profiler.
+    let only = std::env::var("KITH_BENCH_ONLY").unwrap_or_default();
+    let levels: Vec<usize> = match setting("KITH_BENCH_CONCURRENCY", 0) {
+        0 => vec![1, 8, 64],
+        n => vec![n as usize],
+    };
     let mut seen: BTreeMap<(usize, usize), Vec<Figures>> = BTreeMap::new();
     for round in 0..rounds {
-        for concurrency in [1usize, 8, 64] {
+        for &concurrency in &levels {
             for (i, (name, url, make)) in targets.iter().enumerate() {
+                if !name.contains(only.as_str()) {
+                    continue;
+                }
                 let figures = load(url, make.clone(), concurrency, secs).await;
                 eprintln!(
                     "round {round} c={concurrency:<2} {name:<40} {:>8.0}/s p50 {:>7.2} ms p99 {:>7.2} ms failed {}",
@@ -387,6 +397,9 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "| concurrency | target | req/s | p50 ms | p99 ms | failed | ratio |\n| --- | --- | --- | --- | --- | --- | --- |"
     );
+    if !only.is_empty() {
+        return Ok(());
+    }
     for concurrency in [1usize, 8, 64] {
         let rate = |i: usize| median(seen[&(concurrency, i)].iter().map(|f| f.rate).collect());
         let (b_rate, read_rate) = (rate(1), rate(2));

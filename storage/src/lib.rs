@@ -27,15 +27,18 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
-/// The SQLite store.
+/// The SQLite store: a pool for reads (and the rarer writes), and one
+/// writer connection that batches the ledger's writes (group commit, see
+/// [`writer`]).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: writer::Writer,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `url` — `sqlite://kith.db`,
-    /// `sqlite::memory:` or a plain file path — and applies migrations.
+    /// Opens (creating if needed) the database at `url` — `sqlite://kith.db`
+    /// or a plain file path — and applies migrations.
     pub async fn open(url: &str) -> anyhow::Result<SqliteStore> {
         let options = if url.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(url)
@@ -51,14 +54,25 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
         MIGRATOR
             .run(&pool)
             .await
             .context("cannot apply the database migrations")?;
-        Ok(SqliteStore { pool })
+        let conn = <SqliteConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(url)))?;
+        Ok(SqliteStore {
+            pool,
+            writer: writer::Writer::start(conn),
+        })
+    }
+
+    /// How many transactions the group-commit writer has made (benchmarks).
+    pub fn write_batches(&self) -> u64 {
+        self.writer.batches()
     }
 
     /// The pool, for tests and tools that inspect the database directly.
@@ -182,8 +196,9 @@ macro_rules! member_columns {
 
 mod community;
 mod outbox;
+pub mod writer;
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ContactRow {
     id: i64,
     member_external_id: Option<String>,
@@ -826,13 +841,19 @@ impl Store for SqliteStore {
         draft: &ContactDraft,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Contact>> {
-        let mut tx = self.write().await?;
-        if load(&mut tx, scope, &draft.who).await?.is_some() {
-            return Ok(None);
-        }
-        let stored = insert_contact(&mut tx, scope, draft, now).await?;
-        tx.commit().await?;
-        Ok(Some(stored.contact))
+        let draft = draft.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    if load(conn, scope, &draft.who).await?.is_some() {
+                        return Ok(None);
+                    }
+                    Ok(Some(
+                        insert_contact(conn, scope, &draft, now).await?.contact,
+                    ))
+                })
+            })
+            .await
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
@@ -852,13 +873,17 @@ impl Store for SqliteStore {
         entry: &Entry,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Contact> {
-        let mut tx = self.write().await?;
-        let stored = load_by_id(&mut tx, scope, id)
-            .await?
-            .ok_or_else(|| anyhow!("contact {} is not in this member's network", id.0))?;
-        let contact = insert_entry(&mut tx, scope, stored, entry, now).await?;
-        tx.commit().await?;
-        Ok(contact)
+        let entry = entry.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let stored = load_by_id(conn, scope, id).await?.ok_or_else(|| {
+                        anyhow!("contact {} is not in this member's network", id.0)
+                    })?;
+                    insert_entry(conn, scope, stored, &entry, now).await
+                })
+            })
+            .await
     }
 
     async fn record(
@@ -868,14 +893,19 @@ impl Store for SqliteStore {
         entry: &Entry,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Recorded> {
-        let mut tx = self.write().await?;
-        let (stored, added) = match load(&mut tx, scope, &draft.who).await? {
-            Some(stored) => (stored, false),
-            None => (insert_contact(&mut tx, scope, draft, now).await?, true),
-        };
-        let contact = insert_entry(&mut tx, scope, stored, entry, now).await?;
-        tx.commit().await?;
-        Ok(Recorded { contact, added })
+        let (draft, entry) = (draft.clone(), entry.clone());
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let (stored, added) = match load(conn, scope, &draft.who).await? {
+                        Some(stored) => (stored, false),
+                        None => (insert_contact(conn, scope, &draft, now).await?, true),
+                    };
+                    let contact = insert_entry(conn, scope, stored, &entry, now).await?;
+                    Ok(Recorded { contact, added })
+                })
+            })
+            .await
     }
 
     async fn import(
@@ -1142,11 +1172,25 @@ impl Store for SqliteStore {
     }
 
     async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>> {
-        let rows: Vec<ContactRow> = sqlx::query_as(concat!(contact_select!(), " ORDER BY c.id"))
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .fetch_all(&self.pool)
-            .await?;
+        // The whole network comes back as one row of JSON: sqlx hands each
+        // row across threads from SQLite's worker one at a time, which for
+        // 500 contacts cost more than the query itself.
+        let json: String = sqlx::query_scalar(concat!(
+            "SELECT COALESCE(json_group_array(json_object(
+                'id', id, 'member_external_id', member_external_id, 'name', name,
+                'company', company, 'tier', tier, 'cadence_days', cadence_days,
+                'snoozed_until', snoozed_until, 'added_at', added_at,
+                'last_contact_at', last_contact_at, 'given', given, 'received', received,
+                'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags)), '[]')
+             FROM (",
+            contact_select!(),
+            " ORDER BY c.id)"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<ContactRow> = serde_json::from_str(&json)?;
         rows.into_iter().map(Contact::try_from).collect()
     }
 

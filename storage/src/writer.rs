@@ -1,0 +1,402 @@
+//! Group commit: one connection makes the ledger's writes, in batches.
+//!
+//! Commands hand their writes to the writer and wait. The writer takes
+//! whatever is queued (up to [`BATCH`]), opens one transaction, runs each
+//! command's writes inside its own savepoint, commits once, and only then
+//! answers each command. So:
+//! - throughput follows the disk's commit rate, not one commit per command,
+//!   and writers never sleep in SQLite's busy handler waiting for each other;
+//! - a command that fails is rolled back to its savepoint and gets its own
+//!   error; its batch-mates are unaffected;
+//! - no command is answered before its write is committed, and a crash
+//!   before the commit loses the whole batch, none of which was answered.
+//!
+//! Reads do not queue here: they run on the pool, beside the writer (WAL).
+
+use futures_util::future::BoxFuture;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most commands one transaction holds.
+pub const BATCH: usize = 128;
+
+/// Commands waiting for the writer, at most.
+const QUEUE: usize = 4096;
+
+/// A command's writes, type-erased for the queue.
+trait Work: Send {
+    /// Runs the writes in a savepoint; returns how to answer once the
+    /// batch's fate is known, and whether the transaction survived.
+    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran>;
+    /// Answers without running (the batch could not start).
+    fn fail(self: Box<Self>, error: String);
+}
+
+/// What running one command's writes left behind.
+struct Ran {
+    answer: Box<dyn FnOnce(Result<(), String>) + Send>,
+    /// False when the failure took the whole transaction with it (SQLite
+    /// rolls back by itself on some I/O errors): the batch so far is lost.
+    transaction_alive: bool,
+}
+
+struct Task<T, F> {
+    writes: F,
+    reply: oneshot::Sender<anyhow::Result<T>>,
+}
+
+impl<T, F> Work for Task<T, F>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
+        + Send
+        + 'static,
+{
+    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran> {
+        Box::pin(async move {
+            let Task { writes, reply } = *self;
+            let outcome = match sqlx::query("SAVEPOINT command").execute(&mut *conn).await {
+                Ok(_) => (writes)(&mut *conn).await,
+                Err(e) => Err(e.into()),
+            };
+            let transaction_alive = match &outcome {
+                Ok(_) => sqlx::query("RELEASE command")
+                    .execute(&mut *conn)
+                    .await
+                    .is_ok(),
+                Err(_) => {
+                    sqlx::query("ROLLBACK TO command")
+                        .execute(&mut *conn)
+                        .await
+                        .is_ok()
+                        && sqlx::query("RELEASE command")
+                            .execute(&mut *conn)
+                            .await
+                            .is_ok()
+                }
+            };
+            Ran {
+                answer: Box::new(move |committed| {
+                    let answer = match (outcome, committed) {
+                        (Err(e), _) => Err(e),
+                        (Ok(value), Ok(())) => Ok(value),
+                        (Ok(_), Err(why)) => {
+                            Err(anyhow::anyhow!("the write was not committed: {why}"))
+                        }
+                    };
+                    let _ = reply.send(answer);
+                }),
+                transaction_alive,
+            }
+        })
+    }
+
+    fn fail(self: Box<Self>, error: String) {
+        let _ = self
+            .reply
+            .send(Err(anyhow::anyhow!("the write could not start: {error}")));
+    }
+}
+
+/// The handle commands use to reach the writer.
+#[derive(Clone, Debug)]
+pub struct Writer {
+    queue: mpsc::Sender<Box<dyn Work>>,
+    batches: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::fmt::Debug for dyn Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Work")
+    }
+}
+
+impl Writer {
+    /// Starts the writer on its own connection.
+    pub fn start(conn: SqliteConnection) -> Writer {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        let batches = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        tokio::spawn(run(conn, jobs, batches.clone()));
+        Writer { queue, batches }
+    }
+
+    /// Runs `writes` in the next batch and returns their result once the
+    /// batch is committed (or their own error, having written nothing).
+    pub async fn write<T, F>(&self, writes: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
+            + Send
+            + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Box::new(Task { writes, reply }))
+            .await
+            .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the database writer stopped before committing"))?
+    }
+
+    /// How many transactions the writer has committed or tried (for tests
+    /// and benchmarks: fewer than the commands means they were batched).
+    pub fn batches(&self) -> u64 {
+        self.batches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+async fn run(
+    mut conn: SqliteConnection,
+    mut jobs: mpsc::Receiver<Box<dyn Work>>,
+    batches: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) {
+    let mut waiting: Vec<Box<dyn Work>> = Vec::new();
+    loop {
+        if waiting.is_empty() {
+            match jobs.recv().await {
+                Some(first) => waiting.push(first),
+                None => break,
+            }
+        }
+        while waiting.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => waiting.push(job),
+                Err(_) => break,
+            }
+        }
+        batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await {
+            let why = e.to_string();
+            tracing::error!(error = %why, "the database writer could not start a transaction");
+            for job in waiting.drain(..) {
+                job.fail(why.clone());
+            }
+            continue;
+        }
+        let mut answers = Vec::with_capacity(waiting.len());
+        let mut rest = waiting.drain(..);
+        let mut lost = false;
+        for job in rest.by_ref() {
+            let ran = job.run(&mut conn).await;
+            answers.push(ran.answer);
+            if !ran.transaction_alive {
+                lost = true;
+                break;
+            }
+        }
+        // Commands not yet run when the transaction was lost go in the next batch.
+        let carried: Vec<Box<dyn Work>> = rest.collect();
+        let committed = if lost {
+            let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+            Err("the transaction was rolled back by the database".to_string())
+        } else {
+            match sqlx::query("COMMIT").execute(&mut conn).await {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                    Err(e.to_string())
+                }
+            }
+        };
+        if let Err(why) = &committed {
+            tracing::error!(error = %why, commands = answers.len(), "a batch of writes was not committed");
+        }
+        for answer in answers {
+            answer(committed.clone());
+        }
+        waiting = carried;
+    }
+    let _ = conn.close().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+
+    async fn open(dir: &std::path::Path) -> SqliteConnection {
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join("w.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let mut conn = SqliteConnection::connect_with(&options)
+            .await
+            .expect("opens");
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("table");
+        conn
+    }
+
+    fn insert(
+        v: String,
+    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<i64>>
+    + Send
+    + 'static {
+        move |conn| {
+            Box::pin(async move {
+                let id: i64 = sqlx::query_scalar("INSERT INTO t (v) VALUES (?) RETURNING id")
+                    .bind(v)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(id)
+            })
+        }
+    }
+
+    async fn values(conn: &mut SqliteConnection) -> Vec<String> {
+        sqlx::query_scalar("SELECT v FROM t ORDER BY v")
+            .fetch_all(conn)
+            .await
+            .expect("reads")
+    }
+
+    /// A writer whose queue is filled before it starts, so what is queued
+    /// is one batch for certain.
+    fn writer_with(
+        conn: SqliteConnection,
+        jobs: Vec<Box<dyn Work>>,
+    ) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        for job in jobs {
+            queue.try_send(job).map_err(|_| ()).expect("queued");
+        }
+        drop(queue);
+        let batches = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        tokio::spawn(run(conn, rx, batches.clone()));
+        batches
+    }
+
+    fn task<T: Send + 'static, F>(
+        writes: F,
+    ) -> (Box<dyn Work>, oneshot::Receiver<anyhow::Result<T>>)
+    where
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
+            + Send
+            + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        (Box::new(Task { writes, reply }), answer)
+    }
+
+    #[tokio::test]
+    async fn a_failing_command_gets_its_own_error_and_its_batch_mates_are_written() {
+        let dir = tempfile::tempdir().expect("dir");
+        let conn = open(dir.path()).await;
+        let (a, a_answer) = task(insert("a".into()));
+        // Writes one row, then breaks a constraint: both undone.
+        let (bad, bad_answer) = task(
+            |conn: &mut SqliteConnection| -> BoxFuture<'_, anyhow::Result<i64>> {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO t (v) VALUES ('half')")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("INSERT INTO t (v) VALUES ('a')")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(0)
+                })
+            },
+        );
+        let (c, c_answer) = task(insert("c".into()));
+        let batches = writer_with(conn, vec![a, bad, c]);
+        assert!(a_answer.await.expect("answered").is_ok());
+        let refused = bad_answer
+            .await
+            .expect("answered")
+            .expect_err("a duplicate");
+        assert!(refused.to_string().contains("UNIQUE"), "{refused}");
+        assert!(c_answer.await.expect("answered").is_ok());
+        let mut reader = open(dir.path()).await;
+        assert_eq!(values(&mut reader).await, vec!["a", "c"]);
+        assert_eq!(
+            batches.load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "one transaction"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_command_is_answered_before_its_batch_is_committed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let conn = open(dir.path()).await;
+        let (first, mut first_answer) = task(insert("first".into()));
+        let (started_tx, started) = oneshot::channel::<()>();
+        let (gate_tx, gate) = oneshot::channel::<()>();
+        let (second, second_answer) = task(
+            move |conn: &mut SqliteConnection| -> BoxFuture<'_, anyhow::Result<i64>> {
+                Box::pin(async move {
+                    let _ = started_tx.send(());
+                    let _ = gate.await;
+                    let id: i64 =
+                        sqlx::query_scalar("INSERT INTO t (v) VALUES ('second') RETURNING id")
+                            .fetch_one(&mut *conn)
+                            .await?;
+                    Ok(id)
+                })
+            },
+        );
+        writer_with(conn, vec![first, second]);
+        started.await.expect("the second command runs");
+        // The first command's write is done but not committed: no answer
+        // yet, and another connection cannot see it.
+        assert!(matches!(
+            first_answer.try_recv(),
+            Err(oneshot::error::TryRecvError::Empty)
+        ));
+        let mut reader = open(dir.path()).await;
+        assert!(values(&mut reader).await.is_empty());
+        gate_tx.send(()).expect("gate");
+        assert!(first_answer.await.expect("answered").is_ok());
+        assert!(second_answer.await.expect("answered").is_ok());
+        assert_eq!(values(&mut reader).await, vec!["first", "second"]);
+    }
+
+    #[tokio::test]
+    async fn a_crash_before_the_commit_writes_nothing_and_answers_nobody_yes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let conn = open(dir.path()).await;
+        let (first, first_answer) = task(insert("first".into()));
+        // The process dies in the middle of the batch (here: the writer
+        // task panics), after the first command's writes.
+        let (dies, _) = task(
+            |_conn: &mut SqliteConnection| -> BoxFuture<'_, anyhow::Result<i64>> {
+                Box::pin(async move { panic!("the process dies mid-batch") })
+            },
+        );
+        writer_with(conn, vec![first, dies]);
+        assert!(
+            first_answer.await.is_err(),
+            "nobody was told their write was done"
+        );
+        let mut reader = open(dir.path()).await;
+        assert!(values(&mut reader).await.is_empty(), "nothing half-written");
+    }
+
+    #[tokio::test]
+    async fn concurrent_commands_share_transactions() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = Writer::start(open(dir.path()).await);
+        let mut handles = Vec::new();
+        for i in 0..200 {
+            let writer = writer.clone();
+            handles.push(tokio::spawn(async move {
+                writer.write(insert(format!("v{i:03}"))).await
+            }));
+        }
+        for handle in handles {
+            assert!(handle.await.expect("joined").is_ok());
+        }
+        let mut reader = open(dir.path()).await;
+        assert_eq!(values(&mut reader).await.len(), 200);
+        assert!(
+            writer.batches() < 200,
+            "{} transactions for 200 commands",
+            writer.batches()
+        );
+    }
+}
