@@ -219,25 +219,31 @@ impl Kith {
 
     /// The acting member if Kith knows them, creating nothing.
     async fn known_member(&self, actor: &Actor) -> anyhow::Result<Option<Member>> {
-        let Some(workspace) = self
-            .store
-            .find_workspace(actor.platform, &actor.workspace)
-            .await?
-        else {
-            return Ok(None);
-        };
-        self.store.find_member(workspace, &actor.user).await
+        self.store
+            .find_member_by(actor.platform, &actor.workspace, &actor.user)
+            .await
     }
 
-    /// Finds or creates the acting member (and their workspace).
+    /// Finds or creates the acting member (and their workspace): one read
+    /// when nothing about them changed, as on almost every command.
     pub async fn member(&self, actor: &Actor) -> anyhow::Result<Member> {
+        // The platform chooses the name, but not its length.
+        let name = crate::limits::clip(&actor.display_name, crate::limits::NAME);
+        if let Some(found) = self.known_member(actor).await?
+            && found.display_name == name
+            && actor.tz_hint.is_none_or(|tz| {
+                // What `Store::member` would leave as it is.
+                found.tz_source == TzSource::Member
+                    || (found.tz == tz && found.tz_source != TzSource::Default)
+            })
+        {
+            return Ok(found);
+        }
         let now = self.clock.now();
         let workspace = self
             .store
             .workspace(actor.platform, &actor.workspace, now)
             .await?;
-        // The platform chooses the name, but not its length.
-        let name = crate::limits::clip(&actor.display_name, crate::limits::NAME);
         self.store
             .member(workspace, &actor.user, &name, actor.tz_hint, now)
             .await

@@ -118,6 +118,20 @@ pub trait Store: CommunityStore + Send + Sync {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Member>;
 
+    /// Finds a member by the platform's ids (of their workspace and of
+    /// them), creating nothing: one lookup on every command's path.
+    async fn find_member_by(
+        &self,
+        platform: Platform,
+        workspace_external_id: &str,
+        external_id: &str,
+    ) -> anyhow::Result<Option<Member>> {
+        match self.find_workspace(platform, workspace_external_id).await? {
+            Some(workspace) => self.find_member(workspace, external_id).await,
+            None => Ok(None),
+        }
+    }
+
     /// Finds a member without creating one.
     async fn find_member(
         &self,

@@ -700,6 +700,26 @@ impl Store for SqliteStore {
         Ok(member)
     }
 
+    async fn find_member_by(
+        &self,
+        platform: Platform,
+        workspace_external_id: &str,
+        external_id: &str,
+    ) -> anyhow::Result<Option<Member>> {
+        let row: Option<MemberRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            member_columns!("m."),
+            " FROM members m JOIN workspaces w ON w.id = m.workspace_id
+             WHERE w.platform = ? AND w.external_id = ? AND m.external_id = ?"
+        ))
+        .bind(platform.as_str())
+        .bind(workspace_external_id)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(MemberRow::into_member))
+    }
+
     async fn find_member(
         &self,
         workspace: WorkspaceId,
