@@ -285,13 +285,48 @@ macro_rules! contact_select {
     };
 }
 
+/// The hot path's queries, named so their plans are tested (no full scans).
+const CONTACT_BY_ID: &str = concat!(contact_select!(), " AND c.id = ?");
+const CONTACT_BY_MEMBER: &str = concat!(
+    contact_select!(),
+    " AND c.member_id = (SELECT id FROM members WHERE workspace_id = ? AND external_id = ?)"
+);
+const CONTACT_BY_NAME: &str = concat!(
+    contact_select!(),
+    " AND c.member_id IS NULL AND c.name_key = ?"
+);
+const NETWORK_AS_JSON: &str = concat!(
+    "SELECT COALESCE(json_group_array(json_object(
+        'id', id, 'member_external_id', member_external_id, 'name', name,
+        'company', company, 'tier', tier, 'cadence_days', cadence_days,
+        'snoozed_until', snoozed_until, 'added_at', added_at,
+        'last_contact_at', last_contact_at, 'given', given, 'received', received,
+        'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags)), '[]')
+     FROM (",
+    contact_select!(),
+    " ORDER BY c.id)"
+);
+const MEMBER_BY_PLATFORM_IDS: &str = concat!(
+    "SELECT ",
+    member_columns!("m."),
+    " FROM members m JOIN workspaces w ON w.id = m.workspace_id
+     WHERE w.platform = ? AND w.external_id = ? AND m.external_id = ?"
+);
+const UPDATE_AFTER_ENTRY: &str = "UPDATE contacts SET last_contact_at = ?, given = ?, received = ?,
+        last_note = ?, last_note_at = ?, due_at = ?
+ WHERE id = ? AND workspace_id = ? AND owner_id = ?";
+const HISTORY: &str =
+    "SELECT e.kind, e.what, e.at FROM entries e JOIN contacts c ON c.id = e.contact_id
+ WHERE c.id = ? AND c.workspace_id = ? AND c.owner_id = ?
+ ORDER BY e.at DESC, e.id DESC LIMIT ?";
+
 /// The contact with this id in the scope's network, if it is there.
 async fn load_by_id(
     conn: &mut SqliteConnection,
     scope: Scope,
     id: ContactId,
 ) -> anyhow::Result<Option<Stored>> {
-    let row: Option<ContactRow> = sqlx::query_as(concat!(contact_select!(), " AND c.id = ?"))
+    let row: Option<ContactRow> = sqlx::query_as(CONTACT_BY_ID)
         .bind(scope.workspace.0)
         .bind(scope.member.0)
         .bind(id.0)
@@ -319,26 +354,22 @@ async fn load(
     who: &ContactRef,
 ) -> anyhow::Result<Option<Stored>> {
     let row: Option<ContactRow> = match who {
-        ContactRef::Member(mention) => sqlx::query_as(concat!(
-            contact_select!(),
-            " AND c.member_id = (SELECT id FROM members WHERE workspace_id = ? AND external_id = ?)"
-        ))
-        .bind(scope.workspace.0)
-        .bind(scope.member.0)
-        .bind(scope.workspace.0)
-        .bind(&mention.id)
-        .fetch_optional(&mut *conn)
-        .await?,
+        ContactRef::Member(mention) => {
+            sqlx::query_as(CONTACT_BY_MEMBER)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .bind(scope.workspace.0)
+                .bind(&mention.id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
         ContactRef::Named(_) => {
-            sqlx::query_as(concat!(
-                contact_select!(),
-                " AND c.member_id IS NULL AND c.name_key = ?"
-            ))
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .bind(who.name_key())
-            .fetch_optional(&mut *conn)
-            .await?
+            sqlx::query_as(CONTACT_BY_NAME)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .bind(who.name_key())
+                .fetch_optional(&mut *conn)
+                .await?
         }
     };
     row.map(Stored::try_from).transpose()
@@ -495,23 +526,19 @@ async fn insert_entry(
     .bind(to_secs(now))
     .execute(&mut *conn)
     .await?;
-    let updated = sqlx::query(
-        "UPDATE contacts SET last_contact_at = ?, given = ?, received = ?, last_note = ?,
-                last_note_at = ?, due_at = ?
-         WHERE id = ? AND workspace_id = ? AND owner_id = ?",
-    )
-    .bind(contact.last_contact.map(to_secs))
-    .bind(i64::from(contact.favours_given))
-    .bind(i64::from(contact.favours_received))
-    .bind(&contact.last_note)
-    .bind(last_note_at)
-    .bind(to_secs(contact.next_due()))
-    .bind(contact.id.0)
-    .bind(scope.workspace.0)
-    .bind(scope.member.0)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let updated = sqlx::query(UPDATE_AFTER_ENTRY)
+        .bind(contact.last_contact.map(to_secs))
+        .bind(i64::from(contact.favours_given))
+        .bind(i64::from(contact.favours_received))
+        .bind(&contact.last_note)
+        .bind(last_note_at)
+        .bind(to_secs(contact.next_due()))
+        .bind(contact.id.0)
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if updated != 1 {
         bail!("contact {} is not in this member's network", contact.id.0);
     }
@@ -706,17 +733,12 @@ impl Store for SqliteStore {
         workspace_external_id: &str,
         external_id: &str,
     ) -> anyhow::Result<Option<Member>> {
-        let row: Option<MemberRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            member_columns!("m."),
-            " FROM members m JOIN workspaces w ON w.id = m.workspace_id
-             WHERE w.platform = ? AND w.external_id = ? AND m.external_id = ?"
-        ))
-        .bind(platform.as_str())
-        .bind(workspace_external_id)
-        .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<MemberRow> = sqlx::query_as(MEMBER_BY_PLATFORM_IDS)
+            .bind(platform.as_str())
+            .bind(workspace_external_id)
+            .bind(external_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(MemberRow::into_member))
     }
 
@@ -1195,37 +1217,24 @@ impl Store for SqliteStore {
         // The whole network comes back as one row of JSON: sqlx hands each
         // row across threads from SQLite's worker one at a time, which for
         // 500 contacts cost more than the query itself.
-        let json: String = sqlx::query_scalar(concat!(
-            "SELECT COALESCE(json_group_array(json_object(
-                'id', id, 'member_external_id', member_external_id, 'name', name,
-                'company', company, 'tier', tier, 'cadence_days', cadence_days,
-                'snoozed_until', snoozed_until, 'added_at', added_at,
-                'last_contact_at', last_contact_at, 'given', given, 'received', received,
-                'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags)), '[]')
-             FROM (",
-            contact_select!(),
-            " ORDER BY c.id)"
-        ))
-        .bind(scope.workspace.0)
-        .bind(scope.member.0)
-        .fetch_one(&self.pool)
-        .await?;
-        let rows: Vec<ContactRow> = serde_json::from_str(&json)?;
+        let json: String = sqlx::query_scalar(NETWORK_AS_JSON)
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .fetch_one(&self.pool)
+            .await?;
+        let mut rows: Vec<ContactRow> = serde_json::from_str(&json)?;
+        rows.sort_by_key(|r| r.id);
         rows.into_iter().map(Contact::try_from).collect()
     }
 
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT e.kind, e.what, e.at FROM entries e JOIN contacts c ON c.id = e.contact_id
-             WHERE c.id = ? AND c.workspace_id = ? AND c.owner_id = ?
-             ORDER BY e.at DESC, e.id DESC LIMIT ?",
-        )
-        .bind(id.0)
-        .bind(scope.workspace.0)
-        .bind(scope.member.0)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(HISTORY)
+            .bind(id.0)
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|(kind, what, at)| {
                 Ok(Entry {
@@ -1241,7 +1250,51 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::*;
+
+    #[tokio::test]
+    async fn the_hot_paths_queries_use_indexes_and_scan_no_table() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(&dir.path().join("plans.db").display().to_string())
+            .await
+            .expect("opens");
+        let queries: [(&str, &str, usize); 7] = [
+            ("contact by id", CONTACT_BY_ID, 3),
+            ("contact by member", CONTACT_BY_MEMBER, 4),
+            ("contact by name", CONTACT_BY_NAME, 3),
+            ("a whole network", NETWORK_AS_JSON, 2),
+            ("member by platform ids", MEMBER_BY_PLATFORM_IDS, 3),
+            ("update after an entry", UPDATE_AFTER_ENTRY, 9),
+            ("history", HISTORY, 4),
+        ];
+        for (name, sql, params) in queries {
+            let mut explain = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(
+                format!("EXPLAIN QUERY PLAN {sql}"),
+            ));
+            for _ in 0..params {
+                explain = explain.bind(1_i64);
+            }
+            let plan: Vec<String> = explain
+                .fetch_all(store.pool())
+                .await
+                .expect(name)
+                .into_iter()
+                .map(|(_, _, _, detail)| detail)
+                .collect();
+            assert!(!plan.is_empty(), "{name}");
+            println!("{name}: {}", plan.join(" / "));
+            for step in &plan {
+                // "SCAN c" reads every contact of every member; scanning a
+                // subquery's own rows (one member's) is fine.
+                assert!(
+                    !(step.starts_with("SCAN")
+                        && !step.contains("USING")
+                        && !step.starts_with("SCAN (subquery")),
+                    "{name} scans a table: {plan:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn passwords_in_database_urls_are_masked() {
