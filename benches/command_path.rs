@@ -6,14 +6,16 @@
 //! - B-read: A plus one indexed SELECT (the baseline for reads);
 //! - Kith: `kith run` as a self-hoster runs it (Slack over HTTP with a bot
 //!   token against a small fake Web API, the delivery loop running), over a
-//!   fresh SQLite file,
+//!   fresh SQLite file;
+//! - the same three for Discord's interactions endpoint (Ed25519): A-Discord,
+//!   B-Discord and Kith's `POST /discord/interactions`,
 //!
-//! and loads each with signed `/kith` slash commands from a Rust load
-//! generator at 1, 8 and 64 concurrent connections for a fixed time, in
-//! interleaved rounds, printing requests/s, p50 and p99 and the ratios to
-//! the baselines. Scenarios: `gave` from one member about one contact,
-//! `gave` spread over 1,000 members, and `balance` for a member with 500
-//! contacts and ~8,000 entries.
+//! and loads each with signed `/kith` commands from a Rust load generator at
+//! 1, 8 and 64 concurrent connections for a fixed time, in interleaved
+//! rounds, printing requests/s, p50 and p99 and the ratios to the
+//! baselines. Scenarios: `gave` from one member about one contact, `gave`
+//! spread over 1,000 members, and `balance` for a member with 500 contacts
+//! and ~8,000 entries; on Discord, `gave` spread over 50 members.
 //!
 //!     cargo bench --bench command_path
 //!     KITH_BENCH_SECS=15 KITH_BENCH_ROUNDS=3 cargo bench --bench command_path
@@ -45,11 +47,93 @@ fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// A signed request as Slack sends it: (timestamp, signature, body).
-fn signed(body: String) -> (String, String, String) {
+/// A request as the platform sends it.
+struct Request {
+    content_type: &'static str,
+    headers: [(&'static str, String); 2],
+    body: String,
+}
+
+/// A form body signed as Slack signs it.
+fn slack(body: String) -> Request {
     let ts = chrono::Utc::now().timestamp().to_string();
     let sig = signature::sign(&secret(), &ts, body.as_bytes());
-    (ts, sig, body)
+    Request {
+        content_type: "application/x-www-form-urlencoded",
+        headers: [
+            (signature::TIMESTAMP_HEADER, ts),
+            (signature::SIGNATURE_HEADER, sig),
+        ],
+        body,
+    }
+}
+
+/// The key the benchmark's Discord application signs with.
+fn discord_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+}
+
+fn discord_verifier() -> kith_discord::Verifier {
+    kith_discord::Verifier::new(&hex::encode(discord_key().verifying_key().as_bytes()))
+        .unwrap_or_else(|_| unreachable!("the key is 32 bytes"))
+}
+
+/// A JSON body signed as Discord signs it.
+fn discord(body: String) -> Request {
+    use ed25519_dalek::Signer;
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let sig = hex::encode(
+        discord_key()
+            .sign(format!("{ts}{body}").as_bytes())
+            .to_bytes(),
+    );
+    Request {
+        content_type: "application/json",
+        headers: [
+            ("x-signature-timestamp", ts),
+            ("x-signature-ed25519", sig),
+        ],
+        body,
+    }
+}
+
+const GUILD: u64 = 1_200_000_000_000_000_001;
+
+/// `/kith gave` from one of 50 members about one of 50 others, as Discord
+/// sends an application command.
+fn interaction(n: u64) -> String {
+    let user = |id: u64, name: &str| {
+        serde_json::json!({"id": id.to_string(), "username": name, "discriminator": "0",
+                           "global_name": name, "avatar": null})
+    };
+    let (alice, bob) = (
+        2_000_000_000_000_000_000 + n % 50,
+        3_000_000_000_000_000_000 + n % 50,
+    );
+    serde_json::json!({
+        "id": (5_000_000_000_000_000_000u64 + n).to_string(),
+        "application_id": "1100000000000000001",
+        "type": 2,
+        "data": {
+            "id": "1400000000000000001", "name": "kith", "type": 1,
+            "options": [{"name": "gave", "type": 1, "options": [
+                {"name": "user", "type": 6, "value": bob.to_string()},
+                {"name": "what", "type": 3, "value": format!("favour number {n}")},
+            ]}],
+            "resolved": {"users": {bob.to_string(): user(bob, "bob")}},
+        },
+        "guild_id": GUILD.to_string(),
+        "channel_id": "1300000000000000001",
+        "member": {"user": user(alice, "alice"), "roles": [], "joined_at": "2026-01-01T00:00:00.000000+00:00",
+                   "deaf": false, "mute": false, "flags": 0},
+        "token": format!("token-{n}"),
+        "version": 1,
+        "locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {},
+        "attachment_size_limit": 10_485_760,
+    })
+    .to_string()
 }
 
 fn command_body(team: &str, user: &str, text: &str, n: u64) -> String {
@@ -66,8 +150,22 @@ fn command_body(team: &str, user: &str, text: &str, n: u64) -> String {
     .unwrap_or_default()
 }
 
+/// A baseline's check: Slack's HMAC, or Discord's Ed25519 when the
+/// request carries Discord's headers.
 fn verified(headers: &HeaderMap, body: &[u8]) -> bool {
     let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    if headers.contains_key("x-signature-ed25519") {
+        static VERIFIER: std::sync::OnceLock<kith_discord::Verifier> = std::sync::OnceLock::new();
+        return VERIFIER
+            .get_or_init(discord_verifier)
+            .verify(
+                get("x-signature-ed25519"),
+                get("x-signature-timestamp"),
+                body,
+                chrono::Utc::now(),
+            )
+            .is_ok();
+    }
     signature::verify(
         &secret(),
         get(signature::TIMESTAMP_HEADER),
@@ -228,6 +326,19 @@ async fn kith(dir: &std::path::Path) -> anyhow::Result<(String, std::path::PathB
     anyhow::bail!("kith did not start")
 }
 
+/// Kith's Discord interactions endpoint, as `kith run` serves it with a
+/// public key, over its own SQLite file; returns the base URL.
+async fn discord_kith(dir: &std::path::Path) -> anyhow::Result<String> {
+    let store = kith_storage::SqliteStore::open(&dir.join("discord.db").display().to_string()).await?;
+    let kith = kith_bot::Kith::new(Arc::new(store), Arc::new(kith_bot::ports::SystemClock));
+    let mut settings = kith_discord::Settings::new(Secret::new("bench-token"));
+    settings.application_id = Some(1_100_000_000_000_000_001);
+    // Nothing here calls Discord: every answer is the HTTP response.
+    settings.api_url = Some("http://127.0.0.1:9".into());
+    let discord = kith_discord::Discord::new(kith, settings);
+    serve(kith_discord::http::router(discord, discord_verifier())).await
+}
+
 /// What a load run saw.
 #[derive(Debug, Clone, Copy)]
 struct Figures {
@@ -237,8 +348,8 @@ struct Figures {
     failed: u64,
 }
 
-/// Makes the n-th request's body.
-type Maker = Arc<dyn Fn(u64) -> String + Send + Sync>;
+/// Makes the n-th request, signed.
+type Maker = Arc<dyn Fn(u64) -> Request + Send + Sync>;
 
 /// Loads `url` from `concurrency` connections for `secs` seconds.
 async fn load(url: &str, make: Maker, concurrency: usize, secs: u64) -> Figures {
@@ -263,14 +374,15 @@ async fn load(url: &str, make: Maker, concurrency: usize, secs: u64) -> Figures 
             let mut times = Vec::new();
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
-                let (ts, sig, body) = signed(make(n));
+                let request = make(n);
+                let [(h1, v1), (h2, v2)] = request.headers;
                 let sent = Instant::now();
                 let ok = http
                     .post(&url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header(signature::TIMESTAMP_HEADER, ts)
-                    .header(signature::SIGNATURE_HEADER, sig)
-                    .body(body)
+                    .header("content-type", request.content_type)
+                    .header(h1, v1)
+                    .header(h2, v2)
+                    .body(request.body)
                     .send()
                     .await
                     .map(|r| r.status().is_success())
@@ -313,10 +425,16 @@ async fn main() -> anyhow::Result<()> {
     let rounds = setting("KITH_BENCH_ROUNDS", 3);
     let dir = tempfile::tempdir()?;
     let pool = baseline_pool(dir.path()).await?;
-    let a = serve(axum::Router::new().route("/slack/commands", post(bare))).await?;
+    let a = serve(
+        axum::Router::new()
+            .route("/slack/commands", post(bare))
+            .route("/discord/interactions", post(bare)),
+    )
+    .await?;
     let b = serve(
         axum::Router::new()
             .route("/slack/commands", post(insert))
+            .route("/discord/interactions", post(insert))
             .with_state(pool.clone()),
     )
     .await?;
@@ -333,31 +451,36 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     for n in 0..8_000u64 {
         let text = format!("gave <@V{}> favour {n}", n % 500);
-        let (ts, sig, body) = signed(command_body("T1", "UREADER", &text, 1_000_000 + n));
+        let request = slack(command_body("T1", "UREADER", &text, 1_000_000 + n));
+        let [(h1, v1), (h2, v2)] = request.headers;
         http.post(format!("{kith}/slack/commands"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header(signature::TIMESTAMP_HEADER, ts)
-            .header(signature::SIGNATURE_HEADER, sig)
-            .body(body)
+            .header("content-type", request.content_type)
+            .header(h1, v1)
+            .header(h2, v2)
+            .body(request.body)
             .send()
             .await?;
     }
+    let discord_kith = discord_kith(dir.path()).await?;
 
     let url = |base: &str| format!("{base}/slack/commands");
     let gave_one: Maker =
-        Arc::new(|n| command_body("T1", "U1", &format!("gave <@U2> coffee {n}"), n));
+        Arc::new(|n| slack(command_body("T1", "U1", &format!("gave <@U2> coffee {n}"), n)));
     let gave_spread: Maker = Arc::new(|n| {
-        command_body(
+        slack(command_body(
             "T1",
             &format!("M{}", n % 1_000),
             &format!("gave <@F{}> coffee {n}", n % 1_000),
             n,
-        )
+        ))
     });
-    let balance: Maker = Arc::new(|n| command_body("T1", "UREADER", "balance", 2_000_000 + n));
-    let baseline_body: Maker =
-        Arc::new(|n| command_body("T1", "U1", &format!("gave <@U2> coffee {n}"), n));
+    let balance: Maker =
+        Arc::new(|n| slack(command_body("T1", "UREADER", "balance", 2_000_000 + n)));
+    let baseline_body: Maker = gave_one.clone();
+    let discord_gave: Maker = Arc::new(|n| discord(interaction(n)));
+    let discord_url = |base: &str| format!("{base}/discord/interactions");
 
+    // Indices 0-2 are Slack's baselines, 6-7 Discord's (see the ratios).
     let targets: Vec<(&str, String, Maker)> = vec![
         ("A bare signed endpoint", url(&a), baseline_body.clone()),
         ("B A + one durable insert", url(&b), baseline_body.clone()),
@@ -365,6 +488,9 @@ async fn main() -> anyhow::Result<()> {
         ("Kith gave, one member -> one contact", url(&kith), gave_one),
         ("Kith gave, 1,000 members", url(&kith), gave_spread),
         ("Kith balance, 500 contacts", url(&kith), balance),
+        ("A-Discord bare signed endpoint", discord_url(&a), discord_gave.clone()),
+        ("B-Discord A + one durable insert", discord_url(&b), discord_gave.clone()),
+        ("Kith Discord gave, 50 members", discord_url(&discord_kith), discord_gave),
     ];
     // KITH_BENCH_ONLY=balance KITH_BENCH_CONCURRENCY=64: one target at one
     // level, e.g. under a profiler.
@@ -407,8 +533,9 @@ async fn main() -> anyhow::Result<()> {
             let runs = &seen[&(concurrency, i)];
             let r = rate(i);
             let ratio = match i {
-                0..=2 => String::new(),
+                0..=2 | 6 | 7 => String::new(),
                 5 => format!("{:.2}x B-read", r / read_rate),
+                8 => format!("{:.2}x B-Discord", r / rate(7)),
                 _ => format!("{:.2}x B", r / b_rate),
             };
             println!(
