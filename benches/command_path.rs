@@ -89,10 +89,7 @@ fn discord(body: String) -> Request {
     );
     Request {
         content_type: "application/json",
-        headers: [
-            ("x-signature-timestamp", ts),
-            ("x-signature-ed25519", sig),
-        ],
+        headers: [("x-signature-timestamp", ts), ("x-signature-ed25519", sig)],
         body,
     }
 }
@@ -329,7 +326,8 @@ async fn kith(dir: &std::path::Path) -> anyhow::Result<(String, std::path::PathB
 /// Kith's Discord interactions endpoint, as `kith run` serves it with a
 /// public key, over its own SQLite file; returns the base URL.
 async fn discord_kith(dir: &std::path::Path) -> anyhow::Result<String> {
-    let store = kith_storage::SqliteStore::open(&dir.join("discord.db").display().to_string()).await?;
+    let store =
+        kith_storage::SqliteStore::open(&dir.join("discord.db").display().to_string()).await?;
     let kith = kith_bot::Kith::new(Arc::new(store), Arc::new(kith_bot::ports::SystemClock));
     let mut settings = kith_discord::Settings::new(Secret::new("bench-token"));
     settings.application_id = Some(1_100_000_000_000_000_001);
@@ -464,8 +462,14 @@ async fn main() -> anyhow::Result<()> {
     let discord_kith = discord_kith(dir.path()).await?;
 
     let url = |base: &str| format!("{base}/slack/commands");
-    let gave_one: Maker =
-        Arc::new(|n| slack(command_body("T1", "U1", &format!("gave <@U2> coffee {n}"), n)));
+    let gave_one: Maker = Arc::new(|n| {
+        slack(command_body(
+            "T1",
+            "U1",
+            &format!("gave <@U2> coffee {n}"),
+            n,
+        ))
+    });
     let gave_spread: Maker = Arc::new(|n| {
         slack(command_body(
             "T1",
@@ -488,9 +492,21 @@ async fn main() -> anyhow::Result<()> {
         ("Kith gave, one member -> one contact", url(&kith), gave_one),
         ("Kith gave, 1,000 members", url(&kith), gave_spread),
         ("Kith balance, 500 contacts", url(&kith), balance),
-        ("A-Discord bare signed endpoint", discord_url(&a), discord_gave.clone()),
-        ("B-Discord A + one durable insert", discord_url(&b), discord_gave.clone()),
-        ("Kith Discord gave, 50 members", discord_url(&discord_kith), discord_gave),
+        (
+            "A-Discord bare signed endpoint",
+            discord_url(&a),
+            discord_gave.clone(),
+        ),
+        (
+            "B-Discord A + one durable insert",
+            discord_url(&b),
+            discord_gave.clone(),
+        ),
+        (
+            "Kith Discord gave, 50 members",
+            discord_url(&discord_kith),
+            discord_gave,
+        ),
     ];
     // KITH_BENCH_ONLY=balance KITH_BENCH_CONCURRENCY=64: one target at one
     // level, e.g. under a profiler.

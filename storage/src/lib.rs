@@ -312,9 +312,21 @@ const MEMBER_BY_PLATFORM_IDS: &str = concat!(
     " FROM members m JOIN workspaces w ON w.id = m.workspace_id
      WHERE w.platform = ? AND w.external_id = ? AND m.external_id = ?"
 );
-const UPDATE_AFTER_ENTRY: &str = "UPDATE contacts SET last_contact_at = ?, given = ?, received = ?,
-        last_note = ?, last_note_at = ?, due_at = ?
- WHERE id = ? AND workspace_id = ? AND owner_id = ?";
+/// What logging an entry changes on its contact.
+macro_rules! update_after_entry {
+    () => {
+        "UPDATE contacts SET last_contact_at = ?, given = ?, received = ?,
+                last_note = ?, last_note_at = ?, due_at = ?
+         WHERE id = ? AND workspace_id = ? AND owner_id = ?"
+    };
+}
+#[cfg(test)] // its plan is tested; it runs as part of LOG_ENTRY
+const UPDATE_AFTER_ENTRY: &str = update_after_entry!();
+/// An entry and what it changes on its contact, as one multi-statement query.
+const LOG_ENTRY: &str = concat!(
+    "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?);\n",
+    update_after_entry!()
+);
 const HISTORY: &str =
     "SELECT e.kind, e.what, e.at FROM entries e JOIN contacts c ON c.id = e.contact_id
  WHERE c.id = ? AND c.workspace_id = ? AND c.owner_id = ?
@@ -516,17 +528,14 @@ async fn insert_entry(
         }
         EntryKind::Note | EntryKind::Touch => {}
     }
-    sqlx::query(
-        "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(contact.id.0)
-    .bind(entry.kind.as_str())
-    .bind(&entry.what)
-    .bind(at)
-    .bind(to_secs(now))
-    .execute(&mut *conn)
-    .await?;
-    let updated = sqlx::query(UPDATE_AFTER_ENTRY)
+    // One round trip to SQLite's worker thread for both statements: the
+    // entry, then the contact (plain `?` are bound across them in order).
+    let changed = sqlx::query(LOG_ENTRY)
+        .bind(contact.id.0)
+        .bind(entry.kind.as_str())
+        .bind(&entry.what)
+        .bind(at)
+        .bind(to_secs(now))
         .bind(contact.last_contact.map(to_secs))
         .bind(i64::from(contact.favours_given))
         .bind(i64::from(contact.favours_received))
@@ -539,6 +548,9 @@ async fn insert_entry(
         .execute(&mut *conn)
         .await?
         .rows_affected();
+    // One entry inserted and one contact updated, or the contact is not
+    // the scope's (and the savepoint undoes the entry).
+    let updated = changed.saturating_sub(1);
     if updated != 1 {
         bail!("contact {} is not in this member's network", contact.id.0);
     }
@@ -855,17 +867,26 @@ impl Store for SqliteStore {
         event_id: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)
-             ON CONFLICT (platform, event_id) DO NOTHING",
-        )
-        .bind(platform.as_str())
-        .bind(event_id)
-        .bind(to_secs(now))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
+        // A write on every interaction: through the group-commit writer,
+        // so it shares a transaction rather than waiting for the lock.
+        let event_id = event_id.to_string();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let inserted = sqlx::query(
+                        "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)
+                         ON CONFLICT (platform, event_id) DO NOTHING",
+                    )
+                    .bind(platform.as_str())
+                    .bind(event_id)
+                    .bind(to_secs(now))
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                    Ok(inserted == 1)
+                })
+            })
+            .await
     }
 
     async fn find_contact(

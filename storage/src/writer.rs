@@ -52,28 +52,17 @@ where
         + Send
         + 'static,
 {
+    /// Runs inside the savepoint `command` the writer opened for it.
     fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran> {
         Box::pin(async move {
             let Task { writes, reply } = *self;
-            let outcome = match sqlx::query("SAVEPOINT command").execute(&mut *conn).await {
-                Ok(_) => (writes)(&mut *conn).await,
-                Err(e) => Err(e.into()),
-            };
+            let outcome = (writes)(&mut *conn).await;
             let transaction_alive = match &outcome {
-                Ok(_) => sqlx::query("RELEASE command")
+                Ok(_) => true,
+                Err(_) => sqlx::query("ROLLBACK TO command")
                     .execute(&mut *conn)
                     .await
                     .is_ok(),
-                Err(_) => {
-                    sqlx::query("ROLLBACK TO command")
-                        .execute(&mut *conn)
-                        .await
-                        .is_ok()
-                        && sqlx::query("RELEASE command")
-                            .execute(&mut *conn)
-                            .await
-                            .is_ok()
-                }
             };
             Ran {
                 answer: Box::new(move |committed| {
@@ -166,7 +155,13 @@ async fn run(
             }
         }
         batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await {
+        // Each command runs in the savepoint `command`; between two, one
+        // round trip releases the last one's and opens the next one's.
+        if let Err(e) = sqlx::query("BEGIN IMMEDIATE; SAVEPOINT command")
+            .execute(&mut conn)
+            .await
+        {
+            let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
             let why = e.to_string();
             tracing::error!(error = %why, "the database writer could not start a transaction");
             for job in waiting.drain(..) {
@@ -177,7 +172,21 @@ async fn run(
         let mut answers = Vec::with_capacity(waiting.len());
         let mut rest = waiting.drain(..);
         let mut lost = false;
+        let mut first = true;
+        let mut unrun: Option<Box<dyn Work>> = None;
         for job in rest.by_ref() {
+            if !first
+                && sqlx::query("RELEASE command; SAVEPOINT command")
+                    .execute(&mut conn)
+                    .await
+                    .is_err()
+            {
+                // Not run: it goes in the next batch with the rest.
+                lost = true;
+                unrun = Some(job);
+                break;
+            }
+            first = false;
             let ran = job.run(&mut conn).await;
             answers.push(ran.answer);
             if !ran.transaction_alive {
@@ -186,7 +195,7 @@ async fn run(
             }
         }
         // Commands not yet run when the transaction was lost go in the next batch.
-        let carried: Vec<Box<dyn Work>> = rest.collect();
+        let carried: Vec<Box<dyn Work>> = unrun.into_iter().chain(rest).collect();
         let committed = if lost {
             let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
             Err("the transaction was rolled back by the database".to_string())
