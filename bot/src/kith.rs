@@ -131,8 +131,10 @@ impl Kith {
         }
     }
 
-    /// Notified after every command and button press: what a delivery loop
-    /// waits on besides its timer (see `Delivery::run`).
+    /// Notified after every command and button press that may have queued a
+    /// message (`Command::may_queue_messages`): what a delivery loop waits on
+    /// besides its timer (see `Delivery::run`). Ledger commands do not wake
+    /// it, so a busy ledger does not keep delivery taking the write lock.
     pub fn nudge(&self) -> Arc<tokio::sync::Notify> {
         self.nudge.clone()
     }
@@ -161,6 +163,7 @@ impl Kith {
             Err(e) => return Reply::error(e.to_user_text()),
         };
         command.trust_only(actor);
+        let wakes_delivery = command.may_queue_messages();
         let member = match self.member(actor).await {
             Ok(member) => member,
             Err(e) => {
@@ -176,7 +179,9 @@ impl Kith {
             attachment,
         };
         let result = commands::run(&ctx, command).await;
-        self.nudge.notify_one();
+        if wakes_delivery {
+            self.nudge.notify_one();
+        }
         let mut reply = match result {
             Ok(reply) => reply,
             Err(CommandError::User(message)) => Reply::error(message),

@@ -79,6 +79,20 @@ impl Command {
         }
     }
 
+    /// Whether running it may queue a message to send now (an introduction's
+    /// asks, a shared link, pairing and organiser changes, settings that
+    /// move a member's reminder window): what wakes the delivery loop.
+    pub fn may_queue_messages(&self) -> bool {
+        matches!(
+            self,
+            Command::Intro { .. }
+                | Command::Share(_)
+                | Command::Pairing(Some(_))
+                | Command::Admin(Some(_))
+                | Command::Settings(Some(_))
+        )
+    }
+
     /// Replaces every mention's label (text anyone can type, such as
     /// `<@U1|Mallory>`) with the name the platform vouched for in this
     /// request, or none: the only names of others Kith ever stores.
@@ -261,6 +275,28 @@ mod tests {
         let err = parse("frobnicate").expect_err("unknown");
         assert!(!err.message.contains("Did you mean"), "{}", err.message);
         assert!(err.message.contains("Type help"), "{}", err.message);
+    }
+
+    #[test]
+    fn only_commands_that_may_queue_a_message_wake_delivery() {
+        for quiet in [
+            "gave @alice a review",
+            "touch @alice",
+            "balance",
+            "list",
+            "due",
+            "add @bob",
+        ] {
+            assert!(!parse(quiet).expect(quiet).may_queue_messages(), "{quiet}");
+        }
+        for loud in [
+            "intro @alice @bob both like Rust",
+            "share https://example.com/a good read",
+            "pairing join",
+            "settings window 08:00-09:00",
+        ] {
+            assert!(parse(loud).expect(loud).may_queue_messages(), "{loud}");
+        }
     }
 
     #[test]
