@@ -498,6 +498,19 @@ pub struct Claimed {
     pub member: Member,
     pub platform: Platform,
     pub workspace_external_id: String,
+    /// When an earlier attempt began whose outcome is unknown (its sender
+    /// died or its call failed ambiguously): the message may have gone
+    /// out, so it is looked for before it is sent again.
+    pub unsettled_since: Option<DateTime<Utc>>,
+}
+
+/// The outbox's two durable queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// Reminders and digests ([`Claimed`]).
+    Reminders,
+    /// Community notices ([`ClaimedNotice`]).
+    Notices,
 }
 
 /// How a claimed row ended.
@@ -547,6 +560,29 @@ pub trait Outbox: Send + Sync {
         lease: Duration,
         limit: u32,
     ) -> anyhow::Result<Vec<Claimed>>;
+
+    /// Re-checks a claim just before its row is handed to the platform:
+    /// if `lease` still holds row `id` of `queue`, extends it to
+    /// `now + hold` and records that an attempt is under way whose outcome
+    /// is unknown until the row settles. `false` if the claim was lost:
+    /// the row must not be sent.
+    async fn begin_send(
+        &self,
+        queue: Queue,
+        id: i64,
+        lease: &str,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> anyhow::Result<bool>;
+
+    /// Extends every row `lease` still holds (in both queues) to
+    /// `now + hold`: the heartbeat of a live sender. Returns how many.
+    async fn renew(&self, lease: &str, now: DateTime<Utc>, hold: Duration) -> anyhow::Result<u64>;
+
+    /// Gives back every row `lease` still holds, unsettled, so another
+    /// sender may take it at once (a stopping process). A row whose
+    /// attempt was under way keeps that mark. Returns how many.
+    async fn release(&self, lease: &str) -> anyhow::Result<u64>;
 
     /// Settles a claimed row; `false` if the claim was lost (the lease
     /// lapsed and another sender took the row).
@@ -657,4 +693,59 @@ pub trait Messenger: Send + Sync {
         let _ = (workspace, members, channel, title, message, key);
         Ok(false)
     }
+
+    /// [`Messenger::post`] with the delivery's `key`, for a platform that
+    /// can mark the message with it (Slack's metadata, Discord's nonce).
+    async fn post_keyed(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
+        let _ = key;
+        self.post(workspace, channel, message).await
+    }
+
+    /// Whether a message sent with `key` to `to` since `since` is there:
+    /// how an attempt whose outcome is unknown is resolved before a
+    /// resend. `Found::CannotTell` when the platform cannot say (the
+    /// caller resends, and a platform that drops a resend with the same
+    /// key, like Discord within its nonce window, keeps it single).
+    async fn find_sent(
+        &self,
+        to: Destination<'_>,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Found, DeliveryError> {
+        let _ = (to, key, since);
+        Ok(Found::CannotTell)
+    }
+}
+
+/// Where a keyed message went: a member's DM, a channel, or a
+/// conversation of several members.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    Dm(&'a Recipient),
+    Channel {
+        workspace: &'a str,
+        channel: &'a str,
+    },
+    Conversation {
+        workspace: &'a str,
+        members: &'a [Recipient],
+        channel: Option<&'a str>,
+    },
+}
+
+/// What a platform says about a message with an unknown outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// It is there: the attempt went through.
+    Sent,
+    /// It is not: the attempt did not go through.
+    NotSent,
+    /// The platform cannot tell.
+    CannotTell,
 }
