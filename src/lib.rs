@@ -273,12 +273,15 @@ pub fn slack_app(config: &SlackConfig, store: Arc<dyn Store>, clock: Arc<dyn Clo
 /// The Slack adapter serving `kith` (shared with other adapters in one process).
 fn slack_app_for(config: &SlackConfig, kith: Kith, store: Arc<dyn Store>) -> SlackApp {
     let client = Arc::new(kith_slack::web::client(&config.api_url));
-    let web = Arc::new(SlackWeb::new(
-        client,
-        store,
-        config.bot_token.clone(),
-        kith_slack::Limits::default(),
-    ));
+    let web = Arc::new(
+        SlackWeb::new(
+            client,
+            store,
+            config.bot_token.clone(),
+            kith_slack::Limits::default(),
+        )
+        .with_clock(kith.clock().clone()),
+    );
     SlackApp::new(kith, web, config.clone())
 }
 

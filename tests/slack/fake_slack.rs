@@ -84,6 +84,9 @@ struct Inner {
     next_ts: u64,
     /// Files members shared: file id -> (name, bytes, the token that may read it).
     files: HashMap<String, (String, Vec<u8>, String)>,
+    /// How long chat.postMessage waits, after recording a message, before
+    /// it answers: the window in which a caller can die not knowing.
+    post_delay: Duration,
 }
 
 #[derive(Clone)]
@@ -137,6 +140,20 @@ impl FakeSlack {
         let mut inner = self.lock();
         let queue = inner.throttled.entry(method.into()).or_default();
         queue.extend(std::iter::repeat_n(retry_after_secs, times));
+    }
+
+    /// chat.postMessage records each message at once but answers only
+    /// after `delay`. (The crash harness uses it.)
+    #[allow(dead_code)]
+    pub fn delay_posts(&self, delay: Duration) {
+        self.lock().post_delay = delay;
+    }
+
+    /// The delivery key in a posted message's metadata, if any.
+    pub fn key_of(posted: &Posted) -> Option<String> {
+        posted.params["metadata"]["event_payload"]["key"]
+            .as_str()
+            .map(str::to_string)
     }
 
     /// The next `times` calls to `method` answer `{"ok": false, "error": code}`.
@@ -323,7 +340,7 @@ async fn api(
             }
         }
         "chat.postMessage" => {
-            let ts = {
+            let (ts, delay) = {
                 let mut inner = fake.lock();
                 inner.next_ts += 1;
                 let ts = format!("1700000000.{:06}", inner.next_ts);
@@ -332,12 +349,51 @@ async fn api(
                     ts: ts.clone(),
                     params: p.clone(),
                 });
-                ts
+                (ts, inner.post_delay)
             };
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             ok(json!({
                 "channel": p["channel"],
                 "ts": ts,
                 "message": {"ts": ts, "text": p["text"], "blocks": p["blocks"]},
+            }))
+        }
+        "conversations.history" => {
+            // Newest first, as Slack answers; metadata only when asked for.
+            let channel = p["channel"].as_str().unwrap_or_default();
+            let with_metadata = p["include_all_metadata"] == "true";
+            let limit = p["limit"]
+                .as_str()
+                .and_then(|l| l.parse::<usize>().ok())
+                .unwrap_or(100);
+            let skip = p["cursor"]
+                .as_str()
+                .and_then(|c| c.parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut messages: Vec<Value> = fake
+                .posted_in(channel)
+                .iter()
+                .rev()
+                .map(|m| {
+                    let mut message = json!({"type": "message", "ts": m.ts, "text": m.text()});
+                    if with_metadata && !m.params["metadata"].is_null() {
+                        message["metadata"] = m.params["metadata"].clone();
+                    }
+                    message
+                })
+                .collect();
+            let more = messages.len() > skip + limit;
+            messages = messages.into_iter().skip(skip).take(limit).collect();
+            let next = if more {
+                (skip + limit).to_string()
+            } else {
+                String::new()
+            };
+            ok(json!({
+                "messages": messages, "has_more": more,
+                "response_metadata": {"next_cursor": next},
             }))
         }
         "chat.update" => ok(json!({

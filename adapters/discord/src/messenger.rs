@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use kith_bot::ports::{DeliveryError, Messenger, Recipient};
+use kith_bot::ports::{DeliveryError, Destination, Found, Messenger, Recipient};
 use kith_bot::reply::Reply;
 use serde_json::json;
 use tracing::{info, instrument, warn};
@@ -31,6 +31,10 @@ pub struct DiscordMessenger {
     /// in the same thread instead of starting another.
     threads: Arc<Mutex<HashMap<String, u64>>>,
 }
+
+/// How long Discord is known to drop a message whose nonce it has seen
+/// (with `enforce_nonce`): "a few minutes"; we count on two.
+pub const NONCE_WINDOW_SECONDS: i64 = 120;
 
 /// Discord's limit on a thread's name.
 const MAX_THREAD_NAME: usize = 100;
@@ -163,13 +167,51 @@ impl Messenger for DiscordMessenger {
         channel: &str,
         message: &Reply,
     ) -> Result<(), DeliveryError> {
+        self.post_keyed(workspace, channel, message, "").await
+    }
+
+    /// A channel post with the delivery's nonce, so a resend within
+    /// Discord's nonce window is dropped rather than shown twice.
+    #[instrument(skip_all, fields(workspace = %workspace, channel = %channel))]
+    async fn post_keyed(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
         let channel = id(channel, "channel")?;
-        let body = render::message(message, workspace, false);
+        let mut body = render::message(message, workspace, false);
+        if !key.is_empty() {
+            body["nonce"] = nonce(key).into();
+            body["enforce_nonce"] = true.into();
+        }
         self.rest
             .create_message(channel, &body)
             .await
             .map(|_| ())
             .map_err(delivery_error)
+    }
+
+    /// Discord cannot be asked whether a message went out, but drops a
+    /// resend with the same nonce within its nonce window: inside it the
+    /// resend is safe. Beyond it (every sender down for minutes) a resend
+    /// may show twice, and that is logged.
+    async fn find_sent(
+        &self,
+        _to: Destination<'_>,
+        key: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Found, DeliveryError> {
+        let age = chrono::Utc::now() - since;
+        if age > chrono::Duration::seconds(NONCE_WINDOW_SECONDS) {
+            warn!(
+                key,
+                seconds = age.num_seconds(),
+                "resending past Discord's nonce window: it may show twice"
+            );
+        }
+        Ok(Found::CannotTell)
     }
 
     /// A private thread named `title` in `channel`, with the members added

@@ -29,6 +29,11 @@ pub const BOT_SCOPES: &[&str] = &[
     "files:write",
     "files:read",
     "im:history",
+    // Reading back Kith's own messages (their delivery keys) in group
+    // DMs and channels, to resolve an attempt whose outcome is unknown.
+    "mpim:history",
+    "channels:history",
+    "groups:history",
 ];
 
 /// A fresh state: `issued.nonce.signature`.
