@@ -350,7 +350,7 @@ impl Sender {
             clock,
             name: format!("{}/{unique:x}", name.into()),
             claims: AtomicU64::new(0),
-            batch: 32,
+            batch: 8,
             stopping: Stopping::default(),
             grace: DEFAULT_GRACE,
         }
