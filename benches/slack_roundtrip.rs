@@ -34,7 +34,9 @@ fn body(i: usize) -> String {
             &format!("gave <@V{}|friend> favour number {i}", i % 200),
         ),
         ("response_url", "http://127.0.0.1:9/response"),
-        ("trigger_id", "1.2.3"),
+        // Each command a new delivery: a repeated trigger_id is answered
+        // from the first delivery's answer.
+        ("trigger_id", &format!("{i}.2.3")),
     ])
     .unwrap_or_default()
 }

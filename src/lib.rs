@@ -547,7 +547,15 @@ pub async fn run_platforms(
         let _ = stop_http.send(true);
         Ok(())
     };
-    let parts = async { tokio::try_join!(http, gateway, sending).map(|_| ()) };
+    // Jobs (imports) left by a process that died, and retries of failed ones.
+    let jobs = async {
+        match &slack {
+            Some(slack) => slack.run_jobs(until(&stopped)).await,
+            None => until(&stopped).await,
+        }
+        Ok(())
+    };
+    let parts = async { tokio::try_join!(http, gateway, sending, jobs).map(|_| ()) };
     tokio::pin!(parts);
     let outcome = tokio::select! {
         outcome = &mut parts => outcome,

@@ -90,7 +90,7 @@ pub struct Recorded {
 /// Every method that reads or writes a network takes a [`Scope`]; an
 /// implementation must never return or change rows outside it.
 #[async_trait]
-pub trait Store: CommunityStore + Send + Sync {
+pub trait Store: CommunityStore + Inbox + Send + Sync {
     /// Finds or creates the workspace with this platform id.
     async fn workspace(
         &self,
@@ -411,6 +411,102 @@ pub trait CommunityStore: Send + Sync {
         writes: &[LedgerWrite],
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;
+}
+
+/// Inbound work made durable before it is acknowledged: events marked
+/// handled only with their effect, jobs that outlive the acknowledgement,
+/// and commands answered once per delivery.
+#[async_trait]
+pub trait Inbox: Send + Sync {
+    /// Whether an event was already handled (see [`Inbox::mark_handled`]).
+    async fn handled(&self, platform: Platform, event_id: &str) -> anyhow::Result<bool>;
+
+    /// Records an event as handled, once its effect is done; `false` if it
+    /// already was. An event whose handling failed is not marked, so the
+    /// platform's retry is let through.
+    async fn mark_handled(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// Writes a job for an event and marks the event handled, in one
+    /// transaction; `false` (and nothing written) if it was handled already.
+    async fn enqueue_job(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        job: &NewJob,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// Claims the oldest ready job of `platform` until `now + lease`.
+    async fn claim_job(
+        &self,
+        platform: Platform,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> anyhow::Result<Option<Job>>;
+
+    /// Settles a claimed job: done, or (with an error) retried later until
+    /// it has been tried `max_attempts` times. `false` if the claim was lost.
+    async fn finish_job(
+        &self,
+        job: &Job,
+        outcome: Result<(), String>,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> anyhow::Result<bool>;
+
+    /// Starts a command delivery by its platform id: `New` the first time
+    /// (or when an earlier start is older than `stale`: its process died),
+    /// `Running` while another delivery of it runs, `Answered` once it has.
+    async fn begin_command(
+        &self,
+        platform: Platform,
+        key: &str,
+        now: DateTime<Utc>,
+        stale: Duration,
+    ) -> anyhow::Result<CommandSlot>;
+
+    /// Stores a command's answer for its later deliveries.
+    async fn finish_command(
+        &self,
+        platform: Platform,
+        key: &str,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
+}
+
+/// A job to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: String,
+    /// The platform's workspace id.
+    pub workspace: String,
+    pub payload: String,
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub lease: String,
+    pub kind: String,
+    pub workspace: String,
+    pub payload: String,
+    pub attempts: u32,
+}
+
+/// Where a command delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandSlot {
+    New,
+    Running,
+    Answered(String),
 }
 
 /// What an event writes besides itself: ledger entries and notices.

@@ -180,6 +180,7 @@ macro_rules! member_columns {
 }
 
 mod community;
+mod inbox;
 mod outbox;
 
 #[derive(sqlx::FromRow)]

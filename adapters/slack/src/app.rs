@@ -16,6 +16,8 @@ use crate::config::SlackConfig;
 use crate::oauth;
 use crate::web::{CallError, SlackWeb};
 
+mod durable;
+
 /// How long a command may take before the acknowledgement goes out without
 /// its answer (Slack allows 3 seconds); the answer follows by `response_url`.
 pub const ACK_BUDGET: Duration = Duration::from_millis(2500);
@@ -71,9 +73,10 @@ impl SlackApp {
 
     /// Answers a slash command within the acknowledgement budget: with the
     /// reply itself when it is ready in time, otherwise with a short
-    /// "working on it" and the reply later through `response_url`.
+    /// "working on it" and the reply later through `response_url`. (Called
+    /// once per delivery id by [`SlackApp::command`].)
     #[instrument(skip_all, fields(team = %event.team_id, command = %event.command))]
-    pub async fn command(
+    async fn command_now(
         self: &Arc<Self>,
         event: SlackCommandEvent,
         user_name: Option<String>,
@@ -324,11 +327,11 @@ impl SlackApp {
         raw: Option<serde_json::Value>,
     ) -> anyhow::Result<()> {
         let store = self.kith.store();
-        let now = self.kith.clock().now();
-        if !store
-            .first_sighting(Platform::Slack, &event.event_id.0, now)
-            .await?
-        {
+        let event_id = event.event_id.0.as_str();
+        // Marked handled only once its effect is done (or, for an import,
+        // together with its durable job): an event whose handling fails
+        // answers 500 and Slack's retry gets through.
+        if store.handled(Platform::Slack, event_id).await? {
             debug!("a retry of an event already handled");
             return Ok(());
         }
@@ -355,25 +358,15 @@ impl SlackApp {
                 }
             }
             "message" => match import_request(&body) {
-                Some(request) => self.import_in_time(team.to_string(), request).await,
+                Some(request) => return self.enqueue_import(event_id, team, &request).await,
                 None => debug!("ignoring a message that is not a file to import"),
             },
             other => debug!(event_type = other, "ignoring an event"),
         }
+        store
+            .mark_handled(Platform::Slack, event_id, self.kith.clock().now())
+            .await?;
         Ok(())
-    }
-
-    /// Imports a file shared in a DM, answering Slack within the
-    /// acknowledgement budget; a slow import finishes in the background.
-    async fn import_in_time(self: &Arc<Self>, team: String, request: ImportRequest) {
-        let app = Arc::clone(self);
-        let mut work = tokio::spawn(async move { app.import(&team, request).await });
-        if tokio::time::timeout(self.ack_budget, &mut work)
-            .await
-            .is_err()
-        {
-            debug!("an import is still running after the acknowledgement");
-        }
     }
 
     /// Downloads the shared file, imports it as the member's `import`, and
@@ -498,7 +491,7 @@ pub enum InstallError {
 }
 
 /// A member asking, in their DM with Kith, to import a file they shared.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct ImportRequest {
     user: String,
     channel: String,
@@ -508,7 +501,7 @@ struct ImportRequest {
 }
 
 /// A file as a `message` event describes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct SharedFile {
     name: String,
     mime: String,
