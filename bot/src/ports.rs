@@ -479,6 +479,19 @@ pub trait Inbox: Send + Sync {
         answer: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()>;
+
+    /// Keeps `value` for a delivery `key` (replacing any), so a retry in
+    /// another process continues what this attempt started.
+    async fn remember(
+        &self,
+        platform: Platform,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
+
+    /// What was kept for a delivery `key`.
+    async fn recall(&self, platform: Platform, key: &str) -> anyhow::Result<Option<String>>;
 }
 
 /// A job to write.

@@ -205,6 +205,39 @@ impl Inbox for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+
+    async fn remember(
+        &self,
+        platform: Platform,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO delivery_memos (platform, delivery_key, value, created_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (platform, delivery_key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .bind(value)
+        .bind(to_secs(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn recall(&self, platform: Platform, key: &str) -> anyhow::Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM delivery_memos WHERE platform = ? AND delivery_key = ?",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
 }
 
 /// Marks an event seen in `tx`; `false` if it already was.
