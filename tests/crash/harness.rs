@@ -135,7 +135,14 @@ impl Harness {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let addr = free_addr();
         let log = self.dir.path().join(format!("{name}-{n}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_kith"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kith"));
+        // Only the configuration below: not the harness's own KITH_CRASH_*.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("KITH_") {
+                command.env_remove(name);
+            }
+        }
+        let child = command
             .arg("run")
             .current_dir(self.dir.path())
             .env("KITH_DATABASE_URL", &self.db)
