@@ -141,24 +141,30 @@ async fn an_event_whose_first_delivery_fails_is_processed_on_slacks_retry() {
     let app = TestApp::spawn().await;
     app.slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Carol")
         .await;
-    // The first delivery fails inside Kith (the database refuses).
-    sqlx::query(
+    // The first delivery fails inside Kith (the database refuses) while
+    // `refusing` has a row.
+    for sql in [
+        "CREATE TABLE refusing (n INTEGER)",
+        "INSERT INTO refusing VALUES (1)",
         "CREATE TRIGGER refuse BEFORE DELETE ON workspaces
+         WHEN EXISTS (SELECT 1 FROM refusing)
          BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-    )
-    .execute(app.store.pool())
-    .await
-    .expect("trigger");
+    ] {
+        sqlx::query(sql)
+            .execute(app.store.pool())
+            .await
+            .expect("fault injected");
+    }
     let body = event_callback(TEAM, "EvFails", json!({"type": "app_uninstalled"}));
     let first = app.post_signed("/slack/events", JSON, &body).await;
     assert_eq!(first.status(), 500, "a failure asks Slack to retry");
     assert_eq!(app.workspaces().await, ["T1"]);
 
     // Slack retries the same event; this time it goes through.
-    sqlx::query("DROP TRIGGER refuse")
+    sqlx::query("DELETE FROM refusing")
         .execute(app.store.pool())
         .await
-        .expect("drop");
+        .expect("fault healed");
     let retry = app
         .http
         .post(app.url("/slack/events"))

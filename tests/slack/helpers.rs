@@ -243,6 +243,9 @@ pub fn command_form_with_trigger(
     .expect("encodes")
 }
 
+/// Each press a new delivery, with its own `trigger_id`.
+static PRESSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The block_actions payload Slack sends when `user` presses the button
 /// whose value is `action` on `message` (posted in `channel` at `ts`).
 pub fn press_form(
@@ -271,7 +274,7 @@ pub fn press_form(
         "api_app_id": "A1",
         "token": "deprecated",
         "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
-        "trigger_id": "123.456.def",
+        "trigger_id": format!("{}.456.def", PRESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
         "channel": {"id": channel, "name": "directmessage"},
         "message": {"type": "message", "ts": ts, "user": "UBOT", "bot_id": "B1",
                     "text": message["text"], "blocks": message["blocks"]},

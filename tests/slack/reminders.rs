@@ -488,3 +488,28 @@ async fn the_sender_resolves_a_reminder_that_died_after_slack_took_it_without_po
     );
     assert_eq!(delivery.catch_up().await.expect("round").claimed, 0);
 }
+
+#[tokio::test]
+async fn a_button_press_delivered_twice_logs_once() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    app.slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await
+        .expect("delivered");
+    let message = app.fake.calls_to("chat.postMessage")[0].params.clone();
+    let body = press(
+        &app,
+        &message,
+        "DU1",
+        "1700000000.000002",
+        &format!("done:{bob}"),
+    );
+    for _ in 0..2 {
+        let response = app.post_signed("/slack/actions", FORM, &body).await;
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
+    assert_eq!(app.fake.calls_to("chat.update").len(), 1);
+}

@@ -218,8 +218,9 @@ impl SlackApp {
 
     /// Runs an interaction: a press of Done, Snooze or Skip settles its
     /// block in place. Answers within the acknowledgement budget; a slow
-    /// press finishes in the background.
-    pub async fn interaction(self: &Arc<Self>, event: SlackInteractionEvent) {
+    /// press finishes in the background. (Called once per delivery id by
+    /// [`SlackApp::interaction`].)
+    async fn interaction_now(self: &Arc<Self>, event: SlackInteractionEvent) {
         let SlackInteractionEvent::BlockActions(event) = event else {
             debug!("ignoring an interaction that is not a button press");
             return;

@@ -87,6 +87,37 @@ impl SlackApp {
         answer
     }
 
+    /// Runs a button press once per delivery id (`trigger_id`): a press
+    /// Slack delivers again logs nothing more (the first delivery's answer
+    /// already replaced the message).
+    pub async fn interaction(self: &Arc<Self>, event: SlackInteractionEvent) {
+        let key = match &event {
+            SlackInteractionEvent::BlockActions(press) => format!("press:{}", press.trigger_id.0),
+            _ => return self.interaction_now(event).await,
+        };
+        let store = self.kith.store().clone();
+        let clock = self.kith.clock().clone();
+        let stale = chrono::Duration::seconds(COMMAND_STALE_SECONDS);
+        match store
+            .begin_command(Platform::Slack, &key, clock.now(), stale)
+            .await
+        {
+            Ok(CommandSlot::New) => {}
+            Ok(CommandSlot::Running | CommandSlot::Answered(_)) => {
+                info!("a button press delivered again; not running it twice");
+                return;
+            }
+            Err(e) => warn!(error = %e, "could not check for a repeated press"),
+        }
+        self.interaction_now(event).await;
+        if let Err(e) = store
+            .finish_command(Platform::Slack, &key, "{}", clock.now())
+            .await
+        {
+            warn!(error = %e, "could not record a press as handled");
+        }
+    }
+
     /// Writes an import as a job, with the event marked handled, in one
     /// transaction; then runs it, answering Slack within the budget. A job
     /// cut short by a crash is resumed by [`SlackApp::run_jobs`].
