@@ -513,3 +513,50 @@ async fn a_button_press_delivered_twice_logs_once() {
     assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
     assert_eq!(app.fake.calls_to("chat.update").len(), 1);
 }
+
+#[tokio::test]
+async fn channel_posts_and_group_dms_carry_their_keys_and_are_found_again() {
+    use kith_bot::ports::{Destination, Found};
+    let app = TestApp::spawn().await;
+    let web = app.slack.web();
+    let since = app.clock.now();
+    let channel = Destination::Channel {
+        workspace: TEAM,
+        channel: "C9",
+    };
+    web.post_keyed(TEAM, "C9", &Reply::text("a link"), "kith-resource_post-3")
+        .await
+        .expect("posted");
+    assert_eq!(
+        web.find_sent(channel, "kith-resource_post-3", since)
+            .await
+            .expect("looked"),
+        Found::Sent
+    );
+    assert_eq!(
+        web.find_sent(channel, "kith-resource_post-4", since)
+            .await
+            .expect("looked"),
+        Found::NotSent
+    );
+
+    let members = [app.recipient(TEAM, "U1"), app.recipient(TEAM, "U2")];
+    let group = Destination::Conversation {
+        workspace: TEAM,
+        members: &members,
+        channel: None,
+    };
+    let key = "kith-intro_connect-5";
+    assert_eq!(
+        web.find_sent(group, key, since).await.expect("looked"),
+        Found::NotSent
+    );
+    let opened = web
+        .converse(TEAM, &members, None, "U1 & U2", &Reply::text("meet"), key)
+        .await;
+    assert!(matches!(opened, Ok(true)), "{opened:?}");
+    assert_eq!(
+        web.find_sent(group, key, since).await.expect("looked"),
+        Found::Sent
+    );
+}
