@@ -273,12 +273,12 @@ impl Harness {
         .await
         .expect("rows");
         assert_eq!(rows.len(), self.reminders);
-        let posts = self.fake.calls_to("chat.postMessage");
-        let mut by_channel: HashMap<String, Vec<&crate::fake_slack::Call>> = HashMap::new();
+        // Messages Slack took (not the calls it answered with a 429).
+        let posts = self.fake.posted();
+        let mut by_channel: HashMap<String, Vec<&crate::fake_slack::Posted>> = HashMap::new();
         for post in &posts {
-            let channel = post.params["channel"].as_str().unwrap_or_default();
             by_channel
-                .entry(channel.to_string())
+                .entry(post.channel.clone())
                 .or_default()
                 .push(post);
         }

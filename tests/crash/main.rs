@@ -183,3 +183,42 @@ async fn sigterm_with_300_queued_exits_within_10_s_and_loses_nothing() {
     next.terminate_and_wait(Duration::from_secs(10)).await;
     harness.assert_each_delivered_once_in_its_window().await;
 }
+
+/// SIGTERM in a 429 storm (every post told to wait 20 s): the send under
+/// way is abandoned within the grace period, its row handed back with its
+/// outcome unknown, and the process exits 0 within 10 s; the next process
+/// sends everything once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_429_storm_exits_within_10_s_and_loses_nothing() {
+    let reminders = 40;
+    let harness = Harness::new(reminders, Duration::from_millis(10)).await;
+    harness.fake.throttle("chat.postMessage", 20, 10_000);
+    let mut kith = harness.start("storm");
+    harness.fake.wait_for("chat.postMessage", 1).await;
+    kith.signal("TERM");
+    let stopped_at = Instant::now();
+    let code = loop {
+        if let Some(code) = kith.exited() {
+            break code;
+        }
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM in a 429 storm; log:\n{}",
+            kith.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(code, Some(0), "log:\n{}", kith.log_tail());
+    eprintln!(
+        "SIGTERM in a 429 storm: exited 0 in {:?}",
+        stopped_at.elapsed()
+    );
+    assert_eq!(harness.delivered(), 0);
+    assert_eq!(harness.leased().await, 0, "every row handed back");
+
+    harness.fake.clear_throttles();
+    let mut next = harness.start("after-the-storm");
+    harness.wait_all_settled(Duration::from_secs(60)).await;
+    next.terminate_and_wait(Duration::from_secs(10)).await;
+    harness.assert_each_delivered_once_in_its_window().await;
+}

@@ -46,6 +46,9 @@ pub struct Posted {
     pub ts: String,
     /// The request's fields (`text`, `blocks`, ...).
     pub params: Value,
+    /// When it was taken. (The crash harness reads it.)
+    #[allow(dead_code)]
+    pub at: Instant,
 }
 
 impl Posted {
@@ -154,6 +157,12 @@ impl FakeSlack {
         posted.params["metadata"]["event_payload"]["key"]
             .as_str()
             .map(str::to_string)
+    }
+
+    /// Forgets every queued 429. (The crash harness uses it.)
+    #[allow(dead_code)]
+    pub fn clear_throttles(&self) {
+        self.lock().throttled.clear();
     }
 
     /// The next `times` calls to `method` answer `{"ok": false, "error": code}`.
@@ -348,6 +357,7 @@ async fn api(
                     channel: p["channel"].as_str().unwrap_or_default().to_string(),
                     ts: ts.clone(),
                     params: p.clone(),
+                    at: call.at,
                 });
                 (ts, inner.post_delay)
             };
