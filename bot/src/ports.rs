@@ -418,18 +418,23 @@ pub trait CommunityStore: Send + Sync {
 /// and commands answered once per delivery.
 #[async_trait]
 pub trait Inbox: Send + Sync {
-    /// Whether an event was already handled (see [`Inbox::mark_handled`]).
+    /// Whether an event was already handled. An event is marked handled
+    /// only with its effect ([`Inbox::workspace_event`],
+    /// [`Inbox::enqueue_job`]), so one whose handling failed is not, and
+    /// the platform's retry is let through.
     async fn handled(&self, platform: Platform, event_id: &str) -> anyhow::Result<bool>;
 
-    /// Records an event as handled, once its effect is done; `false` if it
-    /// already was. An event whose handling failed is not marked, so the
-    /// platform's retry is let through.
-    async fn mark_handled(
+    /// Applies a workspace event's effect and marks the event handled, in
+    /// one transaction: `None` (and nothing done) if it was handled
+    /// already, else whether there was anything to change.
+    async fn workspace_event(
         &self,
         platform: Platform,
         event_id: &str,
+        external_id: &str,
+        effect: WorkspaceEffect,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<bool>;
+    ) -> anyhow::Result<Option<bool>>;
 
     /// Writes a job for an event and marks the event handled, in one
     /// transaction; `false` (and nothing written) if it was handled already.
@@ -492,6 +497,17 @@ pub trait Inbox: Send + Sync {
 
     /// What was kept for a delivery `key`.
     async fn recall(&self, platform: Platform, key: &str) -> anyhow::Result<Option<String>>;
+}
+
+/// What a workspace event does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceEffect {
+    /// Kith was uninstalled: delete the workspace and everything in it.
+    Forget,
+    /// Its token was revoked: forget the installation, keep the data.
+    RemoveInstallation,
+    /// Nothing to change (the event is only recorded).
+    Nothing,
 }
 
 /// A job to write.

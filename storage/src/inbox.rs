@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use kith_bot::domain::Platform;
-use kith_bot::ports::{CommandSlot, Inbox, Job, NewJob};
+use kith_bot::ports::{CommandSlot, Inbox, Job, NewJob, WorkspaceEffect};
 
 use crate::{SqliteStore, to_secs};
 
@@ -21,16 +21,39 @@ impl Inbox for SqliteStore {
         Ok(seen.is_some())
     }
 
-    async fn mark_handled(
+    async fn workspace_event(
         &self,
         platform: Platform,
         event_id: &str,
+        external_id: &str,
+        effect: WorkspaceEffect,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<Option<bool>> {
         let mut tx = self.write().await?;
-        let marked = mark(&mut tx, platform, event_id, now).await?;
+        if !mark(&mut tx, platform, event_id, now).await? {
+            return Ok(None);
+        }
+        let sql = match effect {
+            WorkspaceEffect::Forget => {
+                "DELETE FROM workspaces WHERE platform = ? AND external_id = ?"
+            }
+            WorkspaceEffect::RemoveInstallation => {
+                "DELETE FROM installations WHERE workspace_id IN
+                     (SELECT id FROM workspaces WHERE platform = ? AND external_id = ?)"
+            }
+            WorkspaceEffect::Nothing => {
+                tx.commit().await?;
+                return Ok(Some(false));
+            }
+        };
+        let changed = sqlx::query(sql)
+            .bind(platform.as_str())
+            .bind(external_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         tx.commit().await?;
-        Ok(marked)
+        Ok(Some(changed > 0))
     }
 
     async fn enqueue_job(

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kith_bot::domain::{Installation, Platform};
+use kith_bot::ports::WorkspaceEffect;
 use kith_bot::reply::Reply;
 use kith_bot::{Actor, Kith};
 use slack_morphism::prelude::*;
@@ -329,9 +330,9 @@ impl SlackApp {
     ) -> anyhow::Result<()> {
         let store = self.kith.store();
         let event_id = event.event_id.0.as_str();
-        // Marked handled only once its effect is done (or, for an import,
-        // together with its durable job): an event whose handling fails
-        // answers 500 and Slack's retry gets through.
+        // Marked handled in the same transaction as its effect (for an
+        // import: its durable job): an event whose handling fails answers
+        // 500, nothing is marked, and Slack's retry gets through.
         if store.handled(Platform::Slack, event_id).await? {
             debug!("a retry of an event already handled");
             return Ok(());
@@ -341,32 +342,48 @@ impl SlackApp {
             Some(raw) if raw.is_object() => raw,
             _ => serde_json::to_value(&event.event)?,
         };
-        match body["type"].as_str().unwrap_or_default() {
-            "app_uninstalled" => {
-                let had = self.kith.forget_workspace(Platform::Slack, team).await?;
+        let now = self.kith.clock().now();
+        let effect = match body["type"].as_str().unwrap_or_default() {
+            "app_uninstalled" => WorkspaceEffect::Forget,
+            // Only the bot's token matters; a user token revoked changes nothing.
+            "tokens_revoked" if body["tokens"]["bot"].as_array().map_or(1, Vec::len) > 0 => {
+                WorkspaceEffect::RemoveInstallation
+            }
+            "tokens_revoked" => WorkspaceEffect::Nothing,
+            "message" => match import_request(&body) {
+                Some(request) => return self.enqueue_import(event_id, team, &request).await,
+                None => {
+                    debug!("ignoring a message that is not a file to import");
+                    WorkspaceEffect::Nothing
+                }
+            },
+            other => {
+                debug!(event_type = other, "ignoring an event");
+                WorkspaceEffect::Nothing
+            }
+        };
+        // The effect and the event's mark in one transaction.
+        let Some(changed) = store
+            .workspace_event(Platform::Slack, event_id, team, effect, now)
+            .await?
+        else {
+            debug!("a retry of an event already handled");
+            return Ok(());
+        };
+        match effect {
+            WorkspaceEffect::Forget => {
                 self.web.forget_team(team);
                 info!(
-                    had_data = had,
+                    had_data = changed,
                     "Kith was uninstalled; the workspace's data is deleted"
                 );
             }
-            "tokens_revoked" => {
-                let bot_tokens = body["tokens"]["bot"].as_array().map(Vec::len);
-                if bot_tokens.unwrap_or(1) > 0 {
-                    store.remove_installation(Platform::Slack, team).await?;
-                    self.web.forget_team(team);
-                    info!("the bot token was revoked; the workspace's installation is removed");
-                }
+            WorkspaceEffect::RemoveInstallation => {
+                self.web.forget_team(team);
+                info!("the bot token was revoked; the workspace's installation is removed");
             }
-            "message" => match import_request(&body) {
-                Some(request) => return self.enqueue_import(event_id, team, &request).await,
-                None => debug!("ignoring a message that is not a file to import"),
-            },
-            other => debug!(event_type = other, "ignoring an event"),
+            WorkspaceEffect::Nothing => {}
         }
-        store
-            .mark_handled(Platform::Slack, event_id, self.kith.clock().now())
-            .await?;
         Ok(())
     }
 
