@@ -327,6 +327,7 @@ pub struct Sender {
     batch: u32,
     stopping: Stopping,
     grace: std::time::Duration,
+    renew_every: std::time::Duration,
 }
 
 impl Sender {
@@ -353,7 +354,14 @@ impl Sender {
             batch: 8,
             stopping: Stopping::default(),
             grace: DEFAULT_GRACE,
+            renew_every: RENEW_EVERY,
         }
+    }
+
+    /// Renews claims this often (tests shorten it).
+    pub fn with_renew_every(mut self, every: std::time::Duration) -> Sender {
+        self.renew_every = every;
+        self
     }
 
     /// Stops claiming when `stopping` is set; a send under way then has
@@ -425,7 +433,7 @@ impl Sender {
     /// Keeps a claim alive while its rows are worked through.
     async fn heartbeat(&self, lease: &str) -> std::convert::Infallible {
         loop {
-            tokio::time::sleep(RENEW_EVERY).await;
+            tokio::time::sleep(self.renew_every).await;
             if let Err(e) = self
                 .outbox
                 .renew(lease, self.clock.now(), Self::hold())

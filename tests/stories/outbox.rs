@@ -510,3 +510,81 @@ async fn a_stopping_sender_gives_back_what_it_holds_at_once() {
         world.states().await
     );
 }
+
+/// A platform whose sends wait until the test lets them through.
+struct SlowPlatform {
+    entered: tokio::sync::Notify,
+    proceed: tokio::sync::Notify,
+    delivered: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Messenger for SlowPlatform {
+    async fn send_dm(&self, to: &Recipient, _: &Reply, _: &str) -> Result<(), DeliveryError> {
+        self.entered.notify_one();
+        self.proceed.notified().await;
+        self.delivered
+            .lock()
+            .expect("lock")
+            .push(to.external_id.clone());
+        Ok(())
+    }
+
+    async fn post(&self, _: &str, _: &str, _: &Reply) -> Result<(), DeliveryError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_send_that_outlasts_the_lease_keeps_its_claim_and_is_not_sent_twice() {
+    let world = World::new(1).await;
+    world.schedule().await;
+    let slow = Arc::new(SlowPlatform {
+        entered: tokio::sync::Notify::new(),
+        proceed: tokio::sync::Notify::new(),
+        delivered: Mutex::default(),
+    });
+    let sender = |name: &str, store: &SqliteStore| {
+        Sender::new(
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+            Messengers::new().with(Platform::Console, slow.clone()),
+            Arc::new(world.clock.clone()),
+            name,
+        )
+        .with_renew_every(std::time::Duration::from_millis(20))
+    };
+    let other_pool = SqliteStore::open(&world.path).await.expect("second pool");
+    let (a, b) = (sender("a", &world.store), sender("b", &other_pool));
+    let first = tokio::spawn(async move { a.step().await });
+    slow.entered.notified().await;
+
+    // Slack makes the send wait (a long 429) well past the 15 s lease.
+    let lease_until = || async {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT lease_until FROM outbox")
+            .fetch_one(world.store.pool())
+            .await
+            .expect("lease")
+            .unwrap_or_default()
+    };
+    for _ in 0..3 {
+        let held = lease_until().await;
+        world.clock.advance(Duration::seconds(10));
+        // The live sender's heartbeat moves its lease on.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while lease_until().await <= held {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the claim was not renewed"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(b.step().await.expect("step").claimed, 0, "the claim holds");
+    }
+    slow.proceed.notify_one();
+    let report = first.await.expect("no panic").expect("step");
+    assert_eq!((report.sent, report.lost), (1, 0));
+    assert_eq!(*slow.delivered.lock().expect("lock"), ["m0"]);
+    assert_eq!(world.states().await, vec![("m0".into(), "sent".into(), 1)]);
+}
