@@ -310,6 +310,15 @@ enum Attempt {
     Abandoned,
 }
 
+/// What a send needs to know of its row, in either queue.
+#[derive(Clone, Copy)]
+struct RowRef<'a> {
+    queue: Queue,
+    id: i64,
+    lease: &'a str,
+    unsettled_since: Option<DateTime<Utc>>,
+}
+
 /// Claims ready outbox rows and delivers them.
 ///
 /// A claim is a lease with a token unique to this claim; it is renewed
@@ -575,6 +584,31 @@ impl Sender {
         }
     }
 
+    /// One send of a row: an earlier attempt whose outcome is unknown is
+    /// looked for first, the claim is re-checked (marking this attempt as
+    /// under way), then `send` runs within the stop's grace period.
+    /// `Err` with how the row ends when nothing was sent.
+    async fn send_once<T>(
+        &self,
+        row: RowRef<'_>,
+        messenger: &Arc<dyn Messenger>,
+        to: Destination<'_>,
+        key: &str,
+        retry_now: impl FnOnce(String) -> Settle,
+        send: impl std::future::Future<Output = T>,
+    ) -> anyhow::Result<Result<T, Attempt>> {
+        if let Some(done) = self
+            .resolve(messenger, to, key, row.unsettled_since, retry_now)
+            .await
+        {
+            return Ok(Err(done));
+        }
+        if !self.begin(row.queue, row.id, row.lease).await? {
+            return Ok(Err(Attempt::Lost));
+        }
+        Ok(self.within_grace(send).await.ok_or(Attempt::Abandoned))
+    }
+
     /// Composes and sends one community notice.
     async fn deliver_notice(&self, row: &ClaimedNotice) -> anyhow::Result<Attempt> {
         let now = self.clock.now();
@@ -595,6 +629,12 @@ impl Sender {
         };
         let key = format!("kith-{}-{}", row.kind.as_str(), row.id);
         let workspace = row.workspace_external_id.as_str();
+        let notice = RowRef {
+            queue: Queue::Notices,
+            id: row.id,
+            lease: &row.lease,
+            unsettled_since: row.unsettled_since,
+        };
         let sent = match composed {
             Composed::Nothing => return Ok(Attempt::Settle(Settle::Skipped)),
             Composed::Dm(message) => {
@@ -602,48 +642,39 @@ impl Sender {
                     return Ok(Attempt::Settle(Settle::Skipped));
                 };
                 let to = recipient(row.platform, workspace, to);
-                if let Some(done) = self
-                    .resolve(
+                match self
+                    .send_once(
+                        notice,
                         messenger,
                         Destination::Dm(&to),
                         &key,
-                        row.unsettled_since,
                         retry_now,
+                        messenger.send_dm(&to, &message, &key),
                     )
-                    .await
+                    .await?
                 {
-                    return Ok(done);
+                    Ok(sent) => sent,
+                    Err(ended) => return Ok(ended),
                 }
-                if !self.begin(Queue::Notices, row.id, &row.lease).await? {
-                    return Ok(Attempt::Lost);
-                }
-                let Some(sent) = self
-                    .within_grace(messenger.send_dm(&to, &message, &key))
-                    .await
-                else {
-                    return Ok(Attempt::Abandoned);
-                };
-                sent
             }
             Composed::Post { channel, message } => {
                 let to = Destination::Channel {
                     workspace,
                     channel: &channel,
                 };
-                if let Some(done) = self
-                    .resolve(messenger, to, &key, row.unsettled_since, retry_now)
-                    .await
+                let sent = match self
+                    .send_once(
+                        notice,
+                        messenger,
+                        to,
+                        &key,
+                        retry_now,
+                        messenger.post_keyed(workspace, &channel, &message, &key),
+                    )
+                    .await?
                 {
-                    return Ok(done);
-                }
-                if !self.begin(Queue::Notices, row.id, &row.lease).await? {
-                    return Ok(Attempt::Lost);
-                }
-                let Some(sent) = self
-                    .within_grace(messenger.post_keyed(workspace, &channel, &message, &key))
-                    .await
-                else {
-                    return Ok(Attempt::Abandoned);
+                    Ok(sent) => sent,
+                    Err(ended) => return Ok(ended),
                 };
                 match sent {
                     // A channel that refuses us is no member's DMs to pause.
@@ -670,27 +701,26 @@ impl Sender {
                     members: &recipients,
                     channel: channel.as_deref(),
                 };
-                if let Some(done) = self
-                    .resolve(messenger, to, &key, row.unsettled_since, retry_now)
-                    .await
-                {
-                    return Ok(done);
-                }
-                if !self.begin(Queue::Notices, row.id, &row.lease).await? {
-                    return Ok(Attempt::Lost);
-                }
-                let Some(opened) = self
-                    .within_grace(messenger.converse(
-                        workspace,
-                        &recipients,
-                        channel.as_deref(),
-                        &title,
-                        &message,
+                let opened = match self
+                    .send_once(
+                        notice,
+                        messenger,
+                        to,
                         &key,
-                    ))
-                    .await
-                else {
-                    return Ok(Attempt::Abandoned);
+                        retry_now,
+                        messenger.converse(
+                            workspace,
+                            &recipients,
+                            channel.as_deref(),
+                            &title,
+                            &message,
+                            &key,
+                        ),
+                    )
+                    .await?
+                {
+                    Ok(opened) => opened,
+                    Err(ended) => return Ok(ended),
                 };
                 let why = match opened {
                     Ok(true) => {
@@ -765,26 +795,25 @@ impl Sender {
         };
         let to = recipient(row.platform, &row.workspace_external_id, &row.member);
         let key = format!("kith-{}-{}", row.kind.as_str(), row.id);
-        if let Some(done) = self
-            .resolve(
+        let row_ref = RowRef {
+            queue: Queue::Reminders,
+            id: row.id,
+            lease: &row.lease,
+            unsettled_since: row.unsettled_since,
+        };
+        let sent = match self
+            .send_once(
+                row_ref,
                 messenger,
                 Destination::Dm(&to),
                 &key,
-                row.unsettled_since,
                 retry_now,
+                messenger.send_dm(&to, &message, &key),
             )
-            .await
+            .await?
         {
-            return Ok(done);
-        }
-        if !self.begin(Queue::Reminders, row.id, &row.lease).await? {
-            return Ok(Attempt::Lost);
-        }
-        let Some(sent) = self
-            .within_grace(messenger.send_dm(&to, &message, &key))
-            .await
-        else {
-            return Ok(Attempt::Abandoned);
+            Ok(sent) => sent,
+            Err(ended) => return Ok(ended),
         };
         Ok(Attempt::Settle(settled(
             row.id,
