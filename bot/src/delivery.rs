@@ -186,9 +186,9 @@ impl std::ops::AddAssign for StepReport {
 /// How long a claim holds its rows unless renewed. A live sender renews
 /// every [`RENEW_EVERY`], so only a dead (or frozen) sender's claim
 /// lapses, and its rows go to another sender within this.
-pub const LEASE_SECONDS: i64 = 15;
+pub const LEASE_SECONDS: i64 = 10;
 /// How often a live sender renews the claim it is working through.
-pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 /// After a stop, how long a send already under way may take before it is
 /// abandoned (its row goes back with its outcome unknown, to be resolved
 /// by the next sender).

@@ -68,6 +68,9 @@ pub struct Harness {
     store: SqliteStore,
     pub fake: FakeSlack,
     reminders: usize,
+    /// Community notices queued: a shared link to post in each team's
+    /// resources channel.
+    posts: usize,
     /// When the test began, on both clocks: turns the fake's `Instant`s
     /// into wall-clock seconds.
     began: (Instant, i64),
@@ -79,6 +82,14 @@ impl Harness {
     /// due now (its window: from a minute ago to an hour from now), and a
     /// fake Slack that answers each post `post_delay` after taking it.
     pub async fn new(reminders: usize, post_delay: Duration) -> Harness {
+        Harness::with_posts(reminders, 0, post_delay).await
+    }
+
+    /// As [`Harness::new`], and `posts` community notices: links shared by
+    /// the first `posts` members, each to be posted in its team's
+    /// resources channel (`C` and the team id).
+    pub async fn with_posts(reminders: usize, posts: usize, post_delay: Duration) -> Harness {
+        assert!(posts <= reminders);
         let fake = FakeSlack::start().await;
         fake.delay_posts(post_delay);
         let dir = tempfile::tempdir().expect("temp dir");
@@ -117,12 +128,29 @@ impl Harness {
         .expect("queued")
         .rows_affected();
         assert_eq!(queued as usize, reminders);
+        for sql in [
+            "UPDATE workspaces SET resources_channel = 'C' || external_id",
+            "INSERT INTO resources (workspace_id, member_id, url, url_key, title, tags, shared_at)
+             SELECT workspace_id, id, 'https://example.org/guide/' || id,
+                    'example.org/guide/' || id, 'Guide ' || id, '', ?2
+             FROM members WHERE welcomed = 1 AND external_id < ?1",
+            "INSERT INTO notices (workspace_id, kind, subject, next_attempt_at, created_at)
+             SELECT workspace_id, 'resource_post', id, ?2 - 60, ?2 FROM resources",
+        ] {
+            sqlx::query(sql)
+                .bind(member(posts))
+                .bind(now.timestamp())
+                .execute(pool)
+                .await
+                .expect("notices queued");
+        }
         Harness {
             dir,
             db,
             store,
             fake,
             reminders,
+            posts,
             began: (Instant::now(), Utc::now().timestamp()),
             started: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -164,6 +192,11 @@ impl Harness {
         }
     }
 
+    /// Rows queued: reminders and notices.
+    pub fn rows(&self) -> usize {
+        self.reminders + self.posts
+    }
+
     /// Messages the fake Slack has taken (duplicates included).
     pub fn delivered(&self) -> usize {
         self.fake.posted().len()
@@ -172,7 +205,7 @@ impl Harness {
     /// Waits (bounded) until the fake Slack has taken `count` messages.
     pub async fn wait_for_posts(&self, count: usize, within: Duration) {
         let deadline = Instant::now() + within;
-        while self.delivered() < count.min(self.reminders) {
+        while self.delivered() < count.min(self.rows()) {
             assert!(
                 Instant::now() < deadline,
                 "waited {within:?} for {count} messages; got {}",
@@ -186,11 +219,13 @@ impl Harness {
     pub async fn wait_all_settled(&self, within: Duration) {
         let deadline = Instant::now() + within;
         loop {
-            let pending: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
-                    .fetch_one(self.store.pool())
-                    .await
-                    .expect("count");
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending')
+                          + (SELECT COUNT(*) FROM notices WHERE state = 'pending')",
+            )
+            .fetch_one(self.store.pool())
+            .await
+            .expect("count");
             if pending == 0 {
                 return;
             }
@@ -202,19 +237,27 @@ impl Harness {
         }
     }
 
-    /// The pending rows a process (by pid) holds a claim on.
-    pub async fn held_by(&self, pid: u32) -> Vec<i64> {
-        sqlx::query_scalar("SELECT id FROM outbox WHERE state = 'pending' AND lease_owner LIKE ?")
-            .bind(format!("kith-{pid}/%"))
-            .fetch_all(self.store.pool())
-            .await
-            .expect("held rows")
+    /// The pending rows (reminders and notices) a process (by pid) holds a
+    /// claim on, as (table, id).
+    pub async fn held_by(&self, pid: u32) -> Vec<(String, i64)> {
+        sqlx::query_as(
+            "SELECT 'outbox', id FROM outbox WHERE state = 'pending' AND lease_owner LIKE ?1
+             UNION ALL
+             SELECT 'notices', id FROM notices WHERE state = 'pending' AND lease_owner LIKE ?1",
+        )
+        .bind(format!("kith-{pid}/%"))
+        .fetch_all(self.store.pool())
+        .await
+        .expect("held rows")
     }
 
     /// Pending rows under any claim.
     pub async fn leased(&self) -> i64 {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND lease_owner IS NOT NULL",
+            "SELECT (SELECT COUNT(*) FROM outbox
+                     WHERE state = 'pending' AND lease_owner IS NOT NULL)
+                  + (SELECT COUNT(*) FROM notices
+                     WHERE state = 'pending' AND lease_owner IS NOT NULL)",
         )
         .fetch_one(self.store.pool())
         .await
@@ -224,21 +267,28 @@ impl Harness {
     /// Messages Slack took whose rows are not settled as sent: at a kill,
     /// the attempts whose outcome the dead process never learnt.
     pub async fn taken_but_unsettled(&self) -> i64 {
-        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
-            .fetch_one(self.store.pool())
-            .await
-            .expect("count");
+        let sent: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'sent')
+                  + (SELECT COUNT(*) FROM notices WHERE state = 'sent')",
+        )
+        .fetch_one(self.store.pool())
+        .await
+        .expect("count");
         self.delivered() as i64 - sent
     }
 
     /// Waits until every row of `rows` is settled; fails at `deadline`.
     /// Returns how long after `deadline - 30 s` (the kill) that was.
-    pub async fn wait_settled(&self, rows: &[i64], deadline: Instant) -> Duration {
+    pub async fn wait_settled(&self, rows: &[(String, i64)], deadline: Instant) -> Duration {
         let killed_at = deadline - Duration::from_secs(30);
         loop {
             let mut pending = 0;
-            for id in rows {
-                let state: String = sqlx::query_scalar("SELECT state FROM outbox WHERE id = ?")
+            for (table, id) in rows {
+                let sql = match table.as_str() {
+                    "outbox" => "SELECT state FROM outbox WHERE id = ?",
+                    _ => "SELECT state FROM notices WHERE id = ?",
+                };
+                let state: String = sqlx::query_scalar(sql)
                     .bind(id)
                     .fetch_one(self.store.pool())
                     .await
@@ -263,49 +313,62 @@ impl Harness {
     }
 
     /// Every reminder arrived, once, in its member's DM, with its row's
-    /// key, inside its window; every row is settled as sent.
+    /// key, inside its window; every shared link once in its team's
+    /// channel; every row is settled as sent; nothing else was posted.
     pub async fn assert_each_delivered_once_in_its_window(&self) {
-        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        // Messages Slack took (not the calls it answered with a 429), by key.
+        let posts = self.fake.posted();
+        let mut by_key: HashMap<String, Vec<&crate::fake_slack::Posted>> = HashMap::new();
+        for post in &posts {
+            let key = FakeSlack::key_of(post).unwrap_or_default();
+            by_key.entry(key).or_default().push(post);
+        }
+        let twice: Vec<_> = by_key
+            .iter()
+            .filter(|(_, posts)| posts.len() > 1)
+            .map(|(key, posts)| (key.clone(), posts.len()))
+            .collect();
+        assert!(twice.is_empty(), "sent more than once: {twice:?}");
+
+        let reminders: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
             "SELECT o.id, m.external_id, o.state, o.not_before, o.expires_at
              FROM outbox o JOIN members m ON m.id = o.member_id",
         )
         .fetch_all(self.store.pool())
         .await
         .expect("rows");
-        assert_eq!(rows.len(), self.reminders);
-        // Messages Slack took (not the calls it answered with a 429).
-        let posts = self.fake.posted();
-        let mut by_channel: HashMap<String, Vec<&crate::fake_slack::Posted>> = HashMap::new();
-        for post in &posts {
-            by_channel
-                .entry(post.channel.clone())
-                .or_default()
-                .push(post);
-        }
-        let twice: Vec<_> = by_channel
-            .iter()
-            .filter(|(_, posts)| posts.len() > 1)
-            .map(|(channel, posts)| (channel.clone(), posts.len()))
-            .collect();
-        assert!(twice.is_empty(), "sent more than once: {twice:?}");
-        for (id, member, state, not_before, expires_at) in rows {
+        assert_eq!(reminders.len(), self.reminders);
+        for (id, member, state, not_before, expires_at) in reminders {
             assert_eq!(state, "sent", "row {id} for {member}");
-            let channel = format!("D{member}");
-            let post = by_channel
-                .get(&channel)
+            let post = by_key
+                .get(&format!("kith-reminder-{id}"))
                 .and_then(|p| p.first())
                 .unwrap_or_else(|| panic!("{member} got no reminder (row {id})"));
-            assert_eq!(
-                post.params["metadata"]["event_payload"]["key"],
-                format!("kith-reminder-{id}")
-            );
+            assert_eq!(post.channel, format!("D{member}"));
             let at = self.began.1 + (post.at - self.began.0).as_secs() as i64;
             assert!(
                 (not_before..=expires_at).contains(&at),
                 "{member}'s reminder went out at {at}, outside {not_before}..={expires_at}"
             );
         }
-        assert_eq!(posts.len(), self.reminders, "0 lost, 0 duplicates");
+
+        let notices: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT n.id, n.state, w.external_id
+             FROM notices n JOIN workspaces w ON w.id = n.workspace_id",
+        )
+        .fetch_all(self.store.pool())
+        .await
+        .expect("notices");
+        assert_eq!(notices.len(), self.posts);
+        for (id, state, team) in notices {
+            assert_eq!(state, "sent", "notice {id}");
+            let post = by_key
+                .get(&format!("kith-resource_post-{id}"))
+                .and_then(|p| p.first())
+                .unwrap_or_else(|| panic!("notice {id} was not posted"));
+            assert_eq!(post.channel, format!("C{team}"));
+        }
+        assert_eq!(posts.len(), self.rows(), "0 lost, 0 duplicates");
     }
 }
 

@@ -29,7 +29,9 @@ async fn kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice() {
     let reminders = env_or("KITH_CRASH_REMINDERS", 300);
     let kills = env_or("KITH_CRASH_KILLS", 5);
     let mut rng = Rng::from_env();
-    let harness = Harness::new(reminders, Duration::from_millis(400)).await;
+    // And a shared link to post in a channel for one member in six.
+    let harness = Harness::with_posts(reminders, reminders / 6, Duration::from_millis(400)).await;
+    let rows = harness.rows();
 
     let mut kith = harness.start("solo");
     let mut resumed = Vec::new();
@@ -53,7 +55,7 @@ async fn kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice() {
             held.len()
         );
         assert!(
-            posted < reminders,
+            posted < rows,
             "kill {}: everything was delivered before it (slow the fake down)",
             kill + 1
         );
@@ -67,13 +69,14 @@ async fn kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice() {
     // The kills are over: let Slack answer quickly for the rest.
     harness.fake.delay_posts(Duration::from_millis(10));
     harness
-        .wait_all_settled(Duration::from_secs(60 + reminders as u64 / 2))
+        .wait_all_settled(Duration::from_secs(60 + rows as u64 / 2))
         .await;
     kith.terminate_and_wait(Duration::from_secs(10)).await;
     harness.assert_each_delivered_once_in_its_window().await;
     let longest = resumed.iter().max().copied().unwrap_or_default();
     eprintln!(
-        "{reminders} reminders, {kills} kills: 0 lost, 0 duplicates; {in_flight} messages were taken by Slack but unsettled at a kill ({} history lookups); a dead process's rows were settled within {longest:?} of its death (each: {resumed:?})",
+        "{reminders} reminders and {} channel posts, {kills} kills: 0 lost, 0 duplicates; {in_flight} messages were taken by Slack but unsettled at a kill ({} history lookups); a dead process's rows were settled within {longest:?} of its death (each: {resumed:?})",
+        rows - reminders,
         harness.history_lookups()
     );
     assert!(
