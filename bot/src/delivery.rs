@@ -360,7 +360,7 @@ impl Sender {
             clock,
             name: format!("{}/{unique:x}", name.into()),
             claims: AtomicU64::new(0),
-            batch: 8,
+            batch: 2,
             stopping: Stopping::default(),
             grace: DEFAULT_GRACE,
             renew_every: RENEW_EVERY,
@@ -381,7 +381,9 @@ impl Sender {
         self
     }
 
-    /// Rows claimed at a time.
+    /// Rows claimed at a time from each queue. Small by default: a claim
+    /// is cheap, and a survivor takes a dead sender's rows at its next
+    /// claim, so the fewer sends between claims the sooner they resume.
     pub fn with_batch(mut self, batch: u32) -> Sender {
         self.batch = batch.max(1);
         self

@@ -484,6 +484,7 @@ async fn a_stopping_sender_gives_back_what_it_holds_at_once() {
     *world.platform.stop_after.lock().expect("lock") = Some((2, stopping.clone()));
     let sender = world
         .sender(&world.store, "stopping")
+        .with_batch(8)
         .with_stopping(stopping, std::time::Duration::from_secs(1));
     let report = sender.drain().await.expect("drain");
     assert_eq!((report.sent, report.released), (2, 3));
