@@ -6,7 +6,10 @@
 //! ledger as it is at that moment, delivers it through the member's
 //! platform's [`Messenger`], and settles the row: sent, retried with
 //! backoff, or stopped for good. A crash at any point loses nothing: an
-//! unsettled claim lapses and another sender takes the row.
+//! unsettled claim lapses and another sender takes the row. Nothing is
+//! sent twice: a claim is renewed while held and re-checked just before
+//! each send, and a row whose earlier attempt may have gone out is looked
+//! for on the platform before it is sent again (docs/reliability.md).
 //!
 //! Both are steps over an injected clock, so tests and the console drive
 //! them exactly; [`Delivery::run`] loops them for a live process.

@@ -1,6 +1,8 @@
 //! The durable outbox over SQLite. Claims run in `BEGIN IMMEDIATE`
 //! transactions, which SQLite serialises, so two senders on one database
-//! never hold the same row.
+//! never hold the same row; every later step (renewal, the start of a send,
+//! settling) checks the claim's token, so a sender whose claim was taken
+//! over can do none of them.
 
 use anyhow::anyhow;
 use async_trait::async_trait;
