@@ -9,7 +9,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use kith_bot::Kith;
-use kith_bot::delivery::{Delivery, Messengers};
+use kith_bot::delivery::{Delivery, Messengers, Stopping};
 use kith_bot::domain::{Member, Platform};
 use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
@@ -32,6 +32,9 @@ pub struct Config {
     /// Where the HTTP server listens (Slack's request URLs, Discord's
     /// interactions endpoint, `/healthz`).
     pub http_addr: String,
+    /// How long a stop (SIGTERM, Ctrl-C) may take: sends under way finish
+    /// or are given back within it, and the process exits.
+    pub shutdown_grace_secs: u64,
     pub console: ConsoleConfig,
     /// The Slack adapter (`[slack]`, or `KITH_SLACK_*` in the environment).
     pub slack: SlackConfig,
@@ -62,6 +65,7 @@ impl Default for Config {
         Config {
             database_url: "sqlite://kith.db".into(),
             http_addr: "0.0.0.0:3000".into(),
+            shutdown_grace_secs: 10,
             console: ConsoleConfig {
                 workspace: console.workspace,
                 member: console.member,
@@ -265,18 +269,65 @@ pub fn slack_app(config: &SlackConfig, store: Arc<dyn Store>, clock: Arc<dyn Clo
 /// The Slack adapter serving `kith` (shared with other adapters in one process).
 fn slack_app_for(config: &SlackConfig, kith: Kith, store: Arc<dyn Store>) -> SlackApp {
     let client = Arc::new(kith_slack::web::client(&config.api_url));
-    let web = Arc::new(SlackWeb::new(
-        client,
-        store,
-        config.bot_token.clone(),
-        kith_slack::Limits::default(),
-    ));
+    let web = Arc::new(
+        SlackWeb::new(
+            client,
+            store,
+            config.bot_token.clone(),
+            kith_slack::Limits::default(),
+        )
+        .with_clock(kith.clock().clone()),
+    );
     SlackApp::new(kith, web, config.clone())
 }
 
-/// Every HTTP route Kith serves: the platforms' and `GET /healthz`.
+/// Whether this process takes new work: `GET /readyz` answers 200 while it
+/// does and 503 from the moment it starts to stop (so a load balancer
+/// sends requests elsewhere while `GET /healthz` still answers 200).
+#[derive(Debug, Clone)]
+pub struct Readiness(Arc<std::sync::atomic::AtomicBool>);
+
+impl Default for Readiness {
+    fn default() -> Self {
+        Readiness(Arc::new(std::sync::atomic::AtomicBool::new(true)))
+    }
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// From now on `/readyz` answers 503.
+    pub fn stop(&self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Every HTTP route Kith serves: the platforms', `GET /healthz` and
+/// `GET /readyz`.
 pub fn http_router(slack: Option<Arc<SlackApp>>, discord: Option<axum::Router>) -> axum::Router {
-    let mut router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    http_router_with(Readiness::default(), slack, discord)
+}
+
+/// [`http_router`] whose `/readyz` follows `ready`.
+pub fn http_router_with(
+    ready: Readiness,
+    slack: Option<Arc<SlackApp>>,
+    discord: Option<axum::Router>,
+) -> axum::Router {
+    let readyz = move || {
+        let ready = ready.clone();
+        async move {
+            match ready.is_ready() {
+                true => (axum::http::StatusCode::OK, "ready"),
+                false => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "stopping"),
+            }
+        }
+    };
+    let mut router = axum::Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readyz));
     if let Some(slack) = slack {
         router = router.merge(kith_slack::http::router(slack));
     }
@@ -414,6 +465,9 @@ pub async fn run_platforms(
     if let Some(discord) = &discord {
         messengers = messengers.with(Platform::Discord, Arc::new(discord.messenger()));
     }
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_secs.max(1));
+    let stopping = Stopping::new();
+    let ready = Readiness::default();
     let delivery = Delivery::new(
         Arc::new(store.clone()),
         Arc::new(store.clone()),
@@ -421,12 +475,17 @@ pub async fn run_platforms(
         clock,
         format!("kith-{}", std::process::id()),
     )
-    .with_nudge(kith.nudge());
+    .with_nudge(kith.nudge())
+    .with_stopping(stopping.clone(), send_grace(grace));
+    // `stop` ends the listeners (gateway, Socket Mode) at the stop;
+    // `stop_http` ends the HTTP server once delivery has given back what
+    // it held, so requests are answered until then.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let until_stopped = || {
-        let mut stopped = stopped.clone();
+    let (stop_http, http_stopped) = tokio::sync::watch::channel(false);
+    let until = |rx: &tokio::sync::watch::Receiver<bool>| {
+        let mut rx = rx.clone();
         async move {
-            let _ = stopped.wait_for(|s| *s).await;
+            let _ = rx.wait_for(|s| *s).await;
         }
     };
     let socket = match (&slack, &config.slack.app_token) {
@@ -447,49 +506,86 @@ pub async fn run_platforms(
     };
     let http = async {
         if slack_http.is_none() && discord_http.is_none() {
-            until_stopped().await;
+            until(&http_stopped).await;
             return Ok(());
         }
         let listener = tokio::net::TcpListener::bind(&config.http_addr)
             .await
             .with_context(|| format!("could not listen on {}", config.http_addr))?;
         tracing::info!(addr = %config.http_addr, "serving HTTP");
-        axum::serve(listener, http_router(slack_http, discord_http))
-            .with_graceful_shutdown(until_stopped())
-            .await
-            .context("the HTTP server stopped")
+        axum::serve(
+            listener,
+            http_router_with(ready.clone(), slack_http, discord_http),
+        )
+        .with_graceful_shutdown(until(&http_stopped))
+        .await
+        .context("the HTTP server stopped")
     };
     let gateway = async {
         match &discord {
-            Some(discord) => discord.run_gateway(until_stopped()).await,
+            // A client still starting (a slow or hanging platform) may not
+            // notice the stop: it is dropped when the stop's time is up.
+            Some(discord) => discord.run_gateway(until(&stopped)).await,
             None => {
-                until_stopped().await;
+                until(&stopped).await;
                 Ok(())
             }
         }
     };
-    let sending = delivery.run(DELIVERY_EVERY, until_stopped());
-    let parts = async {
-        tokio::try_join!(http, gateway, async {
-            sending.await;
-            Ok(())
-        })
-        .map(|_| ())
+    let sending = async {
+        delivery
+            .run(DELIVERY_EVERY, std::future::pending::<()>())
+            .await;
+        let _ = stop_http.send(true);
+        Ok(())
     };
+    // Jobs (imports) left by a process that died, and retries of failed ones.
+    let jobs = async {
+        match &slack {
+            Some(slack) => slack.run_jobs(until(&stopped)).await,
+            None => until(&stopped).await,
+        }
+        Ok(())
+    };
+    let parts = async { tokio::try_join!(http, gateway, sending, jobs).map(|_| ()) };
     tokio::pin!(parts);
     let outcome = tokio::select! {
         outcome = &mut parts => outcome,
         () = shutdown => {
+            // Not ready at once; no new claims; sends under way finish or
+            // are given back; HTTP answers until then; all within `grace`.
+            ready.stop();
+            stopping.stop();
             let _ = stop.send(true);
-            parts.await
+            match tokio::time::timeout(grace, &mut parts).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    tracing::warn!(?grace, "not every part stopped in time; exiting anyway");
+                    Ok(())
+                }
+            }
         }
     };
+    stopping.stop();
     let _ = stop.send(true);
-    if let Some(socket) = socket {
-        socket.shutdown().await;
+    if let Some(socket) = socket
+        && tokio::time::timeout(std::time::Duration::from_secs(2), socket.shutdown())
+            .await
+            .is_err()
+    {
+        tracing::warn!("Socket Mode did not close in time");
     }
     store.close().await;
+    tracing::info!("stopped");
     outcome
+}
+
+/// How long a send under way may go on after a stop: most of the stop's
+/// time, leaving some to give rows back and close the server.
+fn send_grace(grace: std::time::Duration) -> std::time::Duration {
+    grace
+        .saturating_sub(std::time::Duration::from_secs(3))
+        .max(grace / 2)
 }
 
 #[cfg(test)]

@@ -6,13 +6,16 @@
 //! ledger as it is at that moment, delivers it through the member's
 //! platform's [`Messenger`], and settles the row: sent, retried with
 //! backoff, or stopped for good. A crash at any point loses nothing: an
-//! unsettled claim lapses and another sender takes the row.
+//! unsettled claim lapses and another sender takes the row. Nothing is
+//! sent twice: a claim is renewed while held and re-checked just before
+//! each send, and a row whose earlier attempt may have gone out is looked
+//! for on the platform before it is sent again (docs/reliability.md).
 //!
 //! Both are steps over an injected clock, so tests and the console drive
 //! them exactly; [`Delivery::run`] loops them for a live process.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use tracing::{info, warn};
@@ -20,8 +23,8 @@ use tracing::{info, warn};
 use crate::community::notices::{ClaimedNotice, Composed, compose as compose_notice};
 use crate::domain::{Member, Platform};
 use crate::ports::{
-    Claimed, Clock, DeliveryError, DeliveryKind, Messenger, NewDelivery, Outbox, Pending, Plan,
-    Recipient, Settle, Store,
+    Claimed, Clock, DeliveryError, DeliveryKind, Destination, Found, Messenger, NewDelivery,
+    Outbox, Pending, Plan, Queue, Recipient, Settle, Store,
 };
 use crate::reminders;
 
@@ -161,12 +164,38 @@ pub struct StepReport {
     pub retried: usize,
     pub failed: usize,
     pub skipped: usize,
-    /// Claims lost to another sender after the lease lapsed.
+    /// Claims lost to another sender (found before sending, never after).
     pub lost: usize,
+    /// Rows found already delivered by an earlier attempt whose outcome
+    /// was unknown, and settled without sending again.
+    pub resolved: usize,
+    /// Rows given back unsent because the process is stopping.
+    pub released: usize,
 }
 
-/// How long a claim holds a row.
-pub const LEASE_SECONDS: i64 = 120;
+impl std::ops::AddAssign for StepReport {
+    fn add_assign(&mut self, step: StepReport) {
+        self.claimed += step.claimed;
+        self.sent += step.sent;
+        self.retried += step.retried;
+        self.failed += step.failed;
+        self.skipped += step.skipped;
+        self.lost += step.lost;
+        self.resolved += step.resolved;
+        self.released += step.released;
+    }
+}
+
+/// How long a claim holds its rows unless renewed. A live sender renews
+/// every [`RENEW_EVERY`], so only a dead (or frozen) sender's claim
+/// lapses, and its rows go to another sender within this.
+pub const LEASE_SECONDS: i64 = 10;
+/// How often a live sender renews the claim it is working through.
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+/// After a stop, how long a send already under way may take before it is
+/// abandoned (its row goes back with its outcome unknown, to be resolved
+/// by the next sender).
+pub const DEFAULT_GRACE: std::time::Duration = std::time::Duration::from_secs(7);
 /// Give up on a row after this many attempts.
 pub const MAX_ATTEMPTS: u32 = 8;
 
@@ -233,7 +262,73 @@ impl StepReport {
     }
 }
 
+/// A process's "stop now": senders claim nothing more once it is set,
+/// and give back what they hold.
+#[derive(Clone, Default)]
+pub struct Stopping(Arc<StopState>);
+
+#[derive(Default)]
+struct StopState {
+    stopped: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Stopping {
+    pub fn new() -> Stopping {
+        Stopping::default()
+    }
+
+    pub fn stop(&self) {
+        self.0.stopped.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.0.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once [`Stopping::stop`] was called.
+    pub async fn stopped(&self) {
+        loop {
+            let notified = self.0.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_stopped() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// What became of one claimed row.
+enum Attempt {
+    /// Settle it so.
+    Settle(Settle),
+    /// Found already delivered by an attempt whose outcome was unknown.
+    AlreadySent,
+    /// The claim was lost before sending: another sender has the row.
+    Lost,
+    /// The process is stopping and the send did not finish in time.
+    Abandoned,
+}
+
+/// What a send needs to know of its row, in either queue.
+#[derive(Clone, Copy)]
+struct RowRef<'a> {
+    queue: Queue,
+    id: i64,
+    lease: &'a str,
+    unsettled_since: Option<DateTime<Utc>>,
+}
+
 /// Claims ready outbox rows and delivers them.
+///
+/// A claim is a lease with a token unique to this claim; it is renewed
+/// while the sender works through it and re-checked just before each
+/// send, which also marks the row's attempt as under way. A row whose
+/// earlier attempt has an unknown outcome is looked for on the platform
+/// before it is sent again.
 pub struct Sender {
     store: Arc<dyn Store>,
     outbox: Arc<dyn Outbox>,
@@ -242,10 +337,14 @@ pub struct Sender {
     name: String,
     claims: AtomicU64,
     batch: u32,
+    stopping: Stopping,
+    grace: std::time::Duration,
+    renew_every: std::time::Duration,
 }
 
 impl Sender {
-    /// A sender called `name` (unique per process, e.g. host and pid).
+    /// A sender called `name` (e.g. the host and pid; a suffix makes each
+    /// sender's claims unique even if a pid comes round again).
     pub fn new(
         store: Arc<dyn Store>,
         outbox: Arc<dyn Outbox>,
@@ -253,52 +352,127 @@ impl Sender {
         clock: Arc<dyn Clock>,
         name: impl Into<String>,
     ) -> Sender {
+        let unique = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
         Sender {
             store,
             outbox,
             messengers,
             clock,
-            name: name.into(),
+            name: format!("{}/{unique:x}", name.into()),
             claims: AtomicU64::new(0),
-            batch: 32,
+            batch: 2,
+            stopping: Stopping::default(),
+            grace: DEFAULT_GRACE,
+            renew_every: RENEW_EVERY,
         }
+    }
+
+    /// Renews claims this often (tests shorten it).
+    pub fn with_renew_every(mut self, every: std::time::Duration) -> Sender {
+        self.renew_every = every;
+        self
+    }
+
+    /// Stops claiming when `stopping` is set; a send under way then has
+    /// `grace` to finish before its row is given back.
+    pub fn with_stopping(mut self, stopping: Stopping, grace: std::time::Duration) -> Sender {
+        self.stopping = stopping;
+        self.grace = grace;
+        self
+    }
+
+    /// Rows claimed at a time from each queue. Small by default: a claim
+    /// is cheap, and a survivor takes a dead sender's rows at its next
+    /// claim, so the fewer sends between claims the sooner they resume.
+    pub fn with_batch(mut self, batch: u32) -> Sender {
+        self.batch = batch.max(1);
+        self
+    }
+
+    fn hold() -> Duration {
+        Duration::seconds(LEASE_SECONDS)
     }
 
     /// Claims one batch of ready rows and settles each.
     pub async fn step(&self) -> anyhow::Result<StepReport> {
+        if self.stopping.is_stopped() {
+            return Ok(StepReport::default());
+        }
         let now = self.clock.now();
         let lease = format!(
             "{}#{}",
             self.name,
             self.claims.fetch_add(1, Ordering::Relaxed)
         );
+        let platforms = self.messengers.platforms();
         let claimed = self
             .outbox
-            .claim(
-                &lease,
-                &self.messengers.platforms(),
-                now,
-                Duration::seconds(LEASE_SECONDS),
-                self.batch,
-            )
+            .claim(&lease, &platforms, now, Self::hold(), self.batch)
             .await?;
         let notices = self
             .outbox
-            .claim_notices(
-                &lease,
-                &self.messengers.platforms(),
-                now,
-                Duration::seconds(LEASE_SECONDS),
-                self.batch,
-            )
+            .claim_notices(&lease, &platforms, now, Self::hold(), self.batch)
             .await?;
         let mut report = StepReport {
             claimed: claimed.len() + notices.len(),
             ..StepReport::default()
         };
-        for row in &claimed {
-            let outcome = self.deliver(row).await;
-            report.count(&outcome);
+        if report.claimed == 0 {
+            return Ok(report);
+        }
+        let outcome = {
+            let work = self.work(&claimed, &notices, &mut report);
+            let heartbeat = self.heartbeat(&lease);
+            tokio::pin!(work);
+            tokio::select! {
+                outcome = &mut work => outcome,
+                never = heartbeat => match never {},
+            }
+        };
+        if self.stopping.is_stopped() || outcome.is_err() {
+            // Whatever this claim still holds goes to the next sender now,
+            // not when the lease lapses.
+            let released = self.outbox.release(&lease).await?;
+            if released > 0 {
+                info!(released, "gave back unsent rows");
+            }
+        }
+        outcome?;
+        Ok(report)
+    }
+
+    /// Keeps a claim alive while its rows are worked through.
+    async fn heartbeat(&self, lease: &str) -> std::convert::Infallible {
+        loop {
+            tokio::time::sleep(self.renew_every).await;
+            if let Err(e) = self
+                .outbox
+                .renew(lease, self.clock.now(), Self::hold())
+                .await
+            {
+                warn!(error = %e, "could not renew a claim; it may lapse");
+            }
+        }
+    }
+
+    async fn work(
+        &self,
+        claimed: &[Claimed],
+        notices: &[ClaimedNotice],
+        report: &mut StepReport,
+    ) -> anyhow::Result<()> {
+        for row in claimed {
+            if self.stopping.is_stopped() {
+                report.released += 1;
+                continue;
+            }
+            let attempt = self.deliver(row).await?;
+            let Some(outcome) = self.tally(attempt, report) else {
+                continue;
+            };
             if !self.outbox.settle(row, &outcome, self.clock.now()).await? {
                 warn!(
                     row = row.id,
@@ -307,9 +481,15 @@ impl Sender {
                 report.lost += 1;
             }
         }
-        for row in &notices {
-            let outcome = self.deliver_notice(row).await;
-            report.count(&outcome);
+        for row in notices {
+            if self.stopping.is_stopped() {
+                report.released += 1;
+                continue;
+            }
+            let attempt = self.deliver_notice(row).await?;
+            let Some(outcome) = self.tally(attempt, report) else {
+                continue;
+            };
             if !self
                 .outbox
                 .settle_notice(row, &outcome, self.clock.now())
@@ -322,44 +502,190 @@ impl Sender {
                 report.lost += 1;
             }
         }
-        Ok(report)
+        Ok(())
+    }
+
+    /// Counts an attempt; the outcome to settle, if any.
+    fn tally(&self, attempt: Attempt, report: &mut StepReport) -> Option<Settle> {
+        match attempt {
+            Attempt::Settle(outcome) => {
+                report.count(&outcome);
+                Some(outcome)
+            }
+            Attempt::AlreadySent => {
+                report.resolved += 1;
+                Some(Settle::Sent)
+            }
+            Attempt::Lost => {
+                report.lost += 1;
+                None
+            }
+            Attempt::Abandoned => {
+                report.released += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks for an earlier attempt's message before sending `key` again;
+    /// `Some` settles the row without sending.
+    async fn resolve(
+        &self,
+        messenger: &Arc<dyn Messenger>,
+        to: Destination<'_>,
+        key: &str,
+        unsettled_since: Option<DateTime<Utc>>,
+        retry: impl FnOnce(String) -> Settle,
+    ) -> Option<Attempt> {
+        let since = unsettled_since?;
+        match messenger.find_sent(to, key, since).await {
+            Ok(Found::Sent) => {
+                info!(
+                    key,
+                    "an attempt with an unknown outcome had gone out; not sending again"
+                );
+                Some(Attempt::AlreadySent)
+            }
+            Ok(Found::NotSent | Found::CannotTell) => None,
+            Err(e) => Some(Attempt::Settle(retry(format!(
+                "could not tell whether an earlier attempt went out: {e}"
+            )))),
+        }
+    }
+
+    /// Re-checks the claim and marks the attempt as under way; `false` if
+    /// the row must not be sent.
+    async fn begin(&self, queue: Queue, id: i64, lease: &str) -> anyhow::Result<bool> {
+        if self.stopping.is_stopped() {
+            return Ok(false);
+        }
+        let held = self
+            .outbox
+            .begin_send(queue, id, lease, self.clock.now(), Self::hold())
+            .await?;
+        if !held {
+            warn!(
+                row = id,
+                "lost the claim on a row before sending it; not sending"
+            );
+        }
+        Ok(held)
+    }
+
+    /// Runs a send; after a stop it has the grace period to finish, then
+    /// it is abandoned (`None`).
+    async fn within_grace<T>(&self, send: impl std::future::Future<Output = T>) -> Option<T> {
+        let grace = async {
+            self.stopping.stopped().await;
+            tokio::time::sleep(self.grace).await;
+        };
+        tokio::select! {
+            biased;
+            out = send => Some(out),
+            () = grace => {
+                warn!("a send did not finish within the stop's grace period; giving its row back");
+                None
+            }
+        }
+    }
+
+    /// One send of a row: an earlier attempt whose outcome is unknown is
+    /// looked for first, the claim is re-checked (marking this attempt as
+    /// under way), then `send` runs within the stop's grace period.
+    /// `Err` with how the row ends when nothing was sent.
+    async fn send_once<T>(
+        &self,
+        row: RowRef<'_>,
+        messenger: &Arc<dyn Messenger>,
+        to: Destination<'_>,
+        key: &str,
+        retry_now: impl FnOnce(String) -> Settle,
+        send: impl std::future::Future<Output = T>,
+    ) -> anyhow::Result<Result<T, Attempt>> {
+        if let Some(done) = self
+            .resolve(messenger, to, key, row.unsettled_since, retry_now)
+            .await
+        {
+            return Ok(Err(done));
+        }
+        if !self.begin(row.queue, row.id, row.lease).await? {
+            return Ok(Err(Attempt::Lost));
+        }
+        Ok(self.within_grace(send).await.ok_or(Attempt::Abandoned))
     }
 
     /// Composes and sends one community notice.
-    async fn deliver_notice(&self, row: &ClaimedNotice) -> Settle {
+    async fn deliver_notice(&self, row: &ClaimedNotice) -> anyhow::Result<Attempt> {
         let now = self.clock.now();
+        let retry_now = |error: String| retry(row.id, row.attempts, now, error);
         let composed = match compose_notice(self.store.as_ref(), row, now).await {
             Ok(composed) => composed,
             Err(e) => {
-                return retry(row.id, row.attempts, now, format!("could not compose: {e}"));
+                return Ok(Attempt::Settle(retry_now(format!(
+                    "could not compose: {e}"
+                ))));
             }
         };
         let Some(messenger) = self.messengers.get(row.platform) else {
-            return retry(
-                row.id,
-                row.attempts,
-                now,
-                format!("no messenger for {}", row.platform.as_str()),
-            );
+            return Ok(Attempt::Settle(retry_now(format!(
+                "no messenger for {}",
+                row.platform.as_str()
+            ))));
         };
         let key = format!("kith-{}-{}", row.kind.as_str(), row.id);
         let workspace = row.workspace_external_id.as_str();
+        let notice = RowRef {
+            queue: Queue::Notices,
+            id: row.id,
+            lease: &row.lease,
+            unsettled_since: row.unsettled_since,
+        };
         let sent = match composed {
-            Composed::Nothing => return Settle::Skipped,
+            Composed::Nothing => return Ok(Attempt::Settle(Settle::Skipped)),
             Composed::Dm(message) => {
                 let Some(to) = row.to.as_ref().filter(|m| m.dms) else {
-                    return Settle::Skipped;
+                    return Ok(Attempt::Settle(Settle::Skipped));
                 };
-                messenger
-                    .send_dm(&recipient(row.platform, workspace, to), &message, &key)
-                    .await
+                let to = recipient(row.platform, workspace, to);
+                match self
+                    .send_once(
+                        notice,
+                        messenger,
+                        Destination::Dm(&to),
+                        &key,
+                        retry_now,
+                        messenger.send_dm(&to, &message, &key),
+                    )
+                    .await?
+                {
+                    Ok(sent) => sent,
+                    Err(ended) => return Ok(ended),
+                }
             }
             Composed::Post { channel, message } => {
-                match messenger.post(workspace, &channel, &message).await {
+                let to = Destination::Channel {
+                    workspace,
+                    channel: &channel,
+                };
+                let sent = match self
+                    .send_once(
+                        notice,
+                        messenger,
+                        to,
+                        &key,
+                        retry_now,
+                        messenger.post_keyed(workspace, &channel, &message, &key),
+                    )
+                    .await?
+                {
+                    Ok(sent) => sent,
+                    Err(ended) => return Ok(ended),
+                };
+                match sent {
                     // A channel that refuses us is no member's DMs to pause.
                     Err(DeliveryError::Permanent(error)) => {
                         warn!(row = row.id, %error, "the channel refused the post");
-                        return Settle::GaveUp { error };
+                        return Ok(Attempt::Settle(Settle::GaveUp { error }));
                     }
                     sent => sent,
                 }
@@ -375,22 +701,44 @@ impl Sender {
                     .iter()
                     .map(|m| recipient(row.platform, workspace, m))
                     .collect();
-                let opened = messenger
-                    .converse(
-                        workspace,
-                        &recipients,
-                        channel.as_deref(),
-                        &title,
-                        &message,
+                let to = Destination::Conversation {
+                    workspace,
+                    members: &recipients,
+                    channel: channel.as_deref(),
+                };
+                let opened = match self
+                    .send_once(
+                        notice,
+                        messenger,
+                        to,
                         &key,
+                        retry_now,
+                        messenger.converse(
+                            workspace,
+                            &recipients,
+                            channel.as_deref(),
+                            &title,
+                            &message,
+                            &key,
+                        ),
                     )
-                    .await;
+                    .await?
+                {
+                    Ok(opened) => opened,
+                    Err(ended) => return Ok(ended),
+                };
                 let why = match opened {
                     Ok(true) => {
-                        return settled(row.id, row.kind.as_str(), row.attempts, now, Ok(()));
+                        return Ok(Attempt::Settle(settled(
+                            row.id,
+                            row.kind.as_str(),
+                            row.attempts,
+                            now,
+                            Ok(()),
+                        )));
                     }
                     Err(DeliveryError::Temporary(error)) => {
-                        return retry(row.id, row.attempts, now, error);
+                        return Ok(Attempt::Settle(retry_now(error)));
                     }
                     Ok(false) => "no conversation possible here".to_string(),
                     // E.g. no permission in the intros channel: DMs still work.
@@ -398,63 +746,87 @@ impl Sender {
                 };
                 let ids: Vec<_> = members.iter().map(|m| m.id).collect();
                 if let Err(e) = self.outbox.add_notices(row, fallback, &ids, now).await {
-                    return retry(
-                        row.id,
-                        row.attempts,
-                        now,
-                        format!("could not queue DMs: {e}"),
-                    );
+                    return Ok(Attempt::Settle(retry_now(format!(
+                        "could not queue DMs: {e}"
+                    ))));
                 }
                 info!(row = row.id, %why, "sending one DM each instead of a conversation");
-                return Settle::Sent;
+                return Ok(Attempt::Settle(Settle::Sent));
             }
         };
-        settled(row.id, row.kind.as_str(), row.attempts, now, sent)
+        Ok(Attempt::Settle(settled(
+            row.id,
+            row.kind.as_str(),
+            row.attempts,
+            now,
+            sent,
+        )))
     }
 
-    /// Steps until nothing is ready (bounded, so a stuck row cannot spin).
+    /// Steps until nothing is ready or the process is stopping (bounded,
+    /// so a stuck row cannot spin).
     pub async fn drain(&self) -> anyhow::Result<StepReport> {
         let mut total = StepReport::default();
         for _ in 0..1_000 {
             let step = self.step().await?;
-            total.claimed += step.claimed;
-            total.sent += step.sent;
-            total.retried += step.retried;
-            total.failed += step.failed;
-            total.skipped += step.skipped;
-            total.lost += step.lost;
-            if step.claimed == 0 {
+            total += step;
+            if step.claimed == 0 || self.stopping.is_stopped() {
                 break;
             }
         }
         Ok(total)
     }
 
-    async fn deliver(&self, row: &Claimed) -> Settle {
+    async fn deliver(&self, row: &Claimed) -> anyhow::Result<Attempt> {
         let now = self.clock.now();
+        let retry_now = |error: String| retry(row.id, row.attempts, now, error);
         if now >= row.expires_at {
-            return Settle::Expired;
+            return Ok(Attempt::Settle(Settle::Expired));
         }
         let message = match self.compose(row, now).await {
             Ok(Some(message)) => message,
-            Ok(None) => return Settle::Skipped,
-            Err(e) => return self.retry(row, now, format!("could not compose: {e}")),
+            Ok(None) => return Ok(Attempt::Settle(Settle::Skipped)),
+            Err(e) => {
+                return Ok(Attempt::Settle(retry_now(format!(
+                    "could not compose: {e}"
+                ))));
+            }
         };
         let Some(messenger) = self.messengers.get(row.platform) else {
-            return self.retry(
-                row,
-                now,
-                format!("no messenger for {}", row.platform.as_str()),
-            );
+            return Ok(Attempt::Settle(retry_now(format!(
+                "no messenger for {}",
+                row.platform.as_str()
+            ))));
         };
         let to = recipient(row.platform, &row.workspace_external_id, &row.member);
         let key = format!("kith-{}-{}", row.kind.as_str(), row.id);
-        let sent = messenger.send_dm(&to, &message, &key).await;
-        settled(row.id, row.kind.as_str(), row.attempts, now, sent)
-    }
-
-    fn retry(&self, row: &Claimed, now: DateTime<Utc>, error: String) -> Settle {
-        retry(row.id, row.attempts, now, error)
+        let row_ref = RowRef {
+            queue: Queue::Reminders,
+            id: row.id,
+            lease: &row.lease,
+            unsettled_since: row.unsettled_since,
+        };
+        let sent = match self
+            .send_once(
+                row_ref,
+                messenger,
+                Destination::Dm(&to),
+                &key,
+                retry_now,
+                messenger.send_dm(&to, &message, &key),
+            )
+            .await?
+        {
+            Ok(sent) => sent,
+            Err(ended) => return Ok(ended),
+        };
+        Ok(Attempt::Settle(settled(
+            row.id,
+            row.kind.as_str(),
+            row.attempts,
+            now,
+            sent,
+        )))
     }
 
     async fn compose(
@@ -485,6 +857,7 @@ pub struct Delivery {
     outbox: Arc<dyn Outbox>,
     clock: Arc<dyn Clock>,
     nudge: Option<Arc<tokio::sync::Notify>>,
+    stopping: Stopping,
 }
 
 impl Delivery {
@@ -495,6 +868,7 @@ impl Delivery {
         clock: Arc<dyn Clock>,
         name: impl Into<String>,
     ) -> Delivery {
+        let stopping = Stopping::default();
         Delivery {
             scheduler: Scheduler::new(outbox.clone()),
             sender: Sender::new(
@@ -503,11 +877,13 @@ impl Delivery {
                 messengers,
                 clock.clone(),
                 name,
-            ),
+            )
+            .with_stopping(stopping.clone(), DEFAULT_GRACE),
             store,
             outbox,
             clock,
             nudge: None,
+            stopping,
         }
     }
 
@@ -536,30 +912,65 @@ impl Delivery {
         self.outbox.next_wakeup(self.clock.now()).await
     }
 
-    /// Catches up every `every` until `shutdown` resolves; errors are
-    /// logged and retried on the next round, never fatal.
+    /// Stops claiming when `stopping` is set (see [`Sender::with_stopping`]).
+    pub fn with_stopping(mut self, stopping: Stopping, grace: std::time::Duration) -> Delivery {
+        self.sender = self.sender.with_stopping(stopping.clone(), grace);
+        self.stopping = stopping;
+        self
+    }
+
+    /// How long to wait before the next round: until the next thing is
+    /// due (a lapsing lease, a retry, a window), at most `every`.
+    async fn pause(&self, every: std::time::Duration) -> std::time::Duration {
+        const SHORTEST: std::time::Duration = std::time::Duration::from_millis(250);
+        match self.next_wakeup().await {
+            Ok(Some(at)) => (at - self.clock.now())
+                .to_std()
+                .unwrap_or(SHORTEST)
+                .clamp(SHORTEST, every.max(SHORTEST)),
+            Ok(None) => every,
+            Err(e) => {
+                warn!(error = %e, "could not tell when the next delivery is due");
+                every
+            }
+        }
+    }
+
+    /// Catches up whenever something is due (at least every `every`) until
+    /// `shutdown` resolves or the process is stopping; then claims nothing
+    /// more, lets a send under way finish within the grace period and gives
+    /// back every unsent row. Errors are logged and retried on the next
+    /// round, never fatal.
     pub async fn run(
         &self,
         every: std::time::Duration,
         shutdown: impl std::future::Future<Output = ()>,
     ) {
-        tokio::pin!(shutdown);
-        loop {
-            if let Err(e) = self.catch_up().await {
-                warn!(error = %e, "delivery round failed; trying again next round");
-            }
-            let nudged = async {
-                match &self.nudge {
-                    Some(nudge) => nudge.notified().await,
-                    None => std::future::pending().await,
+        let rounds = async {
+            while !self.stopping.is_stopped() {
+                if let Err(e) = self.catch_up().await {
+                    warn!(error = %e, "delivery round failed; trying again next round");
                 }
-            };
-            tokio::select! {
-                _ = &mut shutdown => return,
-                _ = tokio::time::sleep(every) => {}
-                _ = nudged => {}
+                let pause = self.pause(every).await;
+                let nudged = async {
+                    match &self.nudge {
+                        Some(nudge) => nudge.notified().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    () = self.stopping.stopped() => {}
+                    () = tokio::time::sleep(pause) => {}
+                    () = nudged => {}
+                }
             }
+        };
+        tokio::pin!(rounds);
+        tokio::select! {
+            () = &mut rounds => return,
+            () = shutdown => self.stopping.stop(),
         }
+        rounds.await;
     }
 }
 

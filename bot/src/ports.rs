@@ -90,7 +90,7 @@ pub struct Recorded {
 /// Every method that reads or writes a network takes a [`Scope`]; an
 /// implementation must never return or change rows outside it.
 #[async_trait]
-pub trait Store: CommunityStore + Send + Sync {
+pub trait Store: CommunityStore + Inbox + Send + Sync {
     /// Finds or creates the workspace with this platform id.
     async fn workspace(
         &self,
@@ -427,6 +427,131 @@ pub trait CommunityStore: Send + Sync {
     ) -> anyhow::Result<bool>;
 }
 
+/// Inbound work made durable before it is acknowledged: events marked
+/// handled only with their effect, jobs that outlive the acknowledgement,
+/// and commands answered once per delivery.
+#[async_trait]
+pub trait Inbox: Send + Sync {
+    /// Whether an event was already handled. An event is marked handled
+    /// only with its effect ([`Inbox::workspace_event`],
+    /// [`Inbox::enqueue_job`]), so one whose handling failed is not, and
+    /// the platform's retry is let through.
+    async fn handled(&self, platform: Platform, event_id: &str) -> anyhow::Result<bool>;
+
+    /// Applies a workspace event's effect and marks the event handled, in
+    /// one transaction: `None` (and nothing done) if it was handled
+    /// already, else whether there was anything to change.
+    async fn workspace_event(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        external_id: &str,
+        effect: WorkspaceEffect,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<bool>>;
+
+    /// Writes a job for an event and marks the event handled, in one
+    /// transaction; `false` (and nothing written) if it was handled already.
+    async fn enqueue_job(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        job: &NewJob,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// Claims the oldest ready job of `platform` until `now + lease`.
+    async fn claim_job(
+        &self,
+        platform: Platform,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> anyhow::Result<Option<Job>>;
+
+    /// Settles a claimed job: done, or (with an error) retried later until
+    /// it has been tried `max_attempts` times. `false` if the claim was lost.
+    async fn finish_job(
+        &self,
+        job: &Job,
+        outcome: Result<(), String>,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> anyhow::Result<bool>;
+
+    /// Starts a command delivery by its platform id: `New` the first time
+    /// (or when an earlier start is older than `stale`: its process died),
+    /// `Running` while another delivery of it runs, `Answered` once it has.
+    async fn begin_command(
+        &self,
+        platform: Platform,
+        key: &str,
+        now: DateTime<Utc>,
+        stale: Duration,
+    ) -> anyhow::Result<CommandSlot>;
+
+    /// Stores a command's answer for its later deliveries.
+    async fn finish_command(
+        &self,
+        platform: Platform,
+        key: &str,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
+
+    /// Keeps `value` for a delivery `key` (replacing any), so a retry in
+    /// another process continues what this attempt started.
+    async fn remember(
+        &self,
+        platform: Platform,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
+
+    /// What was kept for a delivery `key`.
+    async fn recall(&self, platform: Platform, key: &str) -> anyhow::Result<Option<String>>;
+}
+
+/// What a workspace event does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceEffect {
+    /// Kith was uninstalled: delete the workspace and everything in it.
+    Forget,
+    /// Its token was revoked: forget the installation, keep the data.
+    RemoveInstallation,
+    /// Nothing to change (the event is only recorded).
+    Nothing,
+}
+
+/// A job to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: String,
+    /// The platform's workspace id.
+    pub workspace: String,
+    pub payload: String,
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub lease: String,
+    pub kind: String,
+    pub workspace: String,
+    pub payload: String,
+    pub attempts: u32,
+}
+
+/// Where a command delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandSlot {
+    New,
+    Running,
+    Answered(String),
+}
+
 /// What an event writes besides itself: ledger entries and notices.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Effects {
@@ -512,6 +637,19 @@ pub struct Claimed {
     pub member: Member,
     pub platform: Platform,
     pub workspace_external_id: String,
+    /// When an earlier attempt began whose outcome is unknown (its sender
+    /// died or its call failed ambiguously): the message may have gone
+    /// out, so it is looked for before it is sent again.
+    pub unsettled_since: Option<DateTime<Utc>>,
+}
+
+/// The outbox's two durable queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// Reminders and digests ([`Claimed`]).
+    Reminders,
+    /// Community notices ([`ClaimedNotice`]).
+    Notices,
 }
 
 /// How a claimed row ended.
@@ -561,6 +699,29 @@ pub trait Outbox: Send + Sync {
         lease: Duration,
         limit: u32,
     ) -> anyhow::Result<Vec<Claimed>>;
+
+    /// Re-checks a claim just before its row is handed to the platform:
+    /// if `lease` still holds row `id` of `queue`, extends it to
+    /// `now + hold` and records that an attempt is under way whose outcome
+    /// is unknown until the row settles. `false` if the claim was lost:
+    /// the row must not be sent.
+    async fn begin_send(
+        &self,
+        queue: Queue,
+        id: i64,
+        lease: &str,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> anyhow::Result<bool>;
+
+    /// Extends every row `lease` still holds (in both queues) to
+    /// `now + hold`: the heartbeat of a live sender. Returns how many.
+    async fn renew(&self, lease: &str, now: DateTime<Utc>, hold: Duration) -> anyhow::Result<u64>;
+
+    /// Gives back every row `lease` still holds, unsettled, so another
+    /// sender may take it at once (a stopping process). A row whose
+    /// attempt was under way keeps that mark. Returns how many.
+    async fn release(&self, lease: &str) -> anyhow::Result<u64>;
 
     /// Settles a claimed row; `false` if the claim was lost (the lease
     /// lapsed and another sender took the row).
@@ -671,4 +832,59 @@ pub trait Messenger: Send + Sync {
         let _ = (workspace, members, channel, title, message, key);
         Ok(false)
     }
+
+    /// [`Messenger::post`] with the delivery's `key`, for a platform that
+    /// can mark the message with it (Slack's metadata, Discord's nonce).
+    async fn post_keyed(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
+        let _ = key;
+        self.post(workspace, channel, message).await
+    }
+
+    /// Whether a message sent with `key` to `to` since `since` is there:
+    /// how an attempt whose outcome is unknown is resolved before a
+    /// resend. `Found::CannotTell` when the platform cannot say (the
+    /// caller resends, and a platform that drops a resend with the same
+    /// key, like Discord within its nonce window, keeps it single).
+    async fn find_sent(
+        &self,
+        to: Destination<'_>,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Found, DeliveryError> {
+        let _ = (to, key, since);
+        Ok(Found::CannotTell)
+    }
+}
+
+/// Where a keyed message went: a member's DM, a channel, or a
+/// conversation of several members.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    Dm(&'a Recipient),
+    Channel {
+        workspace: &'a str,
+        channel: &'a str,
+    },
+    Conversation {
+        workspace: &'a str,
+        members: &'a [Recipient],
+        channel: Option<&'a str>,
+    },
+}
+
+/// What a platform says about a message with an unknown outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// It is there: the attempt went through.
+    Sent,
+    /// It is not: the attempt did not go through.
+    NotSent,
+    /// The platform cannot tell.
+    CannotTell,
 }

@@ -195,6 +195,7 @@ macro_rules! member_columns {
 }
 
 mod community;
+mod inbox;
 mod outbox;
 pub mod writer;
 

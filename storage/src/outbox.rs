@@ -1,13 +1,15 @@
 //! The durable outbox over SQLite. Claims run in `BEGIN IMMEDIATE`
 //! transactions, which SQLite serialises, so two senders on one database
-//! never hold the same row.
+//! never hold the same row; every later step (renewal, the start of a send,
+//! settling) checks the claim's token, so a sender whose claim was taken
+//! over can do none of them.
 
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kith_bot::community::notices::{ClaimedNotice, NewNotice, NoticeKind};
 use kith_bot::domain::{MemberId, Platform, WorkspaceId};
-use kith_bot::ports::{Claimed, DeliveryKind, NewDelivery, Outbox, Pending, Plan, Settle};
+use kith_bot::ports::{Claimed, DeliveryKind, NewDelivery, Outbox, Pending, Plan, Queue, Settle};
 
 use crate::community::{insert_notices, member_by_id};
 use crate::{MemberRow, SqliteStore, from_secs, to_secs};
@@ -34,6 +36,7 @@ struct ClaimedRow {
     local_date: String,
     attempts: i64,
     expires_at: i64,
+    sending_since: Option<i64>,
     platform: String,
     workspace_external_id: String,
 }
@@ -141,12 +144,21 @@ impl Outbox for SqliteStore {
         limit: u32,
     ) -> anyhow::Result<Vec<Claimed>> {
         let mut tx = self.write().await?;
-        lease_ready(&mut tx, Queue::Outbox, owner, platforms, now, lease, limit).await?;
+        lease_ready(
+            &mut tx,
+            Queue::Reminders,
+            owner,
+            platforms,
+            now,
+            lease,
+            limit,
+        )
+        .await?;
         let rows: Vec<ClaimedRow> = sqlx::query_as(concat!(
             "SELECT ",
             member_columns!("m."),
             ", o.id AS outbox_id, o.kind, o.local_date, o.attempts, o.expires_at,
-               w.platform, w.external_id AS workspace_external_id
+               o.sending_since, w.platform, w.external_id AS workspace_external_id
              FROM outbox o JOIN members m ON m.id = o.member_id
                            JOIN workspaces w ON w.id = o.workspace_id
              WHERE o.lease_owner = ? AND o.state = 'pending'
@@ -170,6 +182,7 @@ impl Outbox for SqliteStore {
                         .ok_or_else(|| anyhow!("stored platform {} is unknown", row.platform))?,
                     workspace_external_id: row.workspace_external_id,
                     member: row.member.into_member(),
+                    unsettled_since: row.sending_since.map(from_secs).transpose()?,
                 })
             })
             .collect()
@@ -182,12 +195,91 @@ impl Outbox for SqliteStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         let mut tx = self.write().await?;
-        let settled = settle_row(&mut tx, Queue::Outbox, row.id, &row.lease, outcome, now).await?;
+        let settled =
+            settle_row(&mut tx, Queue::Reminders, row.id, &row.lease, outcome, now).await?;
         if settled && let Settle::Refused { error } = outcome {
             pause_dms(&mut tx, row.member.id, error).await?;
         }
         tx.commit().await?;
         Ok(settled)
+    }
+
+    async fn begin_send(
+        &self,
+        queue: Queue,
+        id: i64,
+        lease: &str,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> anyhow::Result<bool> {
+        macro_rules! begin_sql {
+            ($table:literal) => {
+                concat!(
+                    "UPDATE ",
+                    $table,
+                    " SET lease_until = ?1, sending_since = COALESCE(sending_since, ?2)
+                     WHERE id = ?3 AND lease_owner = ?4 AND state = 'pending'"
+                )
+            };
+        }
+        let sql = match queue {
+            Queue::Reminders => begin_sql!("outbox"),
+            Queue::Notices => begin_sql!("notices"),
+        };
+        let mut tx = self.write().await?;
+        let held = sqlx::query(sql)
+            .bind(to_secs(now + hold))
+            .bind(to_secs(now))
+            .bind(id)
+            .bind(lease)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    async fn renew(&self, lease: &str, now: DateTime<Utc>, hold: Duration) -> anyhow::Result<u64> {
+        let mut tx = self.write().await?;
+        let mut renewed = 0;
+        for sql in [
+            "UPDATE outbox SET lease_until = ?1 WHERE lease_owner = ?2 AND state = 'pending'",
+            "UPDATE notices SET lease_until = ?1 WHERE lease_owner = ?2 AND state = 'pending'",
+        ] {
+            renewed += sqlx::query(sql)
+                .bind(to_secs(now + hold))
+                .bind(lease)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(renewed)
+    }
+
+    async fn release(&self, lease: &str) -> anyhow::Result<u64> {
+        let mut tx = self.write().await?;
+        let mut released = 0;
+        // A row given back before its send began did not use an attempt.
+        for sql in [
+            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL,
+                    attempts = CASE WHEN sending_since IS NULL THEN MAX(attempts - 1, 0)
+                                    ELSE attempts END
+             WHERE lease_owner = ?1 AND state = 'pending'",
+            "UPDATE notices SET lease_owner = NULL, lease_until = NULL,
+                    attempts = CASE WHEN sending_since IS NULL THEN MAX(attempts - 1, 0)
+                                    ELSE attempts END
+             WHERE lease_owner = ?1 AND state = 'pending'",
+        ] {
+            released += sqlx::query(sql)
+                .bind(lease)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(released)
     }
 
     async fn reschedule_all(&self) -> anyhow::Result<()> {
@@ -233,9 +325,10 @@ impl Outbox for SqliteStore {
     ) -> anyhow::Result<Vec<ClaimedNotice>> {
         let mut tx = self.write().await?;
         lease_ready(&mut tx, Queue::Notices, owner, platforms, now, lease, limit).await?;
-        let rows: Vec<(i64, String, i64, i64, i64, i64, String, String)> = sqlx::query_as(
+        type Row = (i64, String, i64, i64, i64, i64, String, String, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT n.id, n.kind, n.subject, n.member_id, n.attempts, n.workspace_id,
-                    w.platform, w.external_id
+                    w.platform, w.external_id, n.sending_since
              FROM notices n JOIN workspaces w ON w.id = n.workspace_id
              WHERE n.lease_owner = ? AND n.state = 'pending'
              ORDER BY n.next_attempt_at, n.id",
@@ -244,7 +337,8 @@ impl Outbox for SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         let mut claimed = Vec::with_capacity(rows.len());
-        for (id, kind, subject, member, attempts, workspace, platform, external_id) in rows {
+        for (id, kind, subject, member, attempts, workspace, platform, external_id, sending) in rows
+        {
             let workspace = WorkspaceId(workspace);
             let to = match member {
                 0 => None,
@@ -262,6 +356,7 @@ impl Outbox for SqliteStore {
                 workspace_external_id: external_id,
                 to,
                 attempts: u32::try_from(attempts)?,
+                unsettled_since: sending.map(from_secs).transpose()?,
             });
         }
         tx.commit().await?;
@@ -308,14 +403,6 @@ impl Outbox for SqliteStore {
     }
 }
 
-/// The two durable queues: reminders and digests, and community notices.
-/// Their rows are leased and settled alike.
-#[derive(Debug, Clone, Copy)]
-enum Queue {
-    Outbox,
-    Notices,
-}
-
 /// Leases up to `limit` of `queue`'s rows ready at `now` on the given
 /// platforms to `owner` (a lapsed lease can be taken over).
 async fn lease_ready(
@@ -347,7 +434,7 @@ async fn lease_ready(
         };
     }
     let sql = match queue {
-        Queue::Outbox => lease_sql!("outbox"),
+        Queue::Reminders => lease_sql!("outbox"),
         Queue::Notices => lease_sql!("notices"),
     };
     let (console, slack, discord) = platform_flags(platforms);
@@ -377,15 +464,16 @@ async fn settle_row(
     macro_rules! settle_sql {
         ($table:literal) => {
             concat!(
-                "UPDATE ", $table, " SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-                        last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until = NULL,
-                        settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
-                 WHERE id = ? AND lease_owner = ? AND state = 'pending'"
+                "UPDATE ", $table, " SET state = ?1, next_attempt_at = COALESCE(?2, next_attempt_at),
+                        last_error = COALESCE(?3, last_error), lease_owner = NULL, lease_until = NULL,
+                        settled_at = CASE WHEN ?4 = 'pending' THEN NULL ELSE ?5 END,
+                        sending_since = CASE WHEN ?4 = 'pending' THEN sending_since ELSE NULL END
+                 WHERE id = ?6 AND lease_owner = ?7 AND state = 'pending'"
             )
         };
     }
     let sql = match queue {
-        Queue::Outbox => settle_sql!("outbox"),
+        Queue::Reminders => settle_sql!("outbox"),
         Queue::Notices => settle_sql!("notices"),
     };
     let (state, next_attempt, error) = settled_state(outcome);

@@ -205,3 +205,55 @@ async fn slack_and_discord_run_side_by_side_on_one_http_server() {
 
     stop_cleanly(stop, running).await;
 }
+
+#[tokio::test]
+async fn a_stop_while_discord_hangs_at_start_up_still_stops_in_time() {
+    // A Discord that accepts connections and never answers (`/gateway/bot`
+    // hangs).
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let hanging_url = format!("http://{}", hanging.local_addr().expect("addr"));
+    let connected = std::sync::Arc::new(tokio::sync::Notify::new());
+    let told = connected.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            held.push(socket);
+            told.notify_one();
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        database_url: dir.path().join("kith.db").display().to_string(),
+        http_addr: free_addr().await,
+        shutdown_grace_secs: 2,
+        ..Config::default()
+    };
+    config.discord.token = Some(Secret::new("fake-bot-token"));
+    config.discord.application_id = Some(APPLICATION_ID);
+    config.discord.api_url = hanging_url;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        kith::run_discord(&config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    // Kith is waiting on Discord when the stop comes.
+    tokio::time::timeout(Duration::from_secs(10), connected.notified())
+        .await
+        .expect("Kith calls Discord at start-up");
+    let _ = stop.send(());
+    let asked = std::time::Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("stops within its grace period although Discord hangs")
+        .expect("no panic");
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
+}

@@ -1043,3 +1043,39 @@ async fn without_a_channel_no_thread_is_started_and_a_refusal_keeps_the_token_se
     assert!(app.fake.calls_to("PUT", "/thread-members").is_empty());
     assert!(app.fake.messages().is_empty());
 }
+
+#[tokio::test]
+async fn a_conversation_resent_by_the_next_process_goes_on_in_the_same_thread_and_shows_once() {
+    let app = App::spawn().await;
+    let members = [recipient(BOB, "bob"), recipient(CAROL, "carol")];
+    let message = Reply::text(format!("<@{BOB}>, meet <@{CAROL}>!"));
+    let channel = INTROS.to_string();
+    let converse = |messenger: kith_discord::DiscordMessenger| {
+        let (members, message, channel) = (members.clone(), message.clone(), channel.clone());
+        async move {
+            messenger
+                .converse(
+                    &GUILD_ID.to_string(),
+                    &members,
+                    Some(&channel),
+                    "bob & carol",
+                    &message,
+                    "kith-pairing_match-9",
+                )
+                .await
+        }
+    };
+    // One process posts in the thread and dies before settling the row.
+    assert!(matches!(converse(app.discord.messenger()).await, Ok(true)));
+    // The next process (nothing in its memory) sends the row again.
+    let again = converse(app.discord.messenger()).await;
+    assert!(matches!(again, Ok(true)), "{again:?}");
+    let threads = app.fake.threads();
+    assert_eq!(threads.len(), 1, "one thread: {threads:#?}");
+    let thread = threads[0]["id"].as_str().expect("id");
+    assert_eq!(
+        app.fake.messages_in(thread.parse().expect("id")).len(),
+        1,
+        "Discord dropped the resend by its nonce"
+    );
+}

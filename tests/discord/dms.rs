@@ -389,6 +389,19 @@ async fn a_rate_limit_longer_than_we_wait_is_temporary_so_the_sender_retries() {
         "{outcome:?}"
     );
     let _: Value = json!(null);
+    // The next message to the same route does not go out inside the window.
+    let next = app
+        .discord
+        .messenger()
+        .send_dm(&alice(), &reminder(&[(ids[0], "Bob")]), "r:9b")
+        .await;
+    assert!(matches!(next, Err(DeliveryError::Temporary(_))), "{next:?}");
+    assert_eq!(
+        message_posts(&app).len(),
+        1,
+        "only the 429: {:#?}",
+        app.fake.calls()
+    );
 }
 
 #[tokio::test]

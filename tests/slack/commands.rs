@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use serde_json::Value;
 
-use crate::helpers::{BOT_TOKEN, FORM, TEAM, TestApp, command_form, start, text_of};
+use crate::helpers::{
+    BOT_TOKEN, FORM, TEAM, TestApp, command_form, command_form_with_trigger, start, text_of,
+};
 
 #[tokio::test]
 async fn a_signed_kith_gave_is_acknowledged_privately_and_stored() {
@@ -335,4 +337,40 @@ async fn a_body_over_the_limit_gets_413_naming_it_on_every_endpoint() {
     let response = app.post_signed("/slack/actions", FORM, &under).await;
     assert_eq!(response.status(), 400);
     assert_eq!(app.ledger().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_slash_command_delivered_twice_writes_once_and_answers_the_same() {
+    let app = TestApp::spawn().await;
+    let body = command_form_with_trigger(
+        &app.fake,
+        TEAM,
+        "U1",
+        "/kith",
+        "gave <@U2|bob> reviewed his resume",
+        "777.888.retried",
+    );
+    let first = app.post_signed("/slack/commands", FORM, &body).await;
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.expect("json");
+    assert!(text_of(&first).contains("Logged"), "{first}");
+    let ledger = app.ledger().await;
+
+    // The answer was lost on the way; Slack (or the member's client)
+    // delivers the same command again.
+    let again = app.post_signed("/slack/commands", FORM, &body).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again, first, "the same answer");
+    assert_eq!(app.ledger().await, ledger, "written once");
+    assert_eq!(
+        app.entries().await,
+        ["gave: reviewed his resume"],
+        "one favour, not two"
+    );
+
+    // A new delivery (another trigger_id) of the same text is a new command.
+    app.slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> reviewed his resume")
+        .await;
+    assert_eq!(app.entries().await.len(), 2);
 }

@@ -135,3 +135,67 @@ async fn tokens_revoked_removes_the_token_but_keeps_the_data() {
     assert_eq!(token, None);
     assert_eq!(app.entries().await, ["gave: intro to Carol"]);
 }
+
+#[tokio::test]
+async fn an_event_whose_first_delivery_fails_is_processed_on_slacks_retry() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Carol")
+        .await;
+    // The first delivery fails inside Kith (the database refuses) while
+    // `refusing` has a row.
+    for sql in [
+        "CREATE TABLE refusing (n INTEGER)",
+        "INSERT INTO refusing VALUES (1)",
+        "CREATE TRIGGER refuse BEFORE DELETE ON workspaces
+         WHEN EXISTS (SELECT 1 FROM refusing)
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    ] {
+        sqlx::query(sql)
+            .execute(app.store.pool())
+            .await
+            .expect("fault injected");
+    }
+    let body = event_callback(TEAM, "EvFails", json!({"type": "app_uninstalled"}));
+    let first = app.post_signed("/slack/events", JSON, &body).await;
+    assert_eq!(first.status(), 500, "a failure asks Slack to retry");
+    assert_eq!(app.workspaces().await, ["T1"]);
+
+    // Slack retries the same event; this time it goes through.
+    sqlx::query("DELETE FROM refusing")
+        .execute(app.store.pool())
+        .await
+        .expect("fault healed");
+    let retry = app
+        .http
+        .post(app.url("/slack/events"))
+        .header("content-type", JSON)
+        .header("x-slack-retry-num", "1")
+        .header("x-slack-retry-reason", "http_error")
+        .header(
+            kith_slack::signature::TIMESTAMP_HEADER,
+            start().timestamp().to_string(),
+        )
+        .header(
+            kith_slack::signature::SIGNATURE_HEADER,
+            kith_slack::signature::sign(
+                &Secret::new(crate::helpers::SIGNING_SECRET),
+                &start().timestamp().to_string(),
+                body.as_bytes(),
+            ),
+        )
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(retry.status(), 200);
+    assert!(app.workspaces().await.is_empty(), "processed on the retry");
+
+    // And only once: a further retry after the team reinstalled changes nothing.
+    app.slash_ok(TEAM, "U1", "/kith", "gave <@U2|bob> intro to Dana")
+        .await;
+    assert_eq!(
+        app.post_signed("/slack/events", JSON, &body).await.status(),
+        200
+    );
+    assert_eq!(app.workspaces().await, ["T1"]);
+}

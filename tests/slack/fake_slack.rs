@@ -46,6 +46,9 @@ pub struct Posted {
     pub ts: String,
     /// The request's fields (`text`, `blocks`, ...).
     pub params: Value,
+    /// When it was taken. (The crash harness reads it.)
+    #[allow(dead_code)]
+    pub at: Instant,
 }
 
 impl Posted {
@@ -86,6 +89,9 @@ struct Inner {
     uploaded: Vec<Vec<u8>>,
     /// Files members shared: file id -> (name, bytes, the token that may read it).
     files: HashMap<String, (String, Vec<u8>, String)>,
+    /// How long chat.postMessage waits, after recording a message, before
+    /// it answers: the window in which a caller can die not knowing.
+    post_delay: Duration,
 }
 
 #[derive(Clone)]
@@ -139,6 +145,26 @@ impl FakeSlack {
         let mut inner = self.lock();
         let queue = inner.throttled.entry(method.into()).or_default();
         queue.extend(std::iter::repeat_n(retry_after_secs, times));
+    }
+
+    /// chat.postMessage records each message at once but answers only
+    /// after `delay`. (The crash harness uses it.)
+    #[allow(dead_code)]
+    pub fn delay_posts(&self, delay: Duration) {
+        self.lock().post_delay = delay;
+    }
+
+    /// The delivery key in a posted message's metadata, if any.
+    pub fn key_of(posted: &Posted) -> Option<String> {
+        posted.params["metadata"]["event_payload"]["key"]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// Forgets every queued 429. (The crash harness uses it.)
+    #[allow(dead_code)]
+    pub fn clear_throttles(&self) {
+        self.lock().throttled.clear();
     }
 
     /// The next `times` calls to `method` answer `{"ok": false, "error": code}`.
@@ -334,7 +360,7 @@ async fn api(
             }
         }
         "chat.postMessage" => {
-            let ts = {
+            let (ts, delay) = {
                 let mut inner = fake.lock();
                 inner.next_ts += 1;
                 let ts = format!("1700000000.{:06}", inner.next_ts);
@@ -342,13 +368,53 @@ async fn api(
                     channel: p["channel"].as_str().unwrap_or_default().to_string(),
                     ts: ts.clone(),
                     params: p.clone(),
+                    at: call.at,
                 });
-                ts
+                (ts, inner.post_delay)
             };
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             ok(json!({
                 "channel": p["channel"],
                 "ts": ts,
                 "message": {"ts": ts, "text": p["text"], "blocks": p["blocks"]},
+            }))
+        }
+        "conversations.history" => {
+            // Newest first, as Slack answers; metadata only when asked for.
+            let channel = p["channel"].as_str().unwrap_or_default();
+            let with_metadata = p["include_all_metadata"] == "true";
+            let limit = p["limit"]
+                .as_str()
+                .and_then(|l| l.parse::<usize>().ok())
+                .unwrap_or(100);
+            let skip = p["cursor"]
+                .as_str()
+                .and_then(|c| c.parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut messages: Vec<Value> = fake
+                .posted_in(channel)
+                .iter()
+                .rev()
+                .map(|m| {
+                    let mut message = json!({"type": "message", "ts": m.ts, "text": m.text()});
+                    if with_metadata && !m.params["metadata"].is_null() {
+                        message["metadata"] = m.params["metadata"].clone();
+                    }
+                    message
+                })
+                .collect();
+            let more = messages.len() > skip + limit;
+            messages = messages.into_iter().skip(skip).take(limit).collect();
+            let next = if more {
+                (skip + limit).to_string()
+            } else {
+                String::new()
+            };
+            ok(json!({
+                "messages": messages, "has_more": more,
+                "response_metadata": {"next_cursor": next},
             }))
         }
         "chat.update" => ok(json!({

@@ -202,8 +202,30 @@ impl TestApp {
 pub const FORM: &str = "application/x-www-form-urlencoded";
 pub const JSON: &str = "application/json";
 
-/// A slash command's form body, as Slack sends it.
+/// A slash command's form body, as Slack sends it: each one a new
+/// delivery, with its own `trigger_id`.
 pub fn command_form(fake: &FakeSlack, team: &str, user: &str, command: &str, text: &str) -> String {
+    static TRIGGERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let trigger = TRIGGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    command_form_with_trigger(
+        fake,
+        team,
+        user,
+        command,
+        text,
+        &format!("{trigger}.456.abc"),
+    )
+}
+
+/// A slash command's form body with the given `trigger_id`.
+pub fn command_form_with_trigger(
+    fake: &FakeSlack,
+    team: &str,
+    user: &str,
+    command: &str,
+    text: &str,
+    trigger: &str,
+) -> String {
     serde_urlencoded::to_string([
         ("token", "deprecated-verification-token"),
         ("team_id", team),
@@ -215,11 +237,14 @@ pub fn command_form(fake: &FakeSlack, team: &str, user: &str, command: &str, tex
         ("command", command),
         ("text", text),
         ("response_url", &fake.response_url("cmd")),
-        ("trigger_id", "123.456.abc"),
+        ("trigger_id", trigger),
         ("api_app_id", "A1"),
     ])
     .expect("encodes")
 }
+
+/// Each press a new delivery, with its own `trigger_id`.
+static PRESSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The block_actions payload Slack sends when `user` presses the button
 /// whose value is `action` on `message` (posted in `channel` at `ts`).
@@ -249,7 +274,7 @@ pub fn press_form(
         "api_app_id": "A1",
         "token": "deprecated",
         "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
-        "trigger_id": "123.456.def",
+        "trigger_id": format!("{}.456.def", PRESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
         "channel": {"id": channel, "name": "directmessage"},
         "message": {"type": "message", "ts": ts, "user": "UBOT", "bot_id": "B1",
                     "text": message["text"], "blocks": message["blocks"]},

@@ -3,6 +3,7 @@
 //! DMs are left alone; an oversized file is refused without a download.
 
 use kith_bot::domain::Secret;
+use kith_bot::ports::Clock;
 use serde_json::{Value, json};
 
 use crate::helpers::{APP_TOKEN, BOT_TOKEN, JSON, TEAM, TestApp, event_callback, text_of};
@@ -209,4 +210,60 @@ async fn a_file_shared_over_socket_mode_is_imported() {
     assert_eq!(contacts(&app).await.len(), 3);
 
     socket.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_import_cut_short_by_a_crash_completes_after_restart() {
+    use kith_bot::domain::Platform;
+    use kith_bot::ports::{Inbox, NewJob};
+    let app = TestApp::spawn().await;
+    let url = app
+        .fake
+        .share_file("F1", "Connections.csv", CONNECTIONS.as_bytes(), BOT_TOKEN);
+    // The event was acknowledged with its job written; the worker that
+    // took the job died before finishing it.
+    let job = NewJob {
+        kind: "import".into(),
+        workspace: TEAM.into(),
+        payload: json!({
+            "user": "U1", "channel": "D1", "others": 0,
+            "file": {"name": "Connections.csv", "mime": "text/csv",
+                     "size": CONNECTIONS.len(), "url": url},
+        })
+        .to_string(),
+    };
+    let now = app.clock.now();
+    assert!(
+        app.store
+            .enqueue_job(Platform::Slack, "EvCrash", &job, now)
+            .await
+            .expect("queued")
+    );
+    let held = app
+        .store
+        .claim_job(
+            Platform::Slack,
+            "dead-worker",
+            now,
+            chrono::Duration::seconds(120),
+        )
+        .await
+        .expect("claimed");
+    assert!(held.is_some());
+    // Slack's retry of the event is already handled: the job stands for it.
+    deliver(&app, "EvCrash", dm_event("import", file(&url, 10))).await;
+    assert!(contacts(&app).await.is_empty());
+
+    // While the dead worker's claim holds, nothing runs; after it lapses,
+    // the restarted process's worker finishes the import.
+    assert_eq!(app.slack.work_jobs().await.expect("jobs"), 0);
+    app.clock.advance(chrono::Duration::seconds(121));
+    assert_eq!(app.slack.work_jobs().await.expect("jobs"), 1);
+    assert_eq!(
+        contacts(&app).await,
+        ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+    );
+    let posted = app.fake.wait_for("chat.postMessage", 1).await;
+    assert!(text_of(&posted[0].params).contains("Imported 3 contacts"));
+    assert_eq!(app.slack.work_jobs().await.expect("jobs"), 0, "done once");
 }

@@ -26,7 +26,7 @@ async fn add_to_slack(app: &TestApp) -> (String, String) {
     assert_eq!(
         url.get("scope").map(String::as_str),
         Some(
-            "commands,chat:write,chat:write.public,im:write,mpim:write,users:read,files:write,files:read,im:history"
+            "commands,chat:write,chat:write.public,im:write,mpim:write,users:read,files:write,files:read,im:history,mpim:history,channels:history,groups:history"
         )
     );
     let state = url.get("state").expect("a state").clone();

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::TimeZone;
-use kith_bot::ports::{DeliveryError, Messenger};
+use kith_bot::ports::{Clock, DeliveryError, Messenger};
 use kith_bot::reply::{Block, Button, Reply};
 use serde_json::Value;
 
@@ -332,8 +332,15 @@ async fn a_long_429_is_retried_by_the_outbox_and_nothing_is_lost() {
     let first = delivery.catch_up().await.expect("a delivery round");
     assert_eq!((first.sent, first.retried), (0, 1), "{first:?}");
 
-    // The sender's backoff (30 s) passes; the next round delivers.
+    // The sender's backoff (30 s) passes, but Slack's two minutes have
+    // not: nothing goes out inside the Retry-After window.
     app.clock.advance(chrono::Duration::seconds(31));
+    let early = delivery.catch_up().await.expect("a delivery round");
+    assert_eq!((early.sent, early.retried), (0, 1), "{early:?}");
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 1);
+
+    // Past the window, the next round delivers.
+    app.clock.advance(chrono::Duration::seconds(120));
     let second = delivery.catch_up().await.expect("a delivery round");
     assert_eq!(second.sent, 1, "{second:?}");
     let posted = app.fake.calls_to("chat.postMessage");
@@ -345,6 +352,215 @@ async fn a_long_429_is_retried_by_the_outbox_and_nothing_is_lost() {
     );
 }
 
+#[tokio::test]
+async fn after_one_message_used_up_its_429_waits_the_next_does_not_go_out_inside_the_window() {
+    let app = TestApp::spawn().await;
+    app.fake.throttle("chat.postMessage", 600, 1);
+    let first = app.slack.web().post(TEAM, "C1", &Reply::text("one")).await;
+    assert!(
+        matches!(first, Err(DeliveryError::Temporary(_))),
+        "{first:?}"
+    );
+    // Another channel, another caller: still inside Slack's window.
+    let second = app
+        .slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &Reply::text("two"), "k2")
+        .await;
+    assert!(
+        matches!(second, Err(DeliveryError::Temporary(_))),
+        "{second:?}"
+    );
+    assert_eq!(
+        app.fake.calls_to("chat.postMessage").len(),
+        1,
+        "only the 429"
+    );
+    app.clock.advance(chrono::Duration::seconds(601));
+    app.slack
+        .web()
+        .post(TEAM, "C1", &Reply::text("three"))
+        .await
+        .expect("after the window");
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 2);
+}
+
+#[tokio::test]
+async fn a_dm_carries_its_delivery_key_and_a_resend_finds_it_in_the_history() {
+    let app = TestApp::spawn().await;
+    let since = app.clock.now();
+    let to = app.recipient(TEAM, "U1");
+    let web = app.slack.web();
+    let key = "kith-reminder-7";
+    let unknown = kith_bot::ports::Destination::Dm(&to);
+    assert_eq!(
+        web.find_sent(unknown, key, since).await.expect("looked"),
+        kith_bot::ports::Found::NotSent
+    );
+    web.send_dm(&to, &Reply::text("hi"), key)
+        .await
+        .expect("sent");
+    web.send_dm(&to, &Reply::text("other"), "kith-reminder-8")
+        .await
+        .expect("sent");
+    let posted = app.fake.posted();
+    assert_eq!(
+        crate::fake_slack::FakeSlack::key_of(&posted[0]).as_deref(),
+        Some(key)
+    );
+    assert_eq!(posted[0].params["metadata"]["event_type"], "kith_delivery");
+    assert_eq!(
+        web.find_sent(unknown, key, since).await.expect("looked"),
+        kith_bot::ports::Found::Sent
+    );
+    let history = app.fake.calls_to("conversations.history");
+    assert_eq!(
+        history.last().expect("asked").params["include_all_metadata"],
+        "true"
+    );
+    assert_eq!(history.last().expect("asked").params["channel"], "DU1");
+}
+
+#[tokio::test]
+async fn the_sender_resolves_a_reminder_that_died_after_slack_took_it_without_posting_again() {
+    let app = TestApp::spawn().await;
+    let _bob = with_bob(&app).await;
+    let nine_thirty = chrono::Utc
+        .with_ymd_and_hms(2026, 12, 7, 9, 30, 0)
+        .single()
+        .expect("valid");
+    app.clock.set(nine_thirty);
+    kith_bot::delivery::Scheduler::new(std::sync::Arc::new(app.store.clone()))
+        .tick(nine_thirty)
+        .await
+        .expect("tick");
+    // A process claims the row, marks the attempt, posts, and dies before settling.
+    use kith_bot::ports::Outbox;
+    let hold = chrono::Duration::seconds(15);
+    let rows = app
+        .store
+        .claim(
+            "dead#0",
+            &[kith_bot::domain::Platform::Slack],
+            nine_thirty,
+            hold,
+            10,
+        )
+        .await
+        .expect("claim");
+    assert_eq!(rows.len(), 1);
+    assert!(
+        app.store
+            .begin_send(
+                kith_bot::ports::Queue::Reminders,
+                rows[0].id,
+                "dead#0",
+                nine_thirty,
+                hold
+            )
+            .await
+            .expect("begin")
+    );
+    let key = format!("kith-reminder-{}", rows[0].id);
+    app.slack
+        .web()
+        .send_dm(
+            &app.recipient(TEAM, "U1"),
+            &Reply::text("Time to check in"),
+            &key,
+        )
+        .await
+        .expect("posted");
+
+    // The next process takes the row over once the lease lapses.
+    app.clock.advance(chrono::Duration::seconds(16));
+    let delivery = kith::slack_delivery(
+        &app.store,
+        &app.slack,
+        std::sync::Arc::new(app.clock.clone()),
+    );
+    let round = delivery.catch_up().await.expect("a delivery round");
+    assert_eq!((round.resolved, round.sent), (1, 0), "{round:?}");
+    assert_eq!(
+        app.fake.calls_to("chat.postMessage").len(),
+        1,
+        "not posted twice"
+    );
+    assert_eq!(delivery.catch_up().await.expect("round").claimed, 0);
+}
+
+#[tokio::test]
+async fn a_button_press_delivered_twice_logs_once() {
+    let app = TestApp::spawn().await;
+    let bob = with_bob(&app).await;
+    app.slack
+        .web()
+        .send_dm(&app.recipient(TEAM, "U1"), &reminder(bob), "reminder:1")
+        .await
+        .expect("delivered");
+    let message = app.fake.calls_to("chat.postMessage")[0].params.clone();
+    let body = press(
+        &app,
+        &message,
+        "DU1",
+        "1700000000.000002",
+        &format!("done:{bob}"),
+    );
+    for _ in 0..2 {
+        let response = app.post_signed("/slack/actions", FORM, &body).await;
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
+    assert_eq!(app.fake.calls_to("chat.update").len(), 1);
+}
+
+#[tokio::test]
+async fn channel_posts_and_group_dms_carry_their_keys_and_are_found_again() {
+    use kith_bot::ports::{Destination, Found};
+    let app = TestApp::spawn().await;
+    let web = app.slack.web();
+    let since = app.clock.now();
+    let channel = Destination::Channel {
+        workspace: TEAM,
+        channel: "C9",
+    };
+    web.post_keyed(TEAM, "C9", &Reply::text("a link"), "kith-resource_post-3")
+        .await
+        .expect("posted");
+    assert_eq!(
+        web.find_sent(channel, "kith-resource_post-3", since)
+            .await
+            .expect("looked"),
+        Found::Sent
+    );
+    assert_eq!(
+        web.find_sent(channel, "kith-resource_post-4", since)
+            .await
+            .expect("looked"),
+        Found::NotSent
+    );
+
+    let members = [app.recipient(TEAM, "U1"), app.recipient(TEAM, "U2")];
+    let group = Destination::Conversation {
+        workspace: TEAM,
+        members: &members,
+        channel: None,
+    };
+    let key = "kith-intro_connect-5";
+    assert_eq!(
+        web.find_sent(group, key, since).await.expect("looked"),
+        Found::NotSent
+    );
+    let opened = web
+        .converse(TEAM, &members, None, "U1 & U2", &Reply::text("meet"), key)
+        .await;
+    assert!(matches!(opened, Ok(true)), "{opened:?}");
+    assert_eq!(
+        web.find_sent(group, key, since).await.expect("looked"),
+        Found::Sent
+    );
+}
+
 /// `form` (a press) as if it came from `team` and `user` instead.
 fn pressed_by(form: &str, team: &str, user: &str) -> String {
     let fields: Vec<(String, String)> = serde_urlencoded::from_str(form).expect("a form");
@@ -352,6 +568,8 @@ fn pressed_by(form: &str, team: &str, user: &str) -> String {
     payload["team"]["id"] = team.into();
     payload["user"]["id"] = user.into();
     payload["user"]["team_id"] = team.into();
+    // A delivery of its own (a repeated trigger_id is answered once).
+    payload["trigger_id"] = format!("{team}.{user}.forged").into();
     serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
 }
 

@@ -6,9 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use kith_bot::delivery::{Messengers, Scheduler, Sender};
+use kith_bot::delivery::{Messengers, Scheduler, Sender, Stopping};
 use kith_bot::domain::Platform;
-use kith_bot::ports::{Clock, DeliveryError, ManualClock, Messenger, Outbox, Recipient};
+use kith_bot::ports::{
+    Clock, DeliveryError, Destination, Found, ManualClock, Messenger, Outbox, Queue, Recipient,
+    Settle,
+};
 use kith_bot::reply::Reply;
 use kith_bot::{Actor, Kith};
 use kith_storage::SqliteStore;
@@ -27,6 +30,8 @@ struct FlakyPlatform {
     delivered: Mutex<Vec<(String, String)>>,
     failures: Mutex<VecDeque<DeliveryError>>,
     refuse: Mutex<Vec<String>>,
+    /// Stops this process after this many deliveries.
+    stop_after: Mutex<Option<(usize, Stopping)>>,
 }
 
 #[async_trait]
@@ -50,15 +55,43 @@ impl Messenger for FlakyPlatform {
             "{}",
             message.plain_text()
         );
-        self.delivered
-            .lock()
-            .expect("lock")
-            .push((to.external_id.clone(), key.to_string()));
+        let count = {
+            let mut delivered = self.delivered.lock().expect("lock");
+            delivered.push((to.external_id.clone(), key.to_string()));
+            delivered.len()
+        };
+        if let Some((after, stopping)) = &*self.stop_after.lock().expect("lock")
+            && count >= *after
+        {
+            stopping.stop();
+        }
         Ok(())
     }
 
     async fn post(&self, _: &str, _: &str, _: &Reply) -> Result<(), DeliveryError> {
         Ok(())
+    }
+
+    /// Like Slack's history lookup: the keys it has delivered to whom.
+    async fn find_sent(
+        &self,
+        to: Destination<'_>,
+        key: &str,
+        _since: DateTime<Utc>,
+    ) -> Result<Found, DeliveryError> {
+        let Destination::Dm(to) = to else {
+            return Ok(Found::CannotTell);
+        };
+        let delivered = self.delivered.lock().expect("lock");
+        Ok(
+            match delivered
+                .iter()
+                .any(|(who, k)| *who == to.external_id && k == key)
+            {
+                true => Found::Sent,
+                false => Found::NotSent,
+            },
+        )
     }
 }
 
@@ -323,4 +356,236 @@ async fn nothing_is_sent_when_nobody_is_due_by_the_time_of_sending() {
         .expect("drain");
     assert!(world.delivered().is_empty());
     assert_eq!(world.states().await[0].1, "skipped");
+}
+
+#[tokio::test]
+async fn a_claim_that_lapsed_and_was_taken_over_can_neither_send_nor_settle() {
+    let world = World::new(1).await;
+    world.schedule().await;
+    let hold = Duration::seconds(15);
+    let slow = world
+        .store
+        .claim("slow#0", &[Platform::Console], nine(), hold, 10)
+        .await
+        .expect("claim");
+    // The slow owner's lease lapses (a long 429 wait) and another takes the row.
+    let later = nine() + Duration::seconds(16);
+    let taken = world
+        .store
+        .claim("other#0", &[Platform::Console], later, hold, 10)
+        .await
+        .expect("claim");
+    assert_eq!(taken.len(), 1);
+    let store = &world.store;
+    let id = slow[0].id;
+    assert!(
+        !store
+            .begin_send(Queue::Reminders, id, "slow#0", later, hold)
+            .await
+            .expect("begin"),
+        "the stale owner is fenced off before it sends"
+    );
+    assert!(
+        !store
+            .settle(&slow[0], &Settle::Sent, later)
+            .await
+            .expect("settle")
+    );
+    assert!(
+        store
+            .begin_send(Queue::Reminders, id, "other#0", later, hold)
+            .await
+            .expect("begin")
+    );
+}
+
+#[tokio::test]
+async fn a_live_sender_keeps_its_claim_by_renewing_it() {
+    let world = World::new(1).await;
+    world.schedule().await;
+    let hold = Duration::seconds(15);
+    world
+        .store
+        .claim("live#0", &[Platform::Console], nine(), hold, 10)
+        .await
+        .expect("claim");
+    for seconds in [10, 20, 30] {
+        let now = nine() + Duration::seconds(seconds);
+        assert_eq!(
+            world.store.renew("live#0", now, hold).await.expect("renew"),
+            1
+        );
+        let stolen = world
+            .store
+            .claim(
+                "other#0",
+                &[Platform::Console],
+                now + Duration::seconds(5),
+                hold,
+                10,
+            )
+            .await
+            .expect("claim");
+        assert!(stolen.is_empty(), "a renewed claim holds at {seconds} s");
+    }
+}
+
+#[tokio::test]
+async fn a_message_sent_just_before_its_sender_died_is_found_and_not_sent_again() {
+    let world = World::new(2).await;
+    world.schedule().await;
+    let hold = Duration::seconds(15);
+    // The dead sender marked both rows as being sent; the platform got m0's.
+    let dead = world
+        .store
+        .claim("dead#0", &[Platform::Console], nine(), hold, 10)
+        .await
+        .expect("claim");
+    for row in &dead {
+        assert!(
+            world
+                .store
+                .begin_send(Queue::Reminders, row.id, "dead#0", nine(), hold)
+                .await
+                .expect("begin")
+        );
+    }
+    let m0 = dead
+        .iter()
+        .find(|r| r.member.external_id == "m0")
+        .expect("m0's row");
+    world
+        .platform
+        .delivered
+        .lock()
+        .expect("lock")
+        .push(("m0".into(), format!("kith-reminder-{}", m0.id)));
+
+    world.clock.set(nine() + hold + Duration::seconds(1));
+    let step = world
+        .sender(&world.store, "alive")
+        .step()
+        .await
+        .expect("step");
+    assert_eq!((step.claimed, step.resolved, step.sent), (2, 1, 1));
+    let mut delivered = world.delivered();
+    delivered.sort();
+    assert_eq!(delivered.len(), 2, "m0 once, m1 once: {delivered:?}");
+    assert_eq!(delivered[0].0, "m0");
+    assert_eq!(delivered[1].0, "m1");
+    assert!(world.states().await.iter().all(|(_, s, _)| s == "sent"));
+}
+
+#[tokio::test]
+async fn a_stopping_sender_gives_back_what_it_holds_at_once() {
+    let world = World::new(5).await;
+    assert_eq!(world.schedule().await, 5);
+    let stopping = Stopping::new();
+    *world.platform.stop_after.lock().expect("lock") = Some((2, stopping.clone()));
+    let sender = world
+        .sender(&world.store, "stopping")
+        .with_batch(8)
+        .with_stopping(stopping, std::time::Duration::from_secs(1));
+    let report = sender.drain().await.expect("drain");
+    assert_eq!((report.sent, report.released), (2, 3));
+
+    // Another process takes the rest at the same instant, not after a lease.
+    let next = world
+        .sender(&world.store, "next")
+        .drain()
+        .await
+        .expect("drain");
+    assert_eq!(next.sent, 3);
+    let mut delivered = world.delivered();
+    delivered.sort();
+    delivered.dedup();
+    assert_eq!(delivered.len(), 5);
+    assert_eq!(world.delivered().len(), 5, "none twice");
+    assert!(
+        world
+            .states()
+            .await
+            .iter()
+            .all(|(_, state, attempts)| state == "sent" && *attempts == 1),
+        "{:?}",
+        world.states().await
+    );
+}
+
+/// A platform whose sends wait until the test lets them through.
+struct SlowPlatform {
+    entered: tokio::sync::Notify,
+    proceed: tokio::sync::Notify,
+    delivered: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Messenger for SlowPlatform {
+    async fn send_dm(&self, to: &Recipient, _: &Reply, _: &str) -> Result<(), DeliveryError> {
+        self.entered.notify_one();
+        self.proceed.notified().await;
+        self.delivered
+            .lock()
+            .expect("lock")
+            .push(to.external_id.clone());
+        Ok(())
+    }
+
+    async fn post(&self, _: &str, _: &str, _: &Reply) -> Result<(), DeliveryError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_send_that_outlasts_the_lease_keeps_its_claim_and_is_not_sent_twice() {
+    let world = World::new(1).await;
+    world.schedule().await;
+    let slow = Arc::new(SlowPlatform {
+        entered: tokio::sync::Notify::new(),
+        proceed: tokio::sync::Notify::new(),
+        delivered: Mutex::default(),
+    });
+    let sender = |name: &str, store: &SqliteStore| {
+        Sender::new(
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+            Messengers::new().with(Platform::Console, slow.clone()),
+            Arc::new(world.clock.clone()),
+            name,
+        )
+        .with_renew_every(std::time::Duration::from_millis(20))
+    };
+    let other_pool = SqliteStore::open(&world.path).await.expect("second pool");
+    let (a, b) = (sender("a", &world.store), sender("b", &other_pool));
+    let first = tokio::spawn(async move { a.step().await });
+    slow.entered.notified().await;
+
+    // Slack makes the send wait (a long 429) well past the 15 s lease.
+    let lease_until = || async {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT lease_until FROM outbox")
+            .fetch_one(world.store.pool())
+            .await
+            .expect("lease")
+            .unwrap_or_default()
+    };
+    for _ in 0..3 {
+        let held = lease_until().await;
+        world.clock.advance(Duration::seconds(10));
+        // The live sender's heartbeat moves its lease on.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while lease_until().await <= held {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the claim was not renewed"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(b.step().await.expect("step").claimed, 0, "the claim holds");
+    }
+    slow.proceed.notify_one();
+    let report = first.await.expect("no panic").expect("step");
+    assert_eq!((report.sent, report.lost), (1, 0));
+    assert_eq!(*slow.delivered.lock().expect("lock"), ["m0"]);
+    assert_eq!(world.states().await, vec![("m0".into(), "sent".into(), 1)]);
 }

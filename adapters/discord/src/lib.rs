@@ -101,7 +101,7 @@ impl Discord {
 
     /// The outbound side, for the core's sender: DMs and channel posts.
     pub fn messenger(&self) -> DiscordMessenger {
-        DiscordMessenger::new(self.rest.clone())
+        DiscordMessenger::new(self.rest.clone()).with_memory(self.kith.store().clone())
     }
 
     /// Registers `/kith` and `/favour` (a bulk overwrite, so running it

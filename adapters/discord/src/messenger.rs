@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use kith_bot::ports::{DeliveryError, Messenger, Recipient};
+use kith_bot::domain::Platform;
+use kith_bot::ports::{DeliveryError, Destination, Found, Messenger, Recipient, Store};
 use kith_bot::reply::Reply;
 use serde_json::json;
 use tracing::{info, instrument, warn};
@@ -30,7 +31,24 @@ pub struct DiscordMessenger {
     /// message is not posted yet: a retry after a failure part-way goes on
     /// in the same thread instead of starting another.
     threads: Arc<Mutex<HashMap<String, u64>>>,
+    /// Where the threads are also kept, so a retry in the next process
+    /// (after a crash) goes on in the same thread too.
+    memory: Option<Memory>,
 }
+
+/// The store, as the messenger's memory of threads.
+#[derive(Clone)]
+struct Memory(Arc<dyn Store>);
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memory")
+    }
+}
+
+/// How long Discord is known to drop a message whose nonce it has seen
+/// (with `enforce_nonce`): "a few minutes"; we count on two.
+pub const NONCE_WINDOW_SECONDS: i64 = 120;
 
 /// Discord's limit on a thread's name.
 const MAX_THREAD_NAME: usize = 100;
@@ -51,6 +69,11 @@ pub fn nonce(key: &str) -> String {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("k{hash:016x}")
+}
+
+/// The memo key of a conversation's thread.
+fn thread_memo(key: &str) -> String {
+    format!("thread:{key}")
 }
 
 /// A thread name within Discord's limits.
@@ -92,7 +115,57 @@ impl DiscordMessenger {
             rest,
             dm_channels: Arc::default(),
             threads: Arc::default(),
+            memory: None,
         }
+    }
+
+    /// Keeps conversation threads in `store` as well as in memory.
+    pub fn with_memory(mut self, store: Arc<dyn Store>) -> DiscordMessenger {
+        self.memory = Some(Memory(store));
+        self
+    }
+
+    /// The thread a conversation with `key` was started in, if any.
+    async fn started_thread(&self, key: &str) -> Option<u64> {
+        let known = self
+            .threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .copied();
+        if known.is_some() {
+            return known;
+        }
+        let memory = self.memory.as_ref()?;
+        match memory.0.recall(Platform::Discord, &thread_memo(key)).await {
+            Ok(thread) => thread.and_then(|t| t.parse().ok()),
+            Err(e) => {
+                warn!(error = %e, "could not recall a conversation's thread");
+                None
+            }
+        }
+    }
+
+    /// Remembers the thread a conversation was started in. Without the
+    /// store's copy a retry after a crash would start a second thread.
+    async fn remember_thread(&self, key: &str, thread: u64) -> Result<(), DeliveryError> {
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string(), thread);
+        if let Some(memory) = &self.memory {
+            memory
+                .0
+                .remember(
+                    Platform::Discord,
+                    &thread_memo(key),
+                    &thread.to_string(),
+                    chrono::Utc::now(),
+                )
+                .await
+                .map_err(|e| DeliveryError::Temporary(format!("could not keep the thread: {e}")))?;
+        }
+        Ok(())
     }
 
     async fn dm_channel(&self, user: u64) -> Result<u64, RestError> {
@@ -163,13 +236,51 @@ impl Messenger for DiscordMessenger {
         channel: &str,
         message: &Reply,
     ) -> Result<(), DeliveryError> {
+        self.post_keyed(workspace, channel, message, "").await
+    }
+
+    /// A channel post with the delivery's nonce, so a resend within
+    /// Discord's nonce window is dropped rather than shown twice.
+    #[instrument(skip_all, fields(workspace = %workspace, channel = %channel))]
+    async fn post_keyed(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
         let channel = id(channel, "channel")?;
-        let body = render::message(message, workspace, false);
+        let mut body = render::message(message, workspace, false);
+        if !key.is_empty() {
+            body["nonce"] = nonce(key).into();
+            body["enforce_nonce"] = true.into();
+        }
         self.rest
             .create_message(channel, &body)
             .await
             .map(|_| ())
             .map_err(delivery_error)
+    }
+
+    /// Discord cannot be asked whether a message went out, but drops a
+    /// resend with the same nonce within its nonce window: inside it the
+    /// resend is safe. Beyond it (every sender down for minutes) a resend
+    /// may show twice, and that is logged.
+    async fn find_sent(
+        &self,
+        _to: Destination<'_>,
+        key: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Found, DeliveryError> {
+        let age = chrono::Utc::now() - since;
+        if age > chrono::Duration::seconds(NONCE_WINDOW_SECONDS) {
+            warn!(
+                key,
+                seconds = age.num_seconds(),
+                "resending past Discord's nonce window: it may show twice"
+            );
+        }
+        Ok(Found::CannotTell)
     }
 
     /// A private thread named `title` in `channel`, with the members added
@@ -195,13 +306,7 @@ impl Messenger for DiscordMessenger {
             .iter()
             .map(|m| id(&m.external_id, "user"))
             .collect::<Result<Vec<u64>, _>>()?;
-        let started = self
-            .threads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .copied();
-        let thread = match started {
+        let thread = match self.started_thread(key).await {
             Some(thread) => thread,
             None => {
                 let body = json!({
@@ -214,10 +319,7 @@ impl Messenger for DiscordMessenger {
                     warn!(error = %e, "could not start a thread");
                     channel_error(e)
                 })?;
-                self.threads
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key.to_string(), thread);
+                self.remember_thread(key, thread).await?;
                 thread
             }
         };
@@ -241,6 +343,8 @@ impl Messenger for DiscordMessenger {
             warn!(error = %e, "could not post in the thread");
             channel_error(e)
         })?;
+        // The store keeps its copy: a resend of this row (its sender died
+        // before settling it) goes to this thread, where the nonce drops it.
         self.threads
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -228,6 +228,11 @@ impl Rest {
         let mut throttles = 0;
         loop {
             if let Some(wait) = self.wait_for(bucket) {
+                // Inside a window another call was told about: wait it out
+                // if it is short, else give the work back at once.
+                if wait > self.patience.max_wait {
+                    return Err(RestError::Throttled(wait));
+                }
                 debug!(?wait, "waiting for a rate limit to reset");
                 tokio::time::sleep(wait).await;
             }
@@ -280,9 +285,8 @@ impl Rest {
                 let wait = Duration::try_from_secs_f64(retry_after.max(0.0)).unwrap_or_default();
                 throttles += 1;
                 warn!(?wait, global, throttles, "rate limited by Discord");
-                if wait > self.patience.max_wait || throttles > self.patience.max_throttles {
-                    return Err(RestError::Throttled(wait));
-                }
+                // The window holds for every later call in the bucket (or
+                // all of them), also when this one gives up.
                 let until = after(wait);
                 {
                     let mut limits = self.limits();
@@ -297,6 +301,9 @@ impl Rest {
                             },
                         );
                     }
+                }
+                if wait > self.patience.max_wait || throttles > self.patience.max_throttles {
+                    return Err(RestError::Throttled(wait));
                 }
                 tokio::time::sleep(wait).await;
                 continue;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kith_bot::domain::{Installation, Platform};
+use kith_bot::ports::WorkspaceEffect;
 use kith_bot::reply::Reply;
 use kith_bot::{Actor, Kith};
 use slack_morphism::prelude::*;
@@ -15,6 +16,8 @@ use crate::blocks;
 use crate::config::SlackConfig;
 use crate::oauth;
 use crate::web::{CallError, SlackWeb};
+
+mod durable;
 
 /// How long a command may take before the acknowledgement goes out without
 /// its answer (Slack allows 3 seconds); the answer follows by `response_url`.
@@ -95,9 +98,10 @@ impl SlackApp {
 
     /// Answers a slash command within the acknowledgement budget: with the
     /// reply itself when it is ready in time, otherwise with a short
-    /// "working on it" and the reply later through `response_url`.
+    /// "working on it" and the reply later through `response_url`. (Called
+    /// once per delivery id by [`SlackApp::command`].)
     #[instrument(skip_all, fields(team = %event.team_id, command = %event.command))]
-    pub async fn command(
+    async fn command_now(
         self: &Arc<Self>,
         event: SlackCommandEvent,
         user_name: Option<String>,
@@ -250,8 +254,9 @@ impl SlackApp {
 
     /// Runs an interaction: a press of Done, Snooze or Skip settles its
     /// block in place. Answers within the acknowledgement budget; a slow
-    /// press finishes in the background.
-    pub async fn interaction(self: &Arc<Self>, event: SlackInteractionEvent) {
+    /// press finishes in the background. (Called once per delivery id by
+    /// [`SlackApp::interaction`].)
+    async fn interaction_now(self: &Arc<Self>, event: SlackInteractionEvent) {
         let SlackInteractionEvent::BlockActions(event) = event else {
             debug!("ignoring an interaction that is not a button press");
             return;
@@ -397,11 +402,11 @@ impl SlackApp {
         raw: Option<serde_json::Value>,
     ) -> anyhow::Result<()> {
         let store = self.kith.store();
-        let now = self.kith.clock().now();
-        if !store
-            .first_sighting(Platform::Slack, &event.event_id.0, now)
-            .await?
-        {
+        let event_id = event.event_id.0.as_str();
+        // Marked handled in the same transaction as its effect (for an
+        // import: its durable job): an event whose handling fails answers
+        // 500, nothing is marked, and Slack's retry gets through.
+        if store.handled(Platform::Slack, event_id).await? {
             debug!("a retry of an event already handled");
             return Ok(());
         }
@@ -410,43 +415,49 @@ impl SlackApp {
             Some(raw) if raw.is_object() => raw,
             _ => serde_json::to_value(&event.event)?,
         };
-        match body["type"].as_str().unwrap_or_default() {
-            "app_uninstalled" => {
-                let had = self.kith.forget_workspace(Platform::Slack, team).await?;
+        let now = self.kith.clock().now();
+        let effect = match body["type"].as_str().unwrap_or_default() {
+            "app_uninstalled" => WorkspaceEffect::Forget,
+            // Only the bot's token matters; a user token revoked changes nothing.
+            "tokens_revoked" if body["tokens"]["bot"].as_array().map_or(1, Vec::len) > 0 => {
+                WorkspaceEffect::RemoveInstallation
+            }
+            "tokens_revoked" => WorkspaceEffect::Nothing,
+            "message" => match import_request(&body) {
+                Some(request) => return self.enqueue_import(event_id, team, &request).await,
+                None => {
+                    debug!("ignoring a message that is not a file to import");
+                    WorkspaceEffect::Nothing
+                }
+            },
+            other => {
+                debug!(event_type = other, "ignoring an event");
+                WorkspaceEffect::Nothing
+            }
+        };
+        // The effect and the event's mark in one transaction.
+        let Some(changed) = store
+            .workspace_event(Platform::Slack, event_id, team, effect, now)
+            .await?
+        else {
+            debug!("a retry of an event already handled");
+            return Ok(());
+        };
+        match effect {
+            WorkspaceEffect::Forget => {
                 self.web.forget_team(team);
                 info!(
-                    had_data = had,
+                    had_data = changed,
                     "Kith was uninstalled; the workspace's data is deleted"
                 );
             }
-            "tokens_revoked" => {
-                let bot_tokens = body["tokens"]["bot"].as_array().map(Vec::len);
-                if bot_tokens.unwrap_or(1) > 0 {
-                    store.remove_installation(Platform::Slack, team).await?;
-                    self.web.forget_team(team);
-                    info!("the bot token was revoked; the workspace's installation is removed");
-                }
+            WorkspaceEffect::RemoveInstallation => {
+                self.web.forget_team(team);
+                info!("the bot token was revoked; the workspace's installation is removed");
             }
-            "message" => match import_request(&body) {
-                Some(request) => self.import_in_time(team.to_string(), request).await,
-                None => debug!("ignoring a message that is not a file to import"),
-            },
-            other => debug!(event_type = other, "ignoring an event"),
+            WorkspaceEffect::Nothing => {}
         }
         Ok(())
-    }
-
-    /// Imports a file shared in a DM, answering Slack within the
-    /// acknowledgement budget; a slow import finishes in the background.
-    async fn import_in_time(self: &Arc<Self>, team: String, request: ImportRequest) {
-        let app = Arc::clone(self);
-        let mut work = tokio::spawn(async move { app.import(&team, request).await });
-        if tokio::time::timeout(self.ack_budget, &mut work)
-            .await
-            .is_err()
-        {
-            debug!("an import is still running after the acknowledgement");
-        }
     }
 
     /// Downloads the shared file, imports it as the member's `import`, and
@@ -571,7 +582,7 @@ pub enum InstallError {
 }
 
 /// A member asking, in their DM with Kith, to import a file they shared.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ImportRequest {
     user: String,
     channel: String,
@@ -581,7 +592,7 @@ pub(crate) struct ImportRequest {
 }
 
 /// A file as a `message` event describes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SharedFile {
     name: String,
     mime: String,

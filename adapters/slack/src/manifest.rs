@@ -104,7 +104,10 @@ mod tests {
                 "users:read",
                 "files:write",
                 "files:read",
-                "im:history"
+                "im:history",
+                "mpim:history",
+                "channels:history",
+                "groups:history"
             ])
         );
         assert_eq!(

@@ -29,6 +29,11 @@ pub const BOT_SCOPES: &[&str] = &[
     "files:write",
     "files:read",
     "im:history",
+    // Reading back Kith's own messages (their delivery keys) in group
+    // DMs and channels, to resolve an attempt whose outcome is unknown.
+    "mpim:history",
+    "channels:history",
+    "groups:history",
 ];
 
 /// A fresh state: `issued.nonce.signature`.
@@ -151,7 +156,7 @@ mod tests {
         let url = authorize_url("http://127.0.0.1:9/api/", "123.456", "s");
         assert_eq!(
             url,
-            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cchat%3Awrite.public%2Cim%3Awrite%2Cmpim%3Awrite%2Cusers%3Aread%2Cfiles%3Awrite%2Cfiles%3Aread%2Cim%3Ahistory&state=s"
+            "http://127.0.0.1:9/oauth/v2/authorize?client_id=123.456&scope=commands%2Cchat%3Awrite%2Cchat%3Awrite.public%2Cim%3Awrite%2Cmpim%3Awrite%2Cusers%3Aread%2Cfiles%3Awrite%2Cfiles%3Aread%2Cim%3Ahistory%2Cmpim%3Ahistory%2Cchannels%3Ahistory%2Cgroups%3Ahistory&state=s"
         );
     }
 }

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use kith_bot::domain::{Platform, Secret};
-use kith_bot::ports::{DeliveryError, Messenger, Recipient, Store};
+use kith_bot::ports::{
+    Clock, DeliveryError, Destination, Found, Messenger, Recipient, Store, SystemClock,
+};
 use kith_bot::reply::Reply;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
@@ -202,6 +204,11 @@ pub struct SlackWeb {
     /// DM channel per (team, user): conversations.open is Tier 3, and a
     /// member's DM channel does not change.
     dm_channels: Mutex<HashMap<(String, String), SlackChannelId>>,
+    /// Per (team, method), the end of the latest Retry-After Slack gave:
+    /// no call to that method goes out before it, whoever makes it.
+    throttled: Mutex<HashMap<(String, &'static str), chrono::DateTime<chrono::Utc>>>,
+    /// The time the Retry-After windows are kept in (injected in tests).
+    clock: Arc<dyn Clock>,
     /// Plain HTTPS, for downloading files members share with Kith.
     http: reqwest::Client,
 }
@@ -224,11 +231,19 @@ impl SlackWeb {
             profiles: Mutex::new(HashMap::new()),
             profiles_paused: Mutex::new(HashMap::new()),
             dm_channels: Mutex::new(HashMap::new()),
+            throttled: Mutex::new(HashMap::new()),
+            clock: Arc::new(SystemClock),
             http: reqwest::Client::builder()
                 .timeout(DOWNLOAD_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
         }
+    }
+
+    /// Keeps Retry-After windows in `clock`'s time.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> SlackWeb {
+        self.clock = clock;
+        self
     }
 
     pub fn client(&self) -> &Arc<Client> {
@@ -260,25 +275,56 @@ impl SlackWeb {
         )
     }
 
-    /// Runs one Web API call, waiting out each 429 for its Retry-After (up
-    /// to the limits), so a throttled call is delayed, not lost.
-    async fn call<T, F, Fut>(&self, method: &'static str, attempt: F) -> Result<T, CallError>
+    /// Runs one Web API call for `team`, waiting out each 429 for its
+    /// Retry-After (up to the limits), so a throttled call is delayed, not
+    /// lost. A Retry-After holds for every call to the method in the team
+    /// until it ends: no call goes out inside the window, and a call that
+    /// would have to wait longer than we wait in one call fails at once.
+    async fn call<T, F, Fut>(
+        &self,
+        team: &str,
+        method: &'static str,
+        attempt: F,
+    ) -> Result<T, CallError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = ClientResult<T>>,
     {
+        let key = (team.to_string(), method);
         let mut retries = 0;
         loop {
+            let until = lock(&self.throttled).get(&key).copied();
+            let now = self.clock.now();
+            if let Some(wait) = until.and_then(|t| (t - now).to_std().ok()) {
+                if wait > self.limits.max_wait {
+                    return Err(CallError::RateLimited {
+                        method,
+                        retry_after: wait,
+                    });
+                }
+                debug!(method, ?wait, "inside a Retry-After window; waiting");
+                tokio::time::sleep(wait).await;
+            }
             match attempt().await {
                 Ok(value) => return Ok(value),
                 Err(e) => match classify(method, e) {
-                    CallError::RateLimited { retry_after, .. }
-                        if retries < self.limits.max_retries
-                            && retry_after <= self.limits.max_wait =>
-                    {
+                    CallError::RateLimited { retry_after, .. } => {
+                        let until = self.clock.now()
+                            + chrono::Duration::from_std(retry_after)
+                                .unwrap_or(chrono::Duration::MAX);
+                        let mut throttled = lock(&self.throttled);
+                        let entry = throttled.entry(key.clone()).or_insert(until);
+                        *entry = (*entry).max(until);
+                        drop(throttled);
+                        if retries >= self.limits.max_retries || retry_after > self.limits.max_wait
+                        {
+                            return Err(CallError::RateLimited {
+                                method,
+                                retry_after,
+                            });
+                        }
                         retries += 1;
                         warn!(method, ?retry_after, retries, "Slack said 429; waiting");
-                        tokio::time::sleep(retry_after).await;
                     }
                     other => return Err(other),
                 },
@@ -313,7 +359,7 @@ impl SlackWeb {
         let request = serde_json::json!({ "users": users.join(",") });
         self.tier3.until_key_ready(&team.to_string()).await;
         let opened: SlackApiConversationsOpenResponse<SlackBasicChannelInfo> = self
-            .call("conversations.open", || {
+            .call(team, "conversations.open", || {
                 session
                     .http_session_api
                     .http_post("conversations.open", &request, None)
@@ -339,7 +385,9 @@ impl SlackWeb {
             .until_key_ready(&format!("{team}/{}", channel.0))
             .await;
         let posted = self
-            .call("chat.postMessage", || session.chat_post_message(&request))
+            .call(team, "chat.postMessage", || {
+                session.chat_post_message(&request)
+            })
             .await?;
         Ok(posted.ts)
     }
@@ -356,7 +404,7 @@ impl SlackWeb {
         let session = self.client.open_session(&token);
         let request = SlackApiChatUpdateRequest::new(channel.clone(), content, ts.clone());
         self.tier3.until_key_ready(&team.to_string()).await;
-        self.call("chat.update", || session.chat_update(&request))
+        self.call(team, "chat.update", || session.chat_update(&request))
             .await?;
         Ok(())
     }
@@ -367,7 +415,7 @@ impl SlackWeb {
         response_url: &SlackResponseUrl,
         request: &SlackApiPostWebhookMessageRequest,
     ) -> Result<(), CallError> {
-        self.call("response_url", || {
+        self.call("", "response_url", || {
             self.client.respond_to_event(response_url, request)
         })
         .await?;
@@ -419,7 +467,7 @@ impl SlackWeb {
         let session = self.client.open_session(&token);
         let request = SlackApiUsersInfoRequest::new(SlackUserId(user.into()));
         let info = match self
-            .call("users.info", || session.users_info(&request))
+            .call(team, "users.info", || session.users_info(&request))
             .await
         {
             Ok(info) => info.user,
@@ -483,7 +531,7 @@ impl SlackWeb {
         self.tier4.until_key_ready(&team.to_string()).await;
         let target = SlackApiFilesGetUploadUrlExternalRequest::new(name.to_string(), bytes.len());
         let target = self
-            .call("files.getUploadURLExternal", || {
+            .call(team, "files.getUploadURLExternal", || {
                 session.get_upload_url_external(&target)
             })
             .await?;
@@ -492,14 +540,16 @@ impl SlackWeb {
             bytes.to_vec(),
             mime.to_string(),
         );
-        self.call("files.upload", || session.files_upload_via_url(&upload))
-            .await?;
+        self.call(team, "files.upload", || {
+            session.files_upload_via_url(&upload)
+        })
+        .await?;
         let complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
             SlackApiFilesComplete::new(target.file_id.clone()).with_title(name.to_string()),
         ])
         .with_channel_id(channel);
         self.tier4.until_key_ready(&team.to_string()).await;
-        self.call("files.completeUploadExternal", || {
+        self.call(team, "files.completeUploadExternal", || {
             session.files_complete_upload_external(&complete)
         })
         .await?;
@@ -568,6 +618,57 @@ impl SlackWeb {
         Ok(bytes)
     }
 
+    /// Whether a message Kith posted with delivery `key` in its metadata
+    /// is in `channel` since `since` (conversations.history with
+    /// `include_all_metadata`; needs the channel type's `*:history` scope).
+    pub async fn find_keyed(
+        &self,
+        team: &str,
+        channel: &SlackChannelId,
+        key: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, CallError> {
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        // A minute's slack for clocks that disagree.
+        let oldest = format!("{}.000000", (since.timestamp() - 60).max(0));
+        let limit = HISTORY_PAGE.to_string();
+        let yes = "true".to_string();
+        let mut cursor: Option<String> = None;
+        for _ in 0..HISTORY_PAGES {
+            let params = vec![
+                ("channel", Some(&channel.0)),
+                ("oldest", Some(&oldest)),
+                ("limit", Some(&limit)),
+                ("include_all_metadata", Some(&yes)),
+                ("cursor", cursor.as_ref()),
+            ];
+            self.tier3.until_key_ready(&team.to_string()).await;
+            let page: serde_json::Value = self
+                .call(team, "conversations.history", || {
+                    session
+                        .http_session_api
+                        .http_get("conversations.history", &params, None)
+                })
+                .await?;
+            let messages = page["messages"].as_array().into_iter().flatten();
+            if messages
+                .filter(|m| m["metadata"]["event_type"] == DELIVERY_EVENT)
+                .any(|m| m["metadata"]["event_payload"]["key"] == key)
+            {
+                return Ok(true);
+            }
+            cursor = page["response_metadata"]["next_cursor"]
+                .as_str()
+                .filter(|c| !c.is_empty())
+                .map(str::to_string);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(false)
+    }
+
     /// Exchanges an OAuth code for the team's bot token (oauth.v2.access).
     pub async fn oauth_access(
         &self,
@@ -580,25 +681,45 @@ impl SlackWeb {
             SlackClientSecret(client_secret.expose().into()),
             SlackOAuthCode(code.into()),
         );
-        self.call("oauth.v2.access", || self.client.oauth2_access(&request))
-            .await
+        self.call("", "oauth.v2.access", || {
+            self.client.oauth2_access(&request)
+        })
+        .await
     }
+}
+
+/// The metadata event type that marks a message as an outbox delivery.
+pub const DELIVERY_EVENT: &str = "kith_delivery";
+/// Messages per conversations.history page, and pages looked through.
+const HISTORY_PAGE: u16 = 200;
+const HISTORY_PAGES: usize = 5;
+
+/// The message with the delivery's key in its metadata, so a later
+/// attempt can find out whether this one went out.
+fn keyed(message: &Reply, key: &str) -> SlackMessageContent {
+    let mut content = blocks::render(message);
+    content.metadata = Some(SlackMessageMetadata {
+        event_type: DELIVERY_EVENT.into(),
+        event_payload: Some(HashMap::from([("key".to_string(), key.to_string())])),
+    });
+    content
 }
 
 #[async_trait]
 impl Messenger for SlackWeb {
-    /// conversations.open, then chat.postMessage with the reply as Block Kit.
+    /// conversations.open, then chat.postMessage with the reply as Block
+    /// Kit and the delivery key in the message's metadata.
     async fn send_dm(
         &self,
         to: &Recipient,
         message: &Reply,
-        _key: &str,
+        key: &str,
     ) -> Result<(), DeliveryError> {
-        // Slack has no idempotency key for chat.postMessage; the outbox's
-        // lease keeps resends to the rare crash between post and mark-sent.
+        // Slack has no idempotency key for chat.postMessage: the key in the
+        // metadata lets a later attempt find this one (`find_sent`).
         let channel = self.open_dm(&to.workspace, &to.external_id).await?;
         let posted = self
-            .post_message(&to.workspace, &channel, blocks::render(message))
+            .post_message(&to.workspace, &channel, keyed(message, key))
             .await;
         if let Err(e) = posted {
             // Open the DM afresh next time, in case the channel is gone.
@@ -617,23 +738,19 @@ impl Messenger for SlackWeb {
         channel: &str,
         message: &Reply,
     ) -> Result<(), DeliveryError> {
-        let posted = self
-            .post_message(
-                workspace,
-                &SlackChannelId(channel.into()),
-                blocks::render(message),
-            )
-            .await;
-        if let Err(CallError::Api { code, .. }) = &posted
-            && matches!(code.as_str(), "not_in_channel" | "channel_not_found")
-        {
-            warn!(
-                channel,
-                code, "cannot post in the channel: if it is private, invite Kith to it"
-            );
-        }
-        posted?;
-        Ok(())
+        self.post_content(workspace, channel, blocks::render(message))
+            .await
+    }
+
+    async fn post_keyed(
+        &self,
+        workspace: &str,
+        channel: &str,
+        message: &Reply,
+        key: &str,
+    ) -> Result<(), DeliveryError> {
+        self.post_content(workspace, channel, keyed(message, key))
+            .await
     }
 
     /// A group DM of the members and Kith: conversations.open with their
@@ -649,7 +766,7 @@ impl Messenger for SlackWeb {
         _channel: Option<&str>,
         _title: &str,
         message: &Reply,
-        _key: &str,
+        key: &str,
     ) -> Result<bool, DeliveryError> {
         let users: Vec<&str> = members.iter().map(|m| m.external_id.as_str()).collect();
         if !(2..=MAX_GROUP_DM).contains(&users.len()) {
@@ -667,9 +784,75 @@ impl Messenger for SlackWeb {
             }
             Err(e) => return Err(e.into()),
         };
-        self.post_message(workspace, &channel, blocks::render(message))
+        self.post_message(workspace, &channel, keyed(message, key))
             .await?;
         Ok(true)
+    }
+
+    /// Looks for the key in the metadata of the conversation's messages
+    /// since the attempt began.
+    async fn find_sent(
+        &self,
+        to: Destination<'_>,
+        key: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Found, DeliveryError> {
+        let (team, channel) = match to {
+            Destination::Dm(to) => (
+                to.workspace.as_str(),
+                self.open_dm(&to.workspace, &to.external_id).await?,
+            ),
+            Destination::Channel { workspace, channel } => {
+                (workspace, SlackChannelId(channel.to_string()))
+            }
+            Destination::Conversation {
+                workspace, members, ..
+            } => {
+                let users: Vec<&str> = members.iter().map(|m| m.external_id.as_str()).collect();
+                if !(2..=MAX_GROUP_DM).contains(&users.len()) {
+                    return Ok(Found::NotSent);
+                }
+                match self.open_conversation(workspace, &users).await {
+                    Ok(channel) => (workspace, channel),
+                    Err(CallError::Api { code, .. }) if NO_GROUP_CODES.contains(&code.as_str()) => {
+                        return Ok(Found::NotSent);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        match self.find_keyed(team, &channel, key, since).await {
+            Ok(true) => Ok(Found::Sent),
+            Ok(false) => Ok(Found::NotSent),
+            Err(CallError::Api { code, .. }) if code == "missing_scope" => {
+                warn!("cannot read the conversation's history (missing scope); sending again");
+                Ok(Found::CannotTell)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl SlackWeb {
+    async fn post_content(
+        &self,
+        workspace: &str,
+        channel: &str,
+        content: SlackMessageContent,
+    ) -> Result<(), DeliveryError> {
+        let posted = self
+            .post_message(workspace, &SlackChannelId(channel.into()), content)
+            .await;
+        if let Err(CallError::Api { code, .. }) = &posted
+            && matches!(code.as_str(), "not_in_channel" | "channel_not_found")
+        {
+            warn!(
+                channel,
+                code, "cannot post in the channel: if it is private, invite Kith to it"
+            );
+        }
+        posted?;
+        Ok(())
     }
 }
 

@@ -101,6 +101,8 @@ pub struct ClaimedNotice {
     pub workspace_external_id: String,
     pub to: Option<Member>,
     pub attempts: u32,
+    /// As [`crate::ports::Claimed::unsettled_since`].
+    pub unsettled_since: Option<DateTime<Utc>>,
 }
 
 /// What to send for a notice.
