@@ -278,12 +278,13 @@ impl Inbox for SqliteStore {
 }
 
 /// Marks an event seen in `tx`; `false` if it already was.
-async fn mark(
+pub(crate) async fn mark(
     tx: &mut sqlx::SqliteConnection,
     platform: Platform,
-    event_id: &str,
+    event_id: impl AsRef<str>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
+    let event_id = event_id.as_ref();
     let inserted = sqlx::query(
         "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)
          ON CONFLICT (platform, event_id) DO NOTHING",

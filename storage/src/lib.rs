@@ -872,21 +872,7 @@ impl Store for SqliteStore {
         // so it shares a transaction rather than waiting for the lock.
         let event_id = event_id.to_string();
         self.writer
-            .write(move |conn| {
-                Box::pin(async move {
-                    let inserted = sqlx::query(
-                        "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)
-                         ON CONFLICT (platform, event_id) DO NOTHING",
-                    )
-                    .bind(platform.as_str())
-                    .bind(event_id)
-                    .bind(to_secs(now))
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                    Ok(inserted == 1)
-                })
-            })
+            .write(move |conn| Box::pin(inbox::mark(conn, platform, event_id, now)))
             .await
     }
 
