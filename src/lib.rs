@@ -541,10 +541,19 @@ pub async fn run_platforms(
     };
     // Jobs (imports) left by a process that died, and retries of failed ones.
     let jobs = async {
-        match &slack {
-            Some(slack) => slack.run_jobs(until(&stopped)).await,
-            None => until(&stopped).await,
-        }
+        let slack_jobs = async {
+            match &slack {
+                Some(slack) => slack.run_jobs(until(&stopped)).await,
+                None => until(&stopped).await,
+            }
+        };
+        let discord_jobs = async {
+            match &discord {
+                Some(discord) => discord.run_jobs(until(&stopped)).await,
+                None => until(&stopped).await,
+            }
+        };
+        tokio::join!(slack_jobs, discord_jobs);
         Ok(())
     };
     let parts = async { tokio::try_join!(http, gateway, sending, jobs).map(|_| ()) };

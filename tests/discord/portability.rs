@@ -161,3 +161,108 @@ async fn forget_me_asks_first_and_the_button_deletes_everything() {
     assert_eq!(done["data"]["components"], json!([]));
     assert!(app.entries().await.is_empty());
 }
+
+#[tokio::test]
+async fn an_import_cut_short_by_a_crash_completes_after_restart() {
+    use kith_bot::domain::Platform;
+    use kith_bot::ports::{Clock, Inbox, NewJob};
+    let app = App::spawn().await;
+    // Alice has used Kith here before.
+    app.post_signed(&slash(1010, ALICE, "kith", "list", &[]))
+        .await;
+    let csv = "name,company\nJane Doe,Acme\nJohn Roe,Globex\n";
+    let url = app.fake.attach("contacts.csv", csv.as_bytes());
+    // Discord was answered (a deferral) with the import's job written; the
+    // process that took the job died before finishing it.
+    let job = NewJob {
+        kind: "import".into(),
+        workspace: GUILD_ID.to_string(),
+        payload: json!({
+            "guild": GUILD_ID.to_string(), "user": ALICE.to_string(), "name": "alice",
+            "admin": false, "vouched": [], "line": "import",
+            "attachment": {"filename": "contacts.csv", "url": url, "size": csv.len(),
+                           "content_type": "text/csv"},
+            "token": "token-of-1011",
+        })
+        .to_string(),
+    };
+    let now = app.clock.now();
+    assert!(
+        app.store
+            .enqueue_job(Platform::Discord, "import:1011", &job, now)
+            .await
+            .expect("queued")
+    );
+    let held = app
+        .store
+        .claim_job(
+            Platform::Discord,
+            "dead-worker",
+            now,
+            chrono::Duration::seconds(120),
+        )
+        .await
+        .expect("claimed");
+    assert!(held.is_some());
+
+    // While the dead worker's claim holds, nothing runs; after it lapses,
+    // the restarted process's worker finishes the import and edits the answer.
+    assert_eq!(app.discord.work_jobs().await.expect("jobs"), 0);
+    app.clock.advance(chrono::Duration::seconds(121));
+    assert_eq!(app.discord.work_jobs().await.expect("jobs"), 1);
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM contacts ORDER BY name")
+        .fetch_all(app.store.pool())
+        .await
+        .expect("contacts");
+    assert_eq!(names, ["Jane Doe", "John Roe"]);
+    let edit = app
+        .fake
+        .wait_for("the import's answer", |calls| {
+            calls
+                .iter()
+                .find(|c| c.method == "PATCH" && c.path.contains("token-of-1011"))
+                .cloned()
+        })
+        .await;
+    assert!(
+        edit.body["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("Imported 2 contacts")),
+        "{}",
+        edit.body
+    );
+    assert_eq!(app.discord.work_jobs().await.expect("jobs"), 0, "done once");
+}
+
+#[tokio::test]
+async fn an_import_delivered_twice_is_queued_and_run_once() {
+    let app = App::spawn().await;
+    let csv = "name\nJane Doe\n";
+    let url = app.fake.attach("contacts.csv", csv.as_bytes());
+    let command = slash(
+        1020,
+        ALICE,
+        "kith",
+        "import",
+        &[Opt::File("file", "contacts.csv", url, csv.len() as u32)],
+    );
+    let (_, first) = app.post_signed(&command).await;
+    assert_eq!(first["type"], 5, "deferred while the job runs: {first}");
+    let (_, again) = app.post_signed(&command).await;
+    assert!(again.is_null() || again["type"] == 4, "{again}");
+    app.fake
+        .wait_for("the import's answer", |calls| {
+            calls.iter().find(|c| c.method == "PATCH").cloned()
+        })
+        .await;
+    let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("jobs");
+    assert_eq!(jobs, 1);
+    let contacts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contacts")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(contacts, 1);
+}

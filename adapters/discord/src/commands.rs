@@ -762,7 +762,7 @@ pub enum OptionValue {
 }
 
 /// A file attached to a command, as Discord describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
     pub filename: String,
     pub url: String,

@@ -27,7 +27,7 @@ use crate::render::{self, ButtonId, EPHEMERAL};
 /// Interaction callback types.
 const PONG: u8 = 1;
 const CHANNEL_MESSAGE: u8 = 4;
-const DEFERRED_CHANNEL_MESSAGE: u8 = 5;
+pub(crate) const DEFERRED_CHANNEL_MESSAGE: u8 = 5;
 const DEFERRED_UPDATE_MESSAGE: u8 = 6;
 const UPDATE_MESSAGE: u8 = 7;
 
@@ -39,6 +39,11 @@ const TZ_ON_DISCORD: &str = "Discord doesn't tell me your time zone: set it with
 /// An ephemeral message answer.
 fn ephemeral(reply: &Reply) -> Value {
     json!({"type": CHANNEL_MESSAGE, "data": render::message(reply, "", true)})
+}
+
+/// An ephemeral answer of one line.
+pub(crate) fn ephemeral_text(text: &str) -> Value {
+    ephemeral(&Reply::text(text))
 }
 
 fn display_name(user: &User, nick: Option<&str>) -> String {
@@ -146,6 +151,19 @@ pub(crate) fn command_line(interaction: &CommandInteraction) -> Result<CommandLi
 /// connections is well under this).
 const MAX_ATTACHMENT: u64 = 8 * 1024 * 1024;
 
+/// Refuses an attachment over [`MAX_ATTACHMENT`] by its declared size,
+/// before anything is downloaded or written.
+fn too_large(attachment: &Attachment) -> Result<(), String> {
+    if attachment.size > MAX_ATTACHMENT {
+        return Err(format!(
+            "That file is {} MB; I read files up to {} MB. Nothing was changed.",
+            attachment.size / (1024 * 1024),
+            MAX_ATTACHMENT / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
 /// A reply rendered for an interaction: the message, and files to upload.
 struct Rendered {
     data: Value,
@@ -165,7 +183,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn now(body: Value) -> Answer {
+    pub(crate) fn now(body: Value) -> Answer {
         Answer { body, then: None }
     }
 
@@ -307,15 +325,28 @@ impl Discord {
             actor = actor.vouch(id, name);
         }
         info!(command = %interaction.data.name, "slash command");
+        // A file (an import) is work that outlives the answer: a job first.
+        if let Some(attachment) = attachment {
+            if let Err(text) = too_large(&attachment) {
+                return Answer::now(ephemeral(&Reply::error(text)));
+            }
+            let job = crate::jobs::ImportJob {
+                guild: actor.workspace.clone(),
+                user: actor.user.clone(),
+                name: actor.display_name.clone(),
+                admin: actor.admin,
+                vouched: actor.vouched.clone(),
+                line,
+                attachment,
+                token: interaction.token.clone(),
+            };
+            return self
+                .import_durably(&interaction.id.get().to_string(), job)
+                .await;
+        }
         let discord = self.clone();
         let work = tokio::spawn(async move {
-            let reply = match attachment {
-                None => discord.run_line(&actor, &line, None).await,
-                Some(attachment) => match discord.fetch(&attachment).await {
-                    Ok(file) => discord.run_line(&actor, &line, Some(&file)).await,
-                    Err(text) => Reply::error(text),
-                },
-            };
+            let reply = discord.run_line(&actor, &line, None).await;
             Rendered {
                 data: render::message(&reply, &actor.workspace, true),
                 files: render::files(&reply).into_iter().cloned().collect(),
@@ -341,7 +372,7 @@ impl Discord {
 
     /// Runs a line for a member. On first use the core's welcome asks for
     /// a time zone (Discord gives none); this says how to give it here.
-    async fn run_line(&self, actor: &Actor, line: &str, file: Option<&File>) -> Reply {
+    pub(crate) async fn run_line(&self, actor: &Actor, line: &str, file: Option<&File>) -> Reply {
         let first_use = match self.kith.member(actor).await {
             Ok(member) => !member.welcomed && member.tz_source == TzSource::Default,
             Err(_) => false,
@@ -494,14 +525,8 @@ impl Discord {
     }
 
     /// Downloads an attached file, refusing one that is too large.
-    async fn fetch(&self, attachment: &Attachment) -> Result<File, String> {
-        if attachment.size > MAX_ATTACHMENT {
-            return Err(format!(
-                "That file is {} MB; I read files up to {} MB. Nothing was changed.",
-                attachment.size / (1024 * 1024),
-                MAX_ATTACHMENT / (1024 * 1024)
-            ));
-        }
+    pub(crate) async fn fetch(&self, attachment: &Attachment) -> Result<File, String> {
+        too_large(attachment)?;
         let bytes = self
             .rest
             .download(&attachment.url, MAX_ATTACHMENT)

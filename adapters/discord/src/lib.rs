@@ -20,6 +20,7 @@ pub mod config;
 pub mod gateway;
 pub mod http;
 mod interactions;
+mod jobs;
 mod messenger;
 #[cfg(test)]
 mod props;
