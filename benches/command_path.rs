@@ -133,7 +133,8 @@ fn interaction(n: u64) -> String {
     .to_string()
 }
 
-fn command_body(team: &str, user: &str, text: &str, n: u64) -> String {
+/// A slash command's form; `trigger` is its delivery id.
+fn command_body(team: &str, user: &str, text: &str, trigger: &str) -> String {
     serde_urlencoded::to_string([
         ("team_id", team),
         ("channel_id", "C1"),
@@ -142,7 +143,7 @@ fn command_body(team: &str, user: &str, text: &str, n: u64) -> String {
         ("command", "/kith"),
         ("text", text),
         ("response_url", "http://127.0.0.1:9/response"),
-        ("trigger_id", &format!("t.{n}")),
+        ("trigger_id", trigger),
     ])
     .unwrap_or_default()
 }
@@ -340,6 +341,8 @@ async fn discord_kith(dir: &std::path::Path) -> anyhow::Result<String> {
 /// What a load run saw.
 #[derive(Debug, Clone, Copy)]
 struct Figures {
+    /// Requests answered with success.
+    ok: u64,
     rate: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -349,9 +352,13 @@ struct Figures {
 /// Makes the n-th request, signed.
 type Maker = Arc<dyn Fn(u64) -> Request + Send + Sync>;
 
+/// Numbers requests across every run of the process: each command has its
+/// own delivery id (`trigger_id`, interaction id), as real ones do, so none
+/// is answered from the stored answer of an earlier one.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
 /// Loads `url` from `concurrency` connections for `secs` seconds.
 async fn load(url: &str, make: Maker, concurrency: usize, secs: u64) -> Figures {
-    let counter = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let began = Instant::now();
     let deadline = began + Duration::from_secs(secs);
@@ -362,16 +369,11 @@ async fn load(url: &str, make: Maker, concurrency: usize, secs: u64) -> Figures 
             .pool_max_idle_per_host(1)
             .build()
             .unwrap_or_default();
-        let (url, make, counter, failed) = (
-            url.to_string(),
-            make.clone(),
-            counter.clone(),
-            failed.clone(),
-        );
+        let (url, make, failed) = (url.to_string(), make.clone(), failed.clone());
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::new();
             while Instant::now() < deadline {
-                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
                 let request = make(n);
                 let [(h1, v1), (h2, v2)] = request.headers;
                 let sent = Instant::now();
@@ -404,11 +406,13 @@ async fn load(url: &str, make: Maker, concurrency: usize, secs: u64) -> Figures 
             .get(((times.len().max(1) - 1) as f64 * q) as usize)
             .map_or(0.0, |d| d.as_secs_f64() * 1e3)
     };
+    let failed = failed.load(Ordering::Relaxed);
     Figures {
+        ok: times.len() as u64 - failed,
         rate: times.len() as f64 / wall,
         p50_ms: pick(0.5),
         p99_ms: pick(0.99),
-        failed: failed.load(Ordering::Relaxed),
+        failed,
     }
 }
 
@@ -449,7 +453,7 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     for n in 0..8_000u64 {
         let text = format!("gave <@V{}> favour {n}", n % 500);
-        let request = slack(command_body("T1", "UREADER", &text, 1_000_000 + n));
+        let request = slack(command_body("T1", "UREADER", &text, &format!("seed.{n}")));
         let [(h1, v1), (h2, v2)] = request.headers;
         http.post(format!("{kith}/slack/commands"))
             .header("content-type", request.content_type)
@@ -467,7 +471,7 @@ async fn main() -> anyhow::Result<()> {
             "T1",
             "U1",
             &format!("gave <@U2> coffee {n}"),
-            n,
+            &format!("t.{n}"),
         ))
     });
     let gave_spread: Maker = Arc::new(|n| {
@@ -475,11 +479,11 @@ async fn main() -> anyhow::Result<()> {
             "T1",
             &format!("M{}", n % 1_000),
             &format!("gave <@F{}> coffee {n}", n % 1_000),
-            n,
+            &format!("t.{n}"),
         ))
     });
     let balance: Maker =
-        Arc::new(|n| slack(command_body("T1", "UREADER", "balance", 2_000_000 + n)));
+        Arc::new(|n| slack(command_body("T1", "UREADER", "balance", &format!("t.{n}"))));
     let baseline_body: Maker = gave_one.clone();
     let discord_gave: Maker = Arc::new(|n| discord(interaction(n)));
     let discord_url = |base: &str| format!("{base}/discord/interactions");
@@ -567,6 +571,18 @@ async fn main() -> anyhow::Result<()> {
     let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries")
         .fetch_one(store.pool())
         .await?;
-    println!("\nentries stored by Kith: {entries}");
+    // Every answered `gave` must have written its favour: a figure from
+    // answers served without the work would be worthless.
+    let gave: u64 = seen
+        .iter()
+        .filter(|((_, i), _)| matches!(i, 3 | 4))
+        .flat_map(|(_, runs)| runs.iter().map(|f| f.ok))
+        .sum();
+    println!("\nentries stored by Kith: {entries} (8,000 seeded + {gave} answered gave)");
+    anyhow::ensure!(
+        entries as u64 == 8_000 + gave,
+        "{} favours were answered but not stored",
+        (8_000 + gave).saturating_sub(entries as u64)
+    );
     Ok(())
 }

@@ -168,7 +168,7 @@ impl Inbox for SqliteStore {
         // statement when the delivery is new (almost always).
         let key = key.to_string();
         self.writer
-            .write(move |conn| {
+            .write_one(move |conn| {
                 Box::pin(async move {
                     let inserted = sqlx::query(
                         "INSERT INTO command_answers (platform, delivery_key, started_at)
@@ -222,7 +222,7 @@ impl Inbox for SqliteStore {
     ) -> anyhow::Result<()> {
         let (key, answer) = (key.to_string(), answer.to_string());
         self.writer
-            .write(move |conn| {
+            .write_one(move |conn| {
                 Box::pin(async move {
                     sqlx::query(
                         "INSERT INTO command_answers

@@ -872,7 +872,7 @@ impl Store for SqliteStore {
         // so it shares a transaction rather than waiting for the lock.
         let event_id = event_id.to_string();
         self.writer
-            .write(move |conn| Box::pin(inbox::mark(conn, platform, event_id, now)))
+            .write_one(move |conn| Box::pin(inbox::mark(conn, platform, event_id, now)))
             .await
     }
 

@@ -25,6 +25,9 @@ const QUEUE: usize = 4096;
 
 /// A command's writes, type-erased for the queue.
 trait Work: Send {
+    /// Whether its writes are one statement (or reads and at most one
+    /// write): atomic by themselves, so they need no savepoint.
+    fn single(&self) -> bool;
     /// Runs the writes in a savepoint; returns how to answer once the
     /// batch's fate is known, and whether the transaction survived.
     fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran>;
@@ -43,6 +46,7 @@ struct Ran {
 struct Task<T, F> {
     writes: F,
     reply: oneshot::Sender<anyhow::Result<T>>,
+    single: bool,
 }
 
 impl<T, F> Work for Task<T, F>
@@ -52,13 +56,24 @@ where
         + Send
         + 'static,
 {
-    /// Runs inside the savepoint `command` the writer opened for it.
+    fn single(&self) -> bool {
+        self.single
+    }
+
+    /// Runs inside the savepoint `command` the writer opened for it (a
+    /// single statement: inside whatever is open, undone by SQLite itself
+    /// if it fails).
     fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran> {
         Box::pin(async move {
-            let Task { writes, reply } = *self;
+            let Task {
+                writes,
+                reply,
+                single,
+            } = *self;
             let outcome = (writes)(&mut *conn).await;
             let transaction_alive = match &outcome {
                 Ok(_) => true,
+                Err(_) if single => true,
                 Err(_) => sqlx::query("ROLLBACK TO command")
                     .execute(&mut *conn)
                     .await
@@ -118,9 +133,36 @@ impl Writer {
             + Send
             + 'static,
     {
+        self.submit(writes, false).await
+    }
+
+    /// Like [`Writer::write`], for writes that are one statement (reads
+    /// and at most one write): atomic by themselves, they skip the
+    /// savepoint and its round trip.
+    pub async fn write_one<T, F>(&self, writes: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
+            + Send
+            + 'static,
+    {
+        self.submit(writes, true).await
+    }
+
+    async fn submit<T, F>(&self, writes: F, single: bool) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
+            + Send
+            + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Box::new(Task { writes, reply }))
+            .send(Box::new(Task {
+                writes,
+                reply,
+                single,
+            }))
             .await
             .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?;
         answer
@@ -155,12 +197,10 @@ async fn run(
             }
         }
         batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // Each command runs in the savepoint `command`; between two, one
-        // round trip releases the last one's and opens the next one's.
-        if let Err(e) = sqlx::query("BEGIN IMMEDIATE; SAVEPOINT command")
-            .execute(&mut conn)
-            .await
-        {
+        // Each command of several statements runs in the savepoint
+        // `command`; before the next such one, one round trip releases the
+        // last one's and opens the next one's. Single statements need none.
+        if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await {
             let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
             let why = e.to_string();
             tracing::error!(error = %why, "the database writer could not start a transaction");
@@ -172,21 +212,23 @@ async fn run(
         let mut answers = Vec::with_capacity(waiting.len());
         let mut rest = waiting.drain(..);
         let mut lost = false;
-        let mut first = true;
+        let mut open = false;
         let mut unrun: Option<Box<dyn Work>> = None;
         for job in rest.by_ref() {
-            if !first
-                && sqlx::query("RELEASE command; SAVEPOINT command")
-                    .execute(&mut conn)
-                    .await
-                    .is_err()
-            {
-                // Not run: it goes in the next batch with the rest.
-                lost = true;
-                unrun = Some(job);
-                break;
+            if !job.single() {
+                let sql = if open {
+                    "RELEASE command; SAVEPOINT command"
+                } else {
+                    "SAVEPOINT command"
+                };
+                if sqlx::query(sql).execute(&mut conn).await.is_err() {
+                    // Not run: it goes in the next batch with the rest.
+                    lost = true;
+                    unrun = Some(job);
+                    break;
+                }
+                open = true;
             }
-            first = false;
             let ran = job.run(&mut conn).await;
             answers.push(ran.answer);
             if !ran.transaction_alive {
@@ -289,7 +331,14 @@ mod tests {
             + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        (Box::new(Task { writes, reply }), answer)
+        (
+            Box::new(Task {
+                writes,
+                reply,
+                single: false,
+            }),
+            answer,
+        )
     }
 
     #[tokio::test]
@@ -327,6 +376,40 @@ mod tests {
             1,
             "one transaction"
         );
+    }
+
+    #[tokio::test]
+    async fn a_failing_single_statement_undoes_only_itself() {
+        let dir = tempfile::tempdir().expect("dir");
+        let conn = open(dir.path()).await;
+        let (two, two_answer) = task(
+            |conn: &mut SqliteConnection| -> BoxFuture<'_, anyhow::Result<i64>> {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO t (v) VALUES ('a')")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("INSERT INTO t (v) VALUES ('b')")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(2)
+                })
+            },
+        );
+        // Runs inside the savepoint the command before it left open: its
+        // failure must not roll that command back.
+        let (reply, one_answer) = oneshot::channel();
+        let one: Box<dyn Work> = Box::new(Task {
+            writes: insert("a".into()),
+            reply,
+            single: true,
+        });
+        let (three, three_answer) = task(insert("c".into()));
+        writer_with(conn, vec![two, one, three]);
+        assert!(two_answer.await.expect("answered").is_ok());
+        assert!(one_answer.await.expect("answered").is_err());
+        assert!(three_answer.await.expect("answered").is_ok());
+        let mut reader = open(dir.path()).await;
+        assert_eq!(values(&mut reader).await, vec!["a", "b", "c"]);
     }
 
     #[tokio::test]
