@@ -10,6 +10,7 @@ pub mod community;
 pub mod delivery;
 pub mod domain;
 pub mod format;
+pub mod jobs;
 mod kith;
 pub mod limits;
 pub mod map;

@@ -18,13 +18,6 @@ use crate::interactions::{Answer, DEFERRED_CHANNEL_MESSAGE};
 use crate::render::{self, EPHEMERAL};
 
 const IMPORT: &str = "import";
-/// How long a claimed job is held before another worker may take it (its
-/// process died): longer than a download and an import take.
-const JOB_LEASE_SECONDS: i64 = 120;
-/// A job that failed this many times stops being retried.
-const JOB_ATTEMPTS: u32 = 5;
-/// How often the background worker looks for jobs.
-const JOB_POLL: Duration = Duration::from_secs(5);
 /// How often an edit Discord cannot match to the interaction yet (the
 /// deferral may still be on its way) is tried.
 const EDIT_ATTEMPTS: u32 = 4;
@@ -104,38 +97,27 @@ impl Discord {
 
     /// Runs ready jobs until none is left; how many ran.
     pub async fn work_jobs(&self) -> anyhow::Result<usize> {
-        let store = self.kith.store();
-        let clock = self.kith.clock();
-        let owner = format!(
-            "discord-jobs-{}-{}",
-            std::process::id(),
-            clock.now().timestamp_nanos_opt().unwrap_or_default()
-        );
-        let mut ran = 0;
-        while let Some(job) = store
-            .claim_job(
-                Platform::Discord,
-                &owner,
-                clock.now(),
-                chrono::Duration::seconds(JOB_LEASE_SECONDS),
-            )
-            .await?
-        {
-            let outcome = self.run_job(&job).await;
-            if let Err(e) = &outcome {
-                warn!(job = job.id, error = %e, "a job failed; it will be retried");
-            }
-            if !store
-                .finish_job(&job, outcome, clock.now(), JOB_ATTEMPTS)
-                .await?
-            {
-                warn!(job = job.id, "lost the claim on a job before finishing it");
-            }
-            ran += 1;
-        }
-        Ok(ran)
+        let (store, clock) = (self.kith.store(), self.kith.clock());
+        kith_bot::jobs::work(store.as_ref(), clock.as_ref(), Platform::Discord, self).await
     }
 
+    /// Works through jobs left by a process that died, and failed ones
+    /// being retried, until `shutdown`.
+    pub async fn run_jobs(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let (store, clock) = (self.kith.store(), self.kith.clock());
+        kith_bot::jobs::run(
+            store.as_ref(),
+            clock.as_ref(),
+            Platform::Discord,
+            self,
+            shutdown,
+        )
+        .await;
+    }
+}
+
+#[async_trait::async_trait]
+impl kith_bot::jobs::RunJob for Discord {
     async fn run_job(&self, job: &Job) -> Result<(), String> {
         if job.kind != IMPORT {
             return Err(format!("unknown job kind {}", job.kind));
@@ -168,20 +150,5 @@ impl Discord {
             }
         }
         Ok(())
-    }
-
-    /// Works through jobs left by a process that died, and failed ones
-    /// being retried, until `shutdown`.
-    pub async fn run_jobs(&self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            if let Err(e) = self.work_jobs().await {
-                warn!(error = %e, "could not run jobs; trying again shortly");
-            }
-            tokio::select! {
-                () = &mut shutdown => return,
-                () = tokio::time::sleep(JOB_POLL) => {}
-            }
-        }
     }
 }

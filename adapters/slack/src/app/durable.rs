@@ -13,16 +13,9 @@ use tracing::{debug, info, warn};
 
 use super::{ImportRequest, SlackApp};
 
-/// How long a claimed job is held before another worker may take it (the
-/// process died): longer than an import takes (its download has a minute).
-pub const JOB_LEASE_SECONDS: i64 = 120;
-/// A job that failed this many times stops being retried.
-const JOB_ATTEMPTS: u32 = 5;
 /// A command delivery started this long ago with no answer was cut short
 /// (its process died): a new delivery runs it again.
 const COMMAND_STALE_SECONDS: i64 = 60;
-/// How often the background worker looks for jobs.
-const JOB_POLL: Duration = Duration::from_secs(5);
 
 const IMPORT: &str = "import";
 
@@ -184,34 +177,27 @@ impl SlackApp {
 
     /// Runs ready jobs until none is left; how many ran.
     pub async fn work_jobs(&self) -> anyhow::Result<usize> {
-        let store = self.kith.store();
-        let clock = self.kith.clock();
-        let owner = format!("slack-jobs-{}-{:x}", std::process::id(), rand_suffix());
-        let mut ran = 0;
-        while let Some(job) = store
-            .claim_job(
-                Platform::Slack,
-                &owner,
-                clock.now(),
-                chrono::Duration::seconds(JOB_LEASE_SECONDS),
-            )
-            .await?
-        {
-            let outcome = self.run_job(&job).await;
-            if let Err(e) = &outcome {
-                warn!(job = job.id, error = %e, "a job failed; it will be retried");
-            }
-            if !store
-                .finish_job(&job, outcome, clock.now(), JOB_ATTEMPTS)
-                .await?
-            {
-                warn!(job = job.id, "lost the claim on a job before finishing it");
-            }
-            ran += 1;
-        }
-        Ok(ran)
+        let (store, clock) = (self.kith.store(), self.kith.clock());
+        kith_bot::jobs::work(store.as_ref(), clock.as_ref(), Platform::Slack, self).await
     }
 
+    /// Works through jobs left by a process that died, and any that fail
+    /// and are retried, until `shutdown`.
+    pub async fn run_jobs(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let (store, clock) = (self.kith.store(), self.kith.clock());
+        kith_bot::jobs::run(
+            store.as_ref(),
+            clock.as_ref(),
+            Platform::Slack,
+            self,
+            shutdown,
+        )
+        .await;
+    }
+}
+
+#[async_trait::async_trait]
+impl kith_bot::jobs::RunJob for SlackApp {
     async fn run_job(&self, job: &Job) -> Result<(), String> {
         match job.kind.as_str() {
             IMPORT => {
@@ -226,27 +212,4 @@ impl SlackApp {
             other => Err(format!("unknown job kind {other}")),
         }
     }
-
-    /// Works through jobs left by a process that died, and any that fail
-    /// and are retried, until `shutdown`.
-    pub async fn run_jobs(&self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            if let Err(e) = self.work_jobs().await {
-                warn!(error = %e, "could not run jobs; trying again shortly");
-            }
-            tokio::select! {
-                () = &mut shutdown => return,
-                () = tokio::time::sleep(JOB_POLL) => {}
-            }
-        }
-    }
-}
-
-/// Distinguishes workers of one process.
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default()
 }
