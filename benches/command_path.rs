@@ -174,14 +174,14 @@ fn verified(headers: &HeaderMap, body: &[u8]) -> bool {
     .is_ok()
 }
 
+/// What every baseline answers: a short ephemeral message, as Slack expects.
+const ANSWER: &str = r#"{"response_type":"ephemeral","text":"ok"}"#;
+
 async fn bare(headers: HeaderMap, body: axum::body::Bytes) -> (StatusCode, &'static str) {
     if !verified(&headers, &body) {
         return (StatusCode::UNAUTHORIZED, "");
     }
-    (
-        StatusCode::OK,
-        r#"{"response_type":"ephemeral","text":"ok"}"#,
-    )
+    (StatusCode::OK, ANSWER)
 }
 
 async fn insert(
@@ -199,10 +199,7 @@ async fn insert(
         .execute(&pool)
         .await;
     match stored {
-        Ok(_) => (
-            StatusCode::OK,
-            r#"{"response_type":"ephemeral","text":"ok"}"#,
-        ),
+        Ok(_) => (StatusCode::OK, ANSWER),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, ""),
     }
 }
@@ -221,10 +218,7 @@ async fn select(
             .fetch_optional(&pool)
             .await;
     match found {
-        Ok(_) => (
-            StatusCode::OK,
-            r#"{"response_type":"ephemeral","text":"ok"}"#,
-        ),
+        Ok(_) => (StatusCode::OK, ANSWER),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, ""),
     }
 }

@@ -470,6 +470,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_batch_that_cannot_start_fails_its_commands_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut holder = open(dir.path()).await;
+        // The writer waits at most 50 ms for the lock another process holds.
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("w.db"))
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_millis(50));
+        let conn = SqliteConnection::connect_with(&options)
+            .await
+            .expect("opens");
+        let writer = Writer::start(conn);
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .expect("locked");
+        let refused = writer
+            .write(insert("blocked".into()))
+            .await
+            .expect_err("the lock is held");
+        assert!(refused.to_string().contains("could not start"), "{refused}");
+        sqlx::query("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .expect("unlocked");
+        assert!(writer.write(insert("after".into())).await.is_ok());
+        assert_eq!(values(&mut holder).await, vec!["after"]);
+    }
+
+    #[tokio::test]
     async fn concurrent_commands_share_transactions() {
         let dir = tempfile::tempdir().expect("dir");
         let writer = Writer::start(open(dir.path()).await);

@@ -60,6 +60,20 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Checks the request came from Slack; `Some(401)` when it did not.
+/// The body of a request within the size limit and signed by Slack, or the
+/// answer refusing it.
+fn verified_body(
+    app: &SlackApp,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, Box<Response>> {
+    let body = body.map_err(|rejection| Box::new(unread(rejection)))?;
+    match unverified(app, headers, &body) {
+        Some(refused) => Err(Box::new(refused)),
+        None => Ok(body),
+    }
+}
+
 fn unverified(app: &SlackApp, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
     let Some(secret) = app.config().signing_secret.as_ref() else {
         warn!("refused an HTTP request: no signing secret is configured");
@@ -94,13 +108,10 @@ async fn commands(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match verified_body(&app, &headers, body) {
         Ok(body) => body,
-        Err(rejection) => return unread(rejection),
+        Err(refused) => return *refused,
     };
-    if let Some(refused) = unverified(&app, &headers, &body) {
-        return refused;
-    }
     match decode_command(&body) {
         Ok(CommandBody::SslCheck) => StatusCode::OK.into_response(),
         Ok(CommandBody::Run { event, user_name }) => {
@@ -142,13 +153,10 @@ async fn actions(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match verified_body(&app, &headers, body) {
         Ok(body) => body,
-        Err(rejection) => return unread(rejection),
+        Err(refused) => return *refused,
     };
-    if let Some(refused) = unverified(&app, &headers, &body) {
-        return refused;
-    }
     match decode_action(&body) {
         Ok(Some(event)) => {
             app.interaction(*event).await;
@@ -186,13 +194,10 @@ async fn events(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match verified_body(&app, &headers, body) {
         Ok(body) => body,
-        Err(rejection) => return unread(rejection),
+        Err(refused) => return *refused,
     };
-    if let Some(refused) = unverified(&app, &headers, &body) {
-        return refused;
-    }
     if let Some(retry) = header_str(&headers, "x-slack-retry-num") {
         debug!(retry, reason = ?header_str(&headers, "x-slack-retry-reason"), "Slack is retrying an event");
     }
