@@ -22,6 +22,47 @@ use sqlx::SqliteConnection;
 
 use crate::{MemberRow, SqliteStore, from_secs, insert_contact, insert_entry, load, to_secs};
 
+/// What one party's answer to an introduction does.
+pub(crate) enum Decision {
+    /// Nothing to record: the answer stands as it is.
+    Early(Answered),
+    /// Record `party`'s (0 or 1) answer and move the introduction to `state`.
+    Record {
+        party: usize,
+        state: IntroState,
+        answered: Answered,
+    },
+}
+
+/// The rule of double opt-in: a no declines, the second yes connects.
+pub(crate) fn answer_decision(
+    intro: &Intro,
+    member: MemberId,
+    accept: bool,
+) -> anyhow::Result<Decision> {
+    let Some(me) = intro.party(member) else {
+        bail!("member {} is not a party to intro {}", member.0, intro.id.0);
+    };
+    if intro.state != IntroState::Asked {
+        return Ok(Decision::Early(Answered::Closed(intro.state)));
+    }
+    if intro.parties[me].1 != Answer::Waiting {
+        return Ok(Decision::Early(Answered::AlreadyAnswered(
+            intro.parties[me].1,
+        )));
+    }
+    let (state, answered) = match (accept, intro.parties[1 - me].1) {
+        (false, _) => (IntroState::Declined, Answered::Declined),
+        (true, Answer::Accepted) => (IntroState::Connected, Answered::Connected),
+        (true, _) => (IntroState::Asked, Answered::Waiting),
+    };
+    Ok(Decision::Record {
+        party: me,
+        state,
+        answered,
+    })
+}
+
 /// A member of the workspace by id.
 pub(crate) async fn member_by_id(
     conn: &mut SqliteConnection,
@@ -124,11 +165,11 @@ async fn apply(
 }
 
 #[derive(sqlx::FromRow)]
-struct IntroRow {
+pub(crate) struct IntroRow {
     id: i64,
-    introducer_id: i64,
-    a_id: i64,
-    b_id: i64,
+    pub(crate) introducer_id: i64,
+    pub(crate) a_id: i64,
+    pub(crate) b_id: i64,
     why: String,
     a_answer: Option<bool>,
     b_answer: Option<bool>,
@@ -155,33 +196,41 @@ async fn intro_by_id(
     let Some(row) = row else {
         return Ok(None);
     };
-    Ok(Some(Intro {
-        id: IntroId(row.id),
-        workspace,
-        introducer: required_member(conn, workspace, row.introducer_id).await?,
-        parties: [
-            (
-                required_member(conn, workspace, row.a_id).await?,
-                Answer::from_stored(row.a_answer),
-            ),
-            (
-                required_member(conn, workspace, row.b_id).await?,
-                Answer::from_stored(row.b_answer),
-            ),
-        ],
-        why: row.why,
-        state: IntroState::parse(&row.state)
-            .ok_or_else(|| anyhow!("stored intro state {} is unknown", row.state))?,
-        asked_at: from_secs(row.asked_at)?,
-        closed_at: row.closed_at.map(from_secs).transpose()?,
-        outcome: row.outcome,
-    }))
+    let introducer = required_member(conn, workspace, row.introducer_id).await?;
+    let a = required_member(conn, workspace, row.a_id).await?;
+    let b = required_member(conn, workspace, row.b_id).await?;
+    row.into_intro(workspace, introducer, [a, b]).map(Some)
+}
+
+impl IntroRow {
+    pub(crate) fn into_intro(
+        self,
+        workspace: WorkspaceId,
+        introducer: Member,
+        [a, b]: [Member; 2],
+    ) -> anyhow::Result<Intro> {
+        Ok(Intro {
+            id: IntroId(self.id),
+            workspace,
+            introducer,
+            parties: [
+                (a, Answer::from_stored(self.a_answer)),
+                (b, Answer::from_stored(self.b_answer)),
+            ],
+            why: self.why,
+            state: IntroState::parse(&self.state)
+                .ok_or_else(|| anyhow!("stored intro state {} is unknown", self.state))?,
+            asked_at: from_secs(self.asked_at)?,
+            closed_at: self.closed_at.map(from_secs).transpose()?,
+            outcome: self.outcome,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
-struct ResourceRow {
+pub(crate) struct ResourceRow {
     id: i64,
-    member_id: i64,
+    pub(crate) member_id: i64,
     url: String,
     title: String,
     why: Option<String>,
@@ -201,15 +250,22 @@ async fn into_resource(
     workspace: WorkspaceId,
     row: ResourceRow,
 ) -> anyhow::Result<Resource> {
-    Ok(Resource {
-        id: ResourceId(row.id),
-        url: row.url,
-        title: row.title,
-        why: row.why,
-        tags: row.tags.split_whitespace().map(Tag::from_stored).collect(),
-        shared_by: required_member(conn, workspace, row.member_id).await?,
-        shared_at: from_secs(row.shared_at)?,
-    })
+    let shared_by = required_member(conn, workspace, row.member_id).await?;
+    row.into_resource(shared_by)
+}
+
+impl ResourceRow {
+    pub(crate) fn into_resource(self, shared_by: Member) -> anyhow::Result<Resource> {
+        Ok(Resource {
+            id: ResourceId(self.id),
+            url: self.url,
+            title: self.title,
+            why: self.why,
+            tags: self.tags.split_whitespace().map(Tag::from_stored).collect(),
+            shared_by,
+            shared_at: from_secs(self.shared_at)?,
+        })
+    }
 }
 
 async fn resource_by_id(
@@ -234,7 +290,7 @@ async fn resource_by_id(
 
 /// An FTS5 query for what a member typed: each word as a quoted prefix,
 /// all required. `None` when nothing searchable is left.
-fn fts_query(text: &str) -> Option<String> {
+pub(crate) fn fts_query(text: &str) -> Option<String> {
     let terms: Vec<String> = kith_bot::community::search_terms(text)
         .take(kith_bot::limits::SEARCH_TERMS)
         .map(|w| format!("\"{}\"*", w.to_lowercase()))
@@ -247,7 +303,7 @@ fn channel(id: Option<String>) -> Option<Channel> {
 }
 
 #[derive(sqlx::FromRow)]
-struct CommunityRow {
+pub(crate) struct CommunityRow {
     resources_channel: Option<String>,
     intros_channel: Option<String>,
     followup_days: i64,
@@ -269,24 +325,30 @@ async fn community_of(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| anyhow!("workspace {} does not exist", workspace.0))?;
-    let pairing = match (
-        row.pairing_channel,
-        row.pairing_every_days,
-        row.pairing_next_round_at,
-    ) {
-        (Some(id), Some(every), Some(next)) => Some(PairingSchedule {
-            channel: Channel { id, name: None },
-            every_days: u32::try_from(every)?,
-            next_round_at: from_secs(next)?,
-        }),
-        _ => None,
-    };
-    Ok(Community {
-        resources: channel(row.resources_channel),
-        intros: channel(row.intros_channel),
-        followup_days: u32::try_from(row.followup_days)?,
-        pairing,
-    })
+    row.into_community()
+}
+
+impl CommunityRow {
+    pub(crate) fn into_community(self) -> anyhow::Result<Community> {
+        let pairing = match (
+            self.pairing_channel,
+            self.pairing_every_days,
+            self.pairing_next_round_at,
+        ) {
+            (Some(id), Some(every), Some(next)) => Some(PairingSchedule {
+                channel: Channel { id, name: None },
+                every_days: u32::try_from(every)?,
+                next_round_at: from_secs(next)?,
+            }),
+            _ => None,
+        };
+        Ok(Community {
+            resources: channel(self.resources_channel),
+            intros: channel(self.intros_channel),
+            followup_days: u32::try_from(self.followup_days)?,
+            pairing,
+        })
+    }
 }
 
 #[async_trait]
@@ -446,20 +508,13 @@ impl CommunityStore for SqliteStore {
         let Some(intro) = intro_by_id(&mut tx, workspace, id.0).await? else {
             return Ok(Answered::Closed(IntroState::Declined));
         };
-        let Some(me) = intro.party(member) else {
-            bail!("member {} is not a party to intro {}", member.0, id.0);
-        };
-        if intro.state != IntroState::Asked {
-            return Ok(Answered::Closed(intro.state));
-        }
-        if intro.parties[me].1 != Answer::Waiting {
-            return Ok(Answered::AlreadyAnswered(intro.parties[me].1));
-        }
-        let other = intro.parties[1 - me].1;
-        let (state, answered) = match (accept, other) {
-            (false, _) => (IntroState::Declined, Answered::Declined),
-            (true, Answer::Accepted) => (IntroState::Connected, Answered::Connected),
-            (true, _) => (IntroState::Asked, Answered::Waiting),
+        let (me, state, answered) = match answer_decision(&intro, member, accept)? {
+            Decision::Early(answered) => return Ok(answered),
+            Decision::Record {
+                party,
+                state,
+                answered,
+            } => (party, state, answered),
         };
         let closed = (state != IntroState::Asked).then(|| to_secs(now));
         let update = if me == 0 {

@@ -127,15 +127,7 @@ impl Inbox for SqliteStore {
         now: DateTime<Utc>,
         max_attempts: u32,
     ) -> anyhow::Result<bool> {
-        let (state, error, next) = match &outcome {
-            Ok(()) => ("done", None, now),
-            Err(e) if job.attempts >= max_attempts => ("failed", Some(e.as_str()), now),
-            Err(e) => (
-                "pending",
-                Some(e.as_str()),
-                now + Duration::seconds(30 * i64::from(job.attempts.min(10))),
-            ),
-        };
+        let (state, error, next) = job_outcome(job, &outcome, now, max_attempts);
         let mut tx = self.write().await?;
         let settled = sqlx::query(
             "UPDATE jobs SET state = ?1, last_error = COALESCE(?2, last_error),
@@ -274,6 +266,25 @@ impl Inbox for SqliteStore {
         .bind(key)
         .fetch_optional(&self.pool)
         .await?)
+    }
+}
+
+/// How a finished job is stored: its state, error and next attempt (a
+/// failure is retried after 30 s per attempt, up to five minutes).
+pub(crate) fn job_outcome<'a>(
+    job: &Job,
+    outcome: &'a Result<(), String>,
+    now: DateTime<Utc>,
+    max_attempts: u32,
+) -> (&'static str, Option<&'a str>, DateTime<Utc>) {
+    match outcome {
+        Ok(()) => ("done", None, now),
+        Err(e) if job.attempts >= max_attempts => ("failed", Some(e.as_str()), now),
+        Err(e) => (
+            "pending",
+            Some(e.as_str()),
+            now + Duration::seconds(30 * i64::from(job.attempts.min(10))),
+        ),
     }
 }
 

@@ -263,6 +263,32 @@ impl TryFrom<ContactRow> for Stored {
     }
 }
 
+impl Stored {
+    /// The contact after `entry` is logged: its last contact, counts and
+    /// latest note (by time; a later-logged note at the same time wins).
+    fn logged(self, entry: &Entry) -> Stored {
+        let Stored {
+            mut contact,
+            mut last_note_at,
+        } = self;
+        let at = to_secs(entry.at);
+        contact.last_contact = Some(contact.last_contact.map_or(entry.at, |l| l.max(entry.at)));
+        match entry.kind {
+            EntryKind::Gave => contact.favours_given = contact.favours_given.saturating_add(1),
+            EntryKind::Got => contact.favours_received = contact.favours_received.saturating_add(1),
+            EntryKind::Note if last_note_at.is_none_or(|n| at >= n) => {
+                contact.last_note = Some(entry.what.clone());
+                last_note_at = Some(at);
+            }
+            EntryKind::Note | EntryKind::Touch => {}
+        }
+        Stored {
+            contact,
+            last_note_at,
+        }
+    }
+}
+
 impl TryFrom<ContactRow> for Contact {
     type Error = anyhow::Error;
 
@@ -514,21 +540,10 @@ async fn insert_entry(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Contact> {
     let Stored {
-        mut contact,
-        mut last_note_at,
-    } = stored;
+        contact,
+        last_note_at,
+    } = stored.logged(entry);
     let at = to_secs(entry.at);
-    contact.last_contact = Some(contact.last_contact.map_or(entry.at, |l| l.max(entry.at)));
-    match entry.kind {
-        EntryKind::Gave => contact.favours_given = contact.favours_given.saturating_add(1),
-        EntryKind::Got => contact.favours_received = contact.favours_received.saturating_add(1),
-        // The latest note by time; a later-logged note at the same time wins.
-        EntryKind::Note if last_note_at.is_none_or(|n| at >= n) => {
-            contact.last_note = Some(entry.what.clone());
-            last_note_at = Some(at);
-        }
-        EntryKind::Note | EntryKind::Touch => {}
-    }
     // One round trip to SQLite's worker thread for both statements: the
     // entry, then the contact (plain `?` are bound across them in order).
     let changed = sqlx::query(LOG_ENTRY)
@@ -556,6 +571,54 @@ async fn insert_entry(
         bail!("contact {} is not in this member's network", contact.id.0);
     }
     Ok(contact)
+}
+
+/// An imported contact as it will be stored (its id not yet known), with
+/// the counts and latest note worked out from its entries.
+struct Imported<'a> {
+    contact: Contact,
+    given: i64,
+    received: i64,
+    last_note: Option<&'a Entry>,
+}
+
+fn imported<'a>(
+    item: &'a kith_bot::portability::ImportItem,
+    name: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Imported<'a>> {
+    let added_at = item.added_at.unwrap_or(now);
+    let last_contact = item.entries.iter().map(|e| e.at).max();
+    let count = |kind: EntryKind| item.entries.iter().filter(|e| e.kind == kind).count();
+    // The latest note by time; of two at the same time, the later in the file.
+    let last_note = item
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EntryKind::Note)
+        .max_by_key(|(i, e)| (e.at, *i))
+        .map(|(_, e)| e);
+    let contact = Contact {
+        id: ContactId(0),
+        member_external_id: None,
+        name: name.to_string(),
+        company: item.draft.company.clone(),
+        tier: item.draft.tier,
+        cadence_override: item.draft.cadence,
+        tags: Vec::new(),
+        snoozed_until: item.snoozed_until,
+        added_at,
+        last_contact,
+        favours_given: 0,
+        favours_received: 0,
+        last_note: None,
+    };
+    Ok(Imported {
+        contact,
+        given: i64::try_from(count(EntryKind::Gave))?,
+        received: i64::try_from(count(EntryKind::Got))?,
+        last_note,
+    })
 }
 
 /// Writes one imported contact known not to be in the network yet, with
@@ -590,32 +653,13 @@ async fn import_one(
         }
         ContactRef::Named(name) => (None, name.clone()),
     };
-    let added_at = item.added_at.unwrap_or(now);
-    let last_contact = item.entries.iter().map(|e| e.at).max();
-    let count = |kind: EntryKind| item.entries.iter().filter(|e| e.kind == kind).count();
-    // The latest note by time; of two at the same time, the later in the file.
-    let last_note = item
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.kind == EntryKind::Note)
-        .max_by_key(|(i, e)| (e.at, *i))
-        .map(|(_, e)| e);
-    let contact = Contact {
-        id: ContactId(0),
-        member_external_id: None,
-        name: name.clone(),
-        company: draft.company.clone(),
-        tier: draft.tier,
-        cadence_override: draft.cadence,
-        tags: Vec::new(),
-        snoozed_until: item.snoozed_until,
-        added_at,
-        last_contact,
-        favours_given: 0,
-        favours_received: 0,
-        last_note: None,
-    };
+    let Imported {
+        contact,
+        given,
+        received,
+        last_note,
+    } = imported(item, &name, now)?;
+    let (added_at, last_contact) = (contact.added_at, contact.last_contact);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, snoozed_until, added_at, last_contact_at, due_at,
@@ -634,8 +678,8 @@ async fn import_one(
     .bind(to_secs(added_at))
     .bind(last_contact.map(to_secs))
     .bind(to_secs(contact.next_due()))
-    .bind(i64::try_from(count(EntryKind::Gave))?)
-    .bind(i64::try_from(count(EntryKind::Got))?)
+    .bind(given)
+    .bind(received)
     .bind(last_note.map(|e| e.what.as_str()))
     .bind(last_note.map(|e| to_secs(e.at)))
     .fetch_one(&mut *conn)

@@ -16,10 +16,10 @@ use crate::{MemberRow, SqliteStore, from_secs, to_secs};
 
 /// "Never" for a schedule that will not fire again: far enough to ignore,
 /// small enough for any integer column.
-const NEVER: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+pub(crate) const NEVER: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
 
 #[derive(sqlx::FromRow)]
-struct PendingRow {
+pub(crate) struct PendingRow {
     #[sqlx(flatten)]
     member: MemberRow,
     next_reminder_at: Option<i64>,
@@ -28,7 +28,7 @@ struct PendingRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct ClaimedRow {
+pub(crate) struct ClaimedRow {
     #[sqlx(flatten)]
     member: MemberRow,
     outbox_id: i64,
@@ -41,12 +41,69 @@ struct ClaimedRow {
     workspace_external_id: String,
 }
 
-fn platform_flags(platforms: &[Platform]) -> (bool, bool, bool) {
+pub(crate) fn platform_flags(platforms: &[Platform]) -> (bool, bool, bool) {
     (
         platforms.contains(&Platform::Console),
         platforms.contains(&Platform::Slack),
         platforms.contains(&Platform::Discord),
     )
+}
+
+impl PendingRow {
+    pub(crate) fn into_pending(self) -> anyhow::Result<Pending> {
+        let never = |t: Option<i64>| t.filter(|t| *t < NEVER).map(from_secs).transpose();
+        Ok(Pending {
+            next_reminder_at: never(self.next_reminder_at)?,
+            next_digest_at: never(self.next_digest_at)?,
+            earliest_due: self.earliest_due.map(from_secs).transpose()?,
+            member: self.member.into_member(),
+        })
+    }
+}
+
+impl ClaimedRow {
+    pub(crate) fn into_claimed(self, owner: &str) -> anyhow::Result<Claimed> {
+        Ok(Claimed {
+            id: self.outbox_id,
+            lease: owner.to_string(),
+            kind: DeliveryKind::parse(&self.kind)
+                .ok_or_else(|| anyhow!("stored outbox kind {} is unknown", self.kind))?,
+            local_date: self.local_date.parse::<NaiveDate>()?,
+            attempts: u32::try_from(self.attempts)?,
+            expires_at: from_secs(self.expires_at)?,
+            platform: Platform::parse(&self.platform)
+                .ok_or_else(|| anyhow!("stored platform {} is unknown", self.platform))?,
+            workspace_external_id: self.workspace_external_id,
+            member: self.member.into_member(),
+            unsettled_since: self.sending_since.map(from_secs).transpose()?,
+        })
+    }
+}
+
+/// A claimed notice as read: id, kind, subject, member (0 for none),
+/// attempts, workspace, platform, the workspace's platform id, and when an
+/// attempt of unknown outcome began.
+pub(crate) type NoticeRow = (i64, String, i64, i64, i64, i64, String, String, Option<i64>);
+
+pub(crate) fn notice_from_row(
+    (id, kind, subject, _, attempts, workspace, platform, external_id, sending): NoticeRow,
+    owner: &str,
+    to: Option<kith_bot::domain::Member>,
+) -> anyhow::Result<ClaimedNotice> {
+    Ok(ClaimedNotice {
+        id,
+        lease: owner.to_string(),
+        kind: NoticeKind::parse(&kind)
+            .ok_or_else(|| anyhow!("stored notice kind {kind} is unknown"))?,
+        subject,
+        workspace: WorkspaceId(workspace),
+        platform: Platform::parse(&platform)
+            .ok_or_else(|| anyhow!("stored platform {platform} is unknown"))?,
+        workspace_external_id: external_id,
+        to,
+        attempts: u32::try_from(attempts)?,
+        unsettled_since: sending.map(from_secs).transpose()?,
+    })
 }
 
 #[async_trait]
@@ -69,17 +126,7 @@ impl Outbox for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|row| {
-                let never = |t: Option<i64>| t.filter(|t| *t < NEVER).map(from_secs).transpose();
-                Ok(Pending {
-                    next_reminder_at: never(row.next_reminder_at)?,
-                    next_digest_at: never(row.next_digest_at)?,
-                    earliest_due: row.earliest_due.map(from_secs).transpose()?,
-                    member: row.member.into_member(),
-                })
-            })
-            .collect()
+        rows.into_iter().map(PendingRow::into_pending).collect()
     }
 
     async fn schedule(&self, plans: &[Plan], now: DateTime<Utc>) -> anyhow::Result<u64> {
@@ -169,22 +216,7 @@ impl Outbox for SqliteStore {
         .await?;
         tx.commit().await?;
         rows.into_iter()
-            .map(|row| {
-                Ok(Claimed {
-                    id: row.outbox_id,
-                    lease: owner.to_string(),
-                    kind: DeliveryKind::parse(&row.kind)
-                        .ok_or_else(|| anyhow!("stored outbox kind {} is unknown", row.kind))?,
-                    local_date: row.local_date.parse::<NaiveDate>()?,
-                    attempts: u32::try_from(row.attempts)?,
-                    expires_at: from_secs(row.expires_at)?,
-                    platform: Platform::parse(&row.platform)
-                        .ok_or_else(|| anyhow!("stored platform {} is unknown", row.platform))?,
-                    workspace_external_id: row.workspace_external_id,
-                    member: row.member.into_member(),
-                    unsettled_since: row.sending_since.map(from_secs).transpose()?,
-                })
-            })
+            .map(|row| row.into_claimed(owner))
             .collect()
     }
 
@@ -325,8 +357,7 @@ impl Outbox for SqliteStore {
     ) -> anyhow::Result<Vec<ClaimedNotice>> {
         let mut tx = self.write().await?;
         lease_ready(&mut tx, Queue::Notices, owner, platforms, now, lease, limit).await?;
-        type Row = (i64, String, i64, i64, i64, i64, String, String, Option<i64>);
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<NoticeRow> = sqlx::query_as(
             "SELECT n.id, n.kind, n.subject, n.member_id, n.attempts, n.workspace_id,
                     w.platform, w.external_id, n.sending_since
              FROM notices n JOIN workspaces w ON w.id = n.workspace_id
@@ -337,27 +368,12 @@ impl Outbox for SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         let mut claimed = Vec::with_capacity(rows.len());
-        for (id, kind, subject, member, attempts, workspace, platform, external_id, sending) in rows
-        {
-            let workspace = WorkspaceId(workspace);
-            let to = match member {
+        for row in rows {
+            let to = match row.4 {
                 0 => None,
-                id => member_by_id(&mut tx, workspace, id).await?,
+                id => member_by_id(&mut tx, WorkspaceId(row.5), id).await?,
             };
-            claimed.push(ClaimedNotice {
-                id,
-                lease: owner.to_string(),
-                kind: NoticeKind::parse(&kind)
-                    .ok_or_else(|| anyhow!("stored notice kind {kind} is unknown"))?,
-                subject,
-                workspace,
-                platform: Platform::parse(&platform)
-                    .ok_or_else(|| anyhow!("stored platform {platform} is unknown"))?,
-                workspace_external_id: external_id,
-                to,
-                attempts: u32::try_from(attempts)?,
-                unsettled_since: sending.map(from_secs).transpose()?,
-            });
+            claimed.push(notice_from_row(row, owner, to)?);
         }
         tx.commit().await?;
         Ok(claimed)
@@ -493,7 +509,9 @@ async fn settle_row(
 }
 
 /// How a settled row is stored: its state, next attempt and error.
-fn settled_state(outcome: &Settle) -> (&'static str, Option<DateTime<Utc>>, Option<&str>) {
+pub(crate) fn settled_state(
+    outcome: &Settle,
+) -> (&'static str, Option<DateTime<Utc>>, Option<&str>) {
     match outcome {
         Settle::Sent => ("sent", None, None),
         Settle::Retry { at, error } => ("pending", Some(*at), Some(error.as_str())),
