@@ -351,6 +351,73 @@ impl CommunityRow {
     }
 }
 
+/// A workspace whose round is due, as read: id, platform, channel, days
+/// between rounds, when the round is due, and its number.
+pub(crate) type DueRoundRow = (i64, String, String, i64, i64, i64);
+
+pub(crate) fn due_round(
+    (id, platform, channel, every, next, number): DueRoundRow,
+) -> anyhow::Result<DueRound> {
+    Ok(DueRound {
+        workspace: WorkspaceId(id),
+        platform: Platform::parse(&platform)
+            .ok_or_else(|| anyhow!("stored platform {platform} is unknown"))?,
+        schedule: PairingSchedule {
+            channel: Channel {
+                id: channel,
+                name: None,
+            },
+            every_days: u32::try_from(every)?,
+            next_round_at: from_secs(next)?,
+        },
+        number: u32::try_from(number)?,
+    })
+}
+
+/// Groups from (rounds ago, pair, member) rows ordered by pair.
+pub(crate) fn past_groups(rows: Vec<(i64, i64, i64)>) -> Vec<PastGroup> {
+    let mut groups: BTreeMap<i64, PastGroup> = BTreeMap::new();
+    for (ago, pair, member) in rows {
+        groups
+            .entry(pair)
+            .or_insert_with(|| PastGroup {
+                rounds_ago: u32::try_from(ago).unwrap_or(u32::MAX),
+                members: Vec::new(),
+            })
+            .members
+            .push(MemberId(member));
+    }
+    groups.into_values().collect()
+}
+
+/// A group's notices: the match posted now, a follow-up to each member later.
+pub(crate) fn group_notices(
+    group: &[MemberId],
+    round: &NewRound,
+    now: DateTime<Utc>,
+) -> Vec<NewNotice> {
+    let mut notices = vec![NewNotice {
+        kind: NoticeKind::PairingMatch,
+        to: None,
+        not_before: now,
+    }];
+    notices.extend(group.iter().map(|m| NewNotice {
+        kind: NoticeKind::PairingFollowup,
+        to: Some(*m),
+        not_before: round.followup_at,
+    }));
+    notices
+}
+
+/// The round's post to the pairing channel.
+pub(crate) fn round_announcement(now: DateTime<Utc>) -> [NewNotice; 1] {
+    [NewNotice {
+        kind: NoticeKind::PairingRound,
+        to: None,
+        not_before: now,
+    }]
+}
+
 #[async_trait]
 impl CommunityStore for SqliteStore {
     async fn community(&self, workspace: WorkspaceId) -> anyhow::Result<Community> {
@@ -756,7 +823,7 @@ impl CommunityStore for SqliteStore {
     }
 
     async fn due_rounds(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<DueRound>> {
-        let rows: Vec<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<DueRoundRow> = sqlx::query_as(
             "SELECT w.id, w.platform, w.pairing_channel, w.pairing_every_days,
                     w.pairing_next_round_at,
                     (SELECT COALESCE(MAX(number), 0) + 1 FROM pairing_rounds r
@@ -769,24 +836,7 @@ impl CommunityStore for SqliteStore {
         .bind(to_secs(now))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(id, platform, channel, every, next, number)| {
-                Ok(DueRound {
-                    workspace: WorkspaceId(id),
-                    platform: Platform::parse(&platform)
-                        .ok_or_else(|| anyhow!("stored platform {platform} is unknown"))?,
-                    schedule: PairingSchedule {
-                        channel: Channel {
-                            id: channel,
-                            name: None,
-                        },
-                        every_days: u32::try_from(every)?,
-                        next_round_at: from_secs(next)?,
-                    },
-                    number: u32::try_from(number)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(due_round).collect()
     }
 
     async fn pairing_pool(
@@ -827,18 +877,7 @@ impl CommunityStore for SqliteStore {
         .bind(i64::from(rounds))
         .fetch_all(&self.pool)
         .await?;
-        let mut groups: BTreeMap<i64, PastGroup> = BTreeMap::new();
-        for (ago, pair, member) in rows {
-            groups
-                .entry(pair)
-                .or_insert_with(|| PastGroup {
-                    rounds_ago: u32::try_from(ago).unwrap_or(u32::MAX),
-                    members: Vec::new(),
-                })
-                .members
-                .push(MemberId(member));
-        }
-        Ok(groups.into_values().collect())
+        Ok(past_groups(rows))
     }
 
     async fn save_round(&self, round: &NewRound, now: DateTime<Utc>) -> anyhow::Result<bool> {
@@ -883,23 +922,10 @@ impl CommunityStore for SqliteStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            let mut notices = vec![NewNotice {
-                kind: NoticeKind::PairingMatch,
-                to: None,
-                not_before: now,
-            }];
-            notices.extend(group.iter().map(|m| NewNotice {
-                kind: NoticeKind::PairingFollowup,
-                to: Some(*m),
-                not_before: round.followup_at,
-            }));
+            let notices = group_notices(group, round, now);
             insert_notices(&mut tx, workspace, pair, &notices, now).await?;
         }
-        let announce = [NewNotice {
-            kind: NoticeKind::PairingRound,
-            to: None,
-            not_before: now,
-        }];
+        let announce = round_announcement(now);
         insert_notices(&mut tx, workspace, i64::from(round.number), &announce, now).await?;
         tx.commit().await?;
         Ok(true)

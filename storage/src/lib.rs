@@ -194,10 +194,16 @@ macro_rules! member_columns {
     };
 }
 
+mod any;
 mod community;
 mod inbox;
 mod outbox;
+pub mod pg;
 pub mod writer;
+
+pub use any::{AnyStore, Engine};
+pub use pg::PgStore;
+pub use pg::testing;
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
 struct ContactRow {
@@ -470,24 +476,7 @@ async fn insert_contact(
         }
         ContactRef::Named(name) => (None, None, name.clone()),
     };
-    let mut tags = draft.tags.clone();
-    tags.sort();
-    tags.dedup();
-    let mut contact = Contact {
-        id: ContactId(0),
-        member_external_id,
-        name,
-        company: draft.company.clone(),
-        tier: draft.tier,
-        cadence_override: draft.cadence,
-        tags,
-        snoozed_until: None,
-        added_at: now,
-        last_contact: None,
-        favours_given: 0,
-        favours_received: 0,
-        last_note: None,
-    };
+    let mut contact = new_contact(draft, member_external_id, name, now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, added_at, due_at)
@@ -511,6 +500,40 @@ async fn insert_contact(
         contact,
         last_note_at: None,
     })
+}
+
+/// Whether a time zone from the platform replaces the member's: not one
+/// they chose themselves, and only when it says something new.
+fn tz_hint_applies(member: &Member, tz: chrono_tz::Tz) -> bool {
+    member.tz_source < TzSource::Member
+        && (member.tz != tz || member.tz_source == TzSource::Default)
+}
+
+/// A contact about to be added from `draft` (its id not yet known).
+fn new_contact(
+    draft: &ContactDraft,
+    member_external_id: Option<String>,
+    name: String,
+    now: DateTime<Utc>,
+) -> Contact {
+    let mut tags = draft.tags.clone();
+    tags.sort();
+    tags.dedup();
+    Contact {
+        id: ContactId(0),
+        member_external_id,
+        name,
+        company: draft.company.clone(),
+        tier: draft.tier,
+        cadence_override: draft.cadence,
+        tags,
+        snoozed_until: None,
+        added_at: now,
+        last_contact: None,
+        favours_given: 0,
+        favours_received: 0,
+        last_note: None,
+    }
 }
 
 /// Stores when the contact is next due, by the core's rule, after a change;
@@ -571,6 +594,36 @@ async fn insert_entry(
         bail!("contact {} is not in this member's network", contact.id.0);
     }
     Ok(contact)
+}
+
+/// The imported items not in the network yet (`present`: fellow members'
+/// platform ids or outside people's name keys), each person once, and how
+/// many were already there.
+fn not_present(
+    present: Vec<(Option<String>, String)>,
+    items: &[kith_bot::portability::ImportItem],
+) -> (Vec<&kith_bot::portability::ImportItem>, u64) {
+    let mut members: HashSet<String> = HashSet::new();
+    let mut names: HashSet<String> = HashSet::new();
+    for (member, key) in present {
+        match member {
+            Some(id) => members.insert(id),
+            None => names.insert(key),
+        };
+    }
+    let mut existing = 0;
+    let new = items
+        .iter()
+        .filter(|item| {
+            let new = match &item.draft.who {
+                ContactRef::Member(m) => members.insert(m.id.clone()),
+                ContactRef::Named(_) => names.insert(item.draft.who.name_key()),
+            };
+            existing += u64::from(!new);
+            new
+        })
+        .collect();
+    (new, existing)
 }
 
 /// An imported contact as it will be stored (its id not yet known), with
@@ -766,8 +819,7 @@ impl Store for SqliteStore {
             }
         };
         if let Some(tz) = tz_hint
-            && member.tz_source < TzSource::Member
-            && (member.tz != tz || member.tz_source == TzSource::Default)
+            && tz_hint_applies(&member, tz)
         {
             sqlx::query(
                 "UPDATE members SET tz = ?, tz_source = 'platform'
@@ -1020,29 +1072,12 @@ impl Store for SqliteStore {
         .bind(scope.member.0)
         .fetch_all(&mut *tx)
         .await?;
-        let mut members: HashSet<String> = HashSet::new();
-        let mut names: HashSet<String> = HashSet::new();
-        for (member, key) in present {
-            match member {
-                Some(id) => members.insert(id),
-                None => names.insert(key),
-            };
-        }
-        let (mut added, mut existing) = (0, 0);
-        for item in items {
-            let new = match &item.draft.who {
-                ContactRef::Member(m) => members.insert(m.id.clone()),
-                ContactRef::Named(_) => names.insert(item.draft.who.name_key()),
-            };
-            if !new {
-                existing += 1;
-                continue;
-            }
+        let (new, existing) = not_present(present, items);
+        for item in &new {
             import_one(&mut tx, scope, item, now).await?;
-            added += 1;
         }
         tx.commit().await?;
-        Ok((added, existing))
+        Ok((u64::try_from(new.len())?, existing))
     }
 
     async fn forget_member(

@@ -6,7 +6,7 @@ use kith_bot::domain::{
     ContactChange, ContactDraft, ContactRef, Entry, EntryKind, Mention, Platform, Scope, Tier,
 };
 use kith_bot::ports::Store;
-use kith_storage::SqliteStore;
+use kith_storage::{AnyStore, Engine, SqliteStore, testing};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
@@ -31,15 +31,34 @@ fn draft() -> ContactDraft {
     }
 }
 
-async fn store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("k.db").display().to_string())
-        .await
-        .expect("opens");
-    (dir, store)
+/// A store on SQLite, or on PostgreSQL with `KITH_TEST_DATABASE=postgres`,
+/// and a pool to look into it directly.
+struct Db {
+    _dir: tempfile::TempDir,
+    store: AnyStore,
+    sql: sqlx::AnyPool,
 }
 
-async fn scope(store: &SqliteStore, platform: Platform, ws: &str, member: &str) -> Scope {
+impl std::ops::Deref for Db {
+    type Target = AnyStore;
+    fn deref(&self) -> &AnyStore {
+        &self.store
+    }
+}
+
+async fn store() -> Db {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = testing::database_url(&dir.path().join("k.db")).await;
+    let store = AnyStore::open(&url).await.expect("opens");
+    let sql = testing::inspector(&url).await;
+    Db {
+        _dir: dir,
+        store,
+        sql,
+    }
+}
+
+async fn scope(store: &dyn Store, platform: Platform, ws: &str, member: &str) -> Scope {
     let workspace = store
         .workspace(platform, ws, now())
         .await
@@ -53,9 +72,9 @@ async fn scope(store: &SqliteStore, platform: Platform, ws: &str, member: &str) 
 
 #[tokio::test]
 async fn another_members_scope_cannot_read_change_or_remove_my_contact() {
-    let (_dir, store) = store().await;
-    let me = scope(&store, Platform::Slack, "T1", "me").await;
-    let bob = scope(&store, Platform::Slack, "T1", "bob").await;
+    let store = store().await;
+    let me = scope(&store.store, Platform::Slack, "T1", "me").await;
+    let bob = scope(&store.store, Platform::Slack, "T1", "bob").await;
     let entry = Entry {
         kind: EntryKind::Gave,
         what: "intro".into(),
@@ -94,9 +113,9 @@ async fn another_members_scope_cannot_read_change_or_remove_my_contact() {
 
 #[tokio::test]
 async fn a_scope_mixing_workspaces_reaches_nothing() {
-    let (_dir, store) = store().await;
-    let me = scope(&store, Platform::Slack, "T1", "me").await;
-    let elsewhere = scope(&store, Platform::Discord, "G1", "me").await;
+    let store = store().await;
+    let me = scope(&store.store, Platform::Slack, "T1", "me").await;
+    let elsewhere = scope(&store.store, Platform::Discord, "G1", "me").await;
     let mine = store
         .add_contact(me, &draft(), now())
         .await
@@ -131,21 +150,33 @@ async fn a_scope_mixing_workspaces_reaches_nothing() {
 
 #[tokio::test]
 async fn the_same_platform_id_in_two_workspaces_is_two_members() {
-    let (_dir, store) = store().await;
-    let a = scope(&store, Platform::Slack, "T1", "U1").await;
-    let b = scope(&store, Platform::Slack, "T2", "U1").await;
+    let store = store().await;
+    let a = scope(&store.store, Platform::Slack, "T1", "U1").await;
+    let b = scope(&store.store, Platform::Slack, "T2", "U1").await;
     assert_ne!(a.member, b.member);
     assert_ne!(a.workspace, b.workspace);
 }
 
 #[tokio::test]
 async fn a_failed_entry_leaves_no_contact_behind() {
-    let (_dir, store) = store().await;
-    let me = scope(&store, Platform::Console, "c", "me").await;
-    sqlx::query("CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-        .execute(store.pool())
-        .await
-        .expect("trigger");
+    let store = store().await;
+    let me = scope(&store.store, Platform::Console, "c", "me").await;
+    let refuse: &[&str] = match store.engine() {
+        Engine::Sqlite => &[
+            "CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        ],
+        Engine::Postgres => &[
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql
+             AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+            "CREATE TRIGGER refuse BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ],
+    };
+    for sql in refuse {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+            .execute(&store.sql)
+            .await
+            .expect("trigger");
+    }
     let entry = Entry {
         kind: EntryKind::Touch,
         what: String::new(),
@@ -156,7 +187,7 @@ async fn a_failed_entry_leaves_no_contact_behind() {
     assert!(store.contacts(me).await.expect("contacts").is_empty());
     let members: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE external_id = 'alice'")
-            .fetch_one(store.pool())
+            .fetch_one(&store.sql)
             .await
             .expect("count");
     assert_eq!(members, 0, "the mentioned member was rolled back too");
@@ -189,9 +220,9 @@ async fn reopening_applies_no_migration_twice() {
 
 #[tokio::test]
 async fn forgetting_a_workspace_deletes_everything_in_it_and_nothing_else() {
-    let (_dir, store) = store().await;
-    let gone = scope(&store, Platform::Slack, "T1", "me").await;
-    let kept = scope(&store, Platform::Slack, "T2", "me").await;
+    let store = store().await;
+    let gone = scope(&store.store, Platform::Slack, "T1", "me").await;
+    let kept = scope(&store.store, Platform::Slack, "T2", "me").await;
     let entry = Entry {
         kind: EntryKind::Note,
         what: "x".into(),
@@ -229,7 +260,7 @@ async fn forgetting_a_workspace_deletes_everything_in_it_and_nothing_else() {
     for table in ["members", "contacts", "entries"] {
         let n: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-                .fetch_one(store.pool())
+                .fetch_one(&store.sql)
                 .await
                 .expect("count");
         // Only the kept workspace's rows remain (me and alice; one contact; one entry).
@@ -247,7 +278,7 @@ async fn forgetting_a_workspace_deletes_everything_in_it_and_nothing_else() {
 
 #[tokio::test]
 async fn installations_are_saved_replaced_and_removed_per_workspace() {
-    let (_dir, store) = store().await;
+    let store = store().await;
     let install = |t: &str| kith_bot::domain::Installation {
         bot_token: kith_bot::domain::Secret::new(t),
         bot_user_id: Some("UBOT".into()),
@@ -300,7 +331,7 @@ async fn installations_are_saved_replaced_and_removed_per_workspace() {
 
 #[tokio::test]
 async fn an_event_id_is_new_only_once_per_platform() {
-    let (_dir, store) = store().await;
+    let store = store().await;
     assert!(
         store
             .first_sighting(Platform::Slack, "Ev1", now())
@@ -323,7 +354,7 @@ async fn an_event_id_is_new_only_once_per_platform() {
 
 #[tokio::test]
 async fn the_platforms_time_zone_is_used_until_the_member_sets_one() {
-    let (_dir, store) = store().await;
+    let store = store().await;
     let ws = store
         .workspace(Platform::Slack, "T1", now())
         .await

@@ -1,0 +1,278 @@
+//! Inbound work made durable before it is acknowledged, over PostgreSQL:
+//! the events handled (a primary key, so a Slack retry or a Discord
+//! redelivery that reaches another replica is still handled once), jobs
+//! claimed with `FOR UPDATE SKIP LOCKED`, and commands' answers by delivery id.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use kith_bot::domain::Platform;
+use kith_bot::ports::{CommandSlot, Inbox, Job, NewJob, WorkspaceEffect};
+use sqlx::PgConnection;
+
+use super::PgStore;
+use crate::inbox::job_outcome;
+use crate::to_secs;
+
+#[async_trait]
+impl Inbox for PgStore {
+    async fn handled(&self, platform: Platform, event_id: &str) -> anyhow::Result<bool> {
+        let seen: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM seen_events WHERE platform = $1 AND event_id = $2")
+                .bind(platform.as_str())
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(seen.is_some())
+    }
+
+    async fn workspace_event(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        external_id: &str,
+        effect: WorkspaceEffect,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<bool>> {
+        let mut tx = self.write().await?;
+        if !mark(&mut tx, platform, event_id, now).await? {
+            return Ok(None);
+        }
+        let sql = match effect {
+            WorkspaceEffect::Forget => {
+                "DELETE FROM workspaces WHERE platform = $1 AND external_id = $2"
+            }
+            WorkspaceEffect::RemoveInstallation => {
+                "DELETE FROM installations WHERE workspace_id IN
+                     (SELECT id FROM workspaces WHERE platform = $1 AND external_id = $2)"
+            }
+            WorkspaceEffect::Nothing => {
+                tx.commit().await?;
+                return Ok(Some(false));
+            }
+        };
+        let changed = sqlx::query(sql)
+            .bind(platform.as_str())
+            .bind(external_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(Some(changed > 0))
+    }
+
+    async fn enqueue_job(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        job: &NewJob,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.write().await?;
+        if !mark(&mut tx, platform, event_id, now).await? {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO jobs (platform, event_id, kind, workspace, payload, next_attempt_at,
+                               created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(platform.as_str())
+        .bind(event_id)
+        .bind(&job.kind)
+        .bind(&job.workspace)
+        .bind(&job.payload)
+        .bind(to_secs(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn claim_job(
+        &self,
+        platform: Platform,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> anyhow::Result<Option<Job>> {
+        let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
+            "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+             WHERE id = (SELECT id FROM jobs
+                         WHERE platform = $3 AND state = 'pending' AND next_attempt_at <= $4
+                           AND (lease_until IS NULL OR lease_until <= $4)
+                         ORDER BY next_attempt_at, id LIMIT 1
+                         FOR UPDATE SKIP LOCKED)
+             RETURNING id, kind, workspace, payload, attempts",
+        )
+        .bind(owner)
+        .bind(to_secs(now + lease))
+        .bind(platform.as_str())
+        .bind(to_secs(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(id, kind, workspace, payload, attempts)| {
+            Ok(Job {
+                id,
+                lease: owner.to_string(),
+                kind,
+                workspace,
+                payload,
+                attempts: u32::try_from(attempts)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn finish_job(
+        &self,
+        job: &Job,
+        outcome: Result<(), String>,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> anyhow::Result<bool> {
+        let (state, error, next) = job_outcome(job, &outcome, now, max_attempts);
+        let settled = sqlx::query(
+            "UPDATE jobs SET state = $1, last_error = COALESCE($2, last_error),
+                    next_attempt_at = $3, lease_owner = NULL, lease_until = NULL,
+                    finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END
+             WHERE id = $5 AND lease_owner = $6 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(to_secs(next))
+        .bind(to_secs(now))
+        .bind(job.id)
+        .bind(&job.lease)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        Ok(settled)
+    }
+
+    async fn begin_command(
+        &self,
+        platform: Platform,
+        key: &str,
+        now: DateTime<Utc>,
+        stale: Duration,
+    ) -> anyhow::Result<CommandSlot> {
+        let inserted = sqlx::query(
+            "INSERT INTO command_answers (platform, delivery_key, started_at)
+             VALUES ($1, $2, $3) ON CONFLICT (platform, delivery_key) DO NOTHING",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .bind(to_secs(now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(CommandSlot::New);
+        }
+        let (answer, started): (Option<String>, i64) = sqlx::query_as(
+            "SELECT answer, started_at FROM command_answers
+             WHERE platform = $1 AND delivery_key = $2",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await?;
+        if let Some(answer) = answer {
+            return Ok(CommandSlot::Answered(answer));
+        }
+        if started > to_secs(now - stale) {
+            return Ok(CommandSlot::Running);
+        }
+        // Its first delivery was cut short: run it again, in one replica
+        // only (the start it saw must still be the stored one).
+        let taken = sqlx::query(
+            "UPDATE command_answers SET started_at = $1
+             WHERE platform = $2 AND delivery_key = $3 AND started_at = $4 AND answer IS NULL",
+        )
+        .bind(to_secs(now))
+        .bind(platform.as_str())
+        .bind(key)
+        .bind(started)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(match taken {
+            1 => CommandSlot::New,
+            _ => CommandSlot::Running,
+        })
+    }
+
+    async fn finish_command(
+        &self,
+        platform: Platform,
+        key: &str,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO command_answers (platform, delivery_key, answer, started_at, answered_at)
+             VALUES ($1, $2, $3, $4, $4)
+             ON CONFLICT (platform, delivery_key)
+             DO UPDATE SET answer = excluded.answer, answered_at = excluded.answered_at",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .bind(answer)
+        .bind(to_secs(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn remember(
+        &self,
+        platform: Platform,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO delivery_memos (platform, delivery_key, value, created_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (platform, delivery_key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .bind(value)
+        .bind(to_secs(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn recall(&self, platform: Platform, key: &str) -> anyhow::Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM delivery_memos WHERE platform = $1 AND delivery_key = $2",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}
+
+/// Marks an event seen in `tx`; `false` if it already was (on any replica).
+pub(crate) async fn mark(
+    tx: &mut PgConnection,
+    platform: Platform,
+    event_id: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO seen_events (platform, event_id, seen_at) VALUES ($1, $2, $3)
+         ON CONFLICT (platform, event_id) DO NOTHING",
+    )
+    .bind(platform.as_str())
+    .bind(event_id)
+    .bind(to_secs(now))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
