@@ -15,7 +15,7 @@ use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
 use kith_discord::{Discord, DiscordConfig, Verifier};
 use kith_slack::{SlackApp, SlackConfig, SlackWeb};
-use kith_storage::SqliteStore;
+use kith_storage::AnyStore;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncBufRead;
 
@@ -27,7 +27,8 @@ use tokio::io::AsyncBufRead;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Where the ledger lives: `sqlite://PATH` (created if missing) or a path.
+    /// Where the ledger lives: `sqlite://PATH` (created if missing) or a
+    /// path, or `postgres://USER:PASSWORD@HOST:PORT/DATABASE` for many replicas.
     pub database_url: String,
     /// Where the HTTP server listens (Slack's request URLs, Discord's
     /// interactions endpoint, `/healthz`).
@@ -140,7 +141,7 @@ pub struct LedgerArgs {
 }
 
 /// Opens the store and finds the member, who must already have used Kith.
-async fn ledger_owner(config: &Config, args: &LedgerArgs) -> anyhow::Result<(SqliteStore, Member)> {
+async fn ledger_owner(config: &Config, args: &LedgerArgs) -> anyhow::Result<(AnyStore, Member)> {
     let url = match &args.db {
         Some(path) => path.display().to_string(),
         None => config.database_url.clone(),
@@ -216,9 +217,10 @@ pub async fn run_export(
     Ok(written)
 }
 
-/// Opens the store named by the configuration, applying migrations.
-pub async fn open_store(database_url: &str) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(database_url).await
+/// Opens the store named by the configuration, applying migrations:
+/// PostgreSQL for a `postgres://` or `postgresql://` URL, else SQLite.
+pub async fn open_store(database_url: &str) -> anyhow::Result<AnyStore> {
+    AnyStore::open(database_url).await
 }
 
 /// Runs a console session reading `input` and writing to `screen` until
@@ -339,7 +341,10 @@ pub fn http_router_with(
 
 /// Reminders and digests for Slack members: the core's scheduler and sender
 /// delivering through the Slack adapter's Web API.
-pub fn slack_delivery(store: &SqliteStore, slack: &SlackApp, clock: Arc<dyn Clock>) -> Delivery {
+pub fn slack_delivery<S>(store: &S, slack: &SlackApp, clock: Arc<dyn Clock>) -> Delivery
+where
+    S: Store + kith_bot::ports::Outbox + Clone + 'static,
+{
     Delivery::new(
         Arc::new(store.clone()),
         Arc::new(store.clone()),

@@ -369,7 +369,7 @@ impl Outbox for SqliteStore {
         .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
-            let to = match row.4 {
+            let to = match row.3 {
                 0 => None,
                 id => member_by_id(&mut tx, WorkspaceId(row.5), id).await?,
             };

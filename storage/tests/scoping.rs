@@ -31,7 +31,7 @@ fn draft() -> ContactDraft {
     }
 }
 
-/// A store on SQLite, or on PostgreSQL with `KITH_TEST_DATABASE=postgres`,
+/// A store on SQLite, or on PostgreSQL with `TEST_DATABASE=postgres`,
 /// and a pool to look into it directly.
 struct Db {
     _dir: tempfile::TempDir,

@@ -508,7 +508,7 @@ async fn a_dm_button_naming_an_unknown_server_is_refused_before_anything_is_writ
         .await
         .expect("delivered");
     let message = app.fake.messages().remove(0);
-    let before = crate::common::everything(app.store.pool()).await;
+    let before = crate::common::everything(&app.sql).await;
     let stranger = 2_000_000_000_000_000_099;
     for (n, (who, custom_id)) in [
         // A server Kith has never seen.
@@ -536,5 +536,5 @@ async fn a_dm_button_naming_an_unknown_server_is_refused_before_anything_is_writ
         let content = answer["data"]["content"].as_str().expect("content");
         assert!(content.contains("not one of mine"), "{content}");
     }
-    assert_eq!(crate::common::everything(app.store.pool()).await, before);
+    assert_eq!(crate::common::everything(&app.sql).await, before);
 }

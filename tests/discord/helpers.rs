@@ -34,6 +34,8 @@ pub struct App {
     /// Holds the database file until the test ends.
     _dir: TempDir,
     pub store: SqliteStore,
+    /// The same database, to look into directly.
+    pub sql: sqlx::AnyPool,
     pub kith: Kith,
     pub clock: ManualClock,
     pub fake: FakeDiscord,
@@ -81,6 +83,7 @@ impl App {
         let store = SqliteStore::open(&db.display().to_string())
             .await
             .expect("opens");
+        let sql = kith_storage::testing::inspector(&format!("sqlite://{}", db.display())).await;
         let clock = ManualClock::at(start());
         let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
         let fake = FakeDiscord::start().await;
@@ -123,6 +126,7 @@ impl App {
         App {
             _dir: dir,
             store,
+            sql,
             kith,
             clock,
             fake,
@@ -180,7 +184,7 @@ impl App {
     /// exactly as it was.
     pub async fn ledger(&self) -> Vec<String> {
         crate::common::rows(
-            self.store.pool(),
+            &self.sql,
             &[
                 ("workspaces", "platform, external_id"),
                 ("members", "workspace_id, external_id, display_name"),

@@ -32,6 +32,8 @@ pub fn start() -> DateTime<Utc> {
 pub struct TestApp {
     _dir: TempDir,
     pub store: SqliteStore,
+    /// The same database, to look into directly.
+    pub sql: sqlx::AnyPool,
     pub clock: ManualClock,
     pub fake: FakeSlack,
     pub slack: Arc<SlackApp>,
@@ -66,6 +68,7 @@ impl TestApp {
         let store = SqliteStore::open(&db.display().to_string())
             .await
             .expect("opens");
+        let sql = kith_storage::testing::inspector(&format!("sqlite://{}", db.display())).await;
         let clock = ManualClock::at(start());
         let config = change_config(config(&fake));
         let app = kith::slack_app(&config, Arc::new(store.clone()), Arc::new(clock.clone()));
@@ -86,6 +89,7 @@ impl TestApp {
         TestApp {
             _dir: dir,
             store,
+            sql,
             clock,
             fake,
             slack,
@@ -152,7 +156,7 @@ impl TestApp {
     /// leave exactly as it was.
     pub async fn ledger(&self) -> Vec<String> {
         crate::common::rows(
-            self.store.pool(),
+            &self.sql,
             &[
                 ("workspaces", "id, platform, external_id"),
                 ("members", "id, workspace_id, external_id, display_name, tz"),

@@ -590,7 +590,7 @@ async fn a_button_from_an_unknown_workspace_or_stranger_is_refused_before_anythi
         "1700000000.000002",
         &format!("done:{bob}"),
     );
-    let before = crate::common::everything(app.store.pool()).await;
+    let before = crate::common::everything(&app.sql).await;
     let lookups = app.fake.calls_to("users.info").len();
     let long = genuine.replace(
         &format!("done%3A{bob}"),
@@ -622,5 +622,5 @@ async fn a_button_from_an_unknown_workspace_or_stranger_is_refused_before_anythi
     }
     assert!(app.fake.calls_to("chat.update").is_empty());
     assert_eq!(app.fake.calls_to("users.info").len(), lookups);
-    assert_eq!(crate::common::everything(app.store.pool()).await, before);
+    assert_eq!(crate::common::everything(&app.sql).await, before);
 }

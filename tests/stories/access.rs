@@ -17,7 +17,7 @@ const SECRET_COMPANY: &str = "SecretCo";
 /// Everything held about the owner `me` of workspace `console`, and the
 /// community rows they take part in.
 async fn owners_rows(app: &App) -> Vec<String> {
-    let pool = app.store.pool();
+    let pool = &app.sql;
     let mut rows = Vec::new();
     for sql in [
         "SELECT 'member: ' || quote(m.id) || quote(m.display_name) || quote(m.tz) || quote(m.dms) || quote(m.digest_cron)
@@ -50,7 +50,7 @@ async fn owners_rows(app: &App) -> Vec<String> {
 
 async fn id(app: &App, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect(sql)
 }

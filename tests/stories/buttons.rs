@@ -12,7 +12,7 @@ fn me() -> Actor {
 
 async fn alice_id(app: &App) -> i64 {
     sqlx::query_scalar("SELECT c.id FROM contacts c JOIN members m ON m.id = c.member_id WHERE m.external_id = 'alice'")
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("alice")
 }

@@ -19,7 +19,7 @@ async fn with_members(names: &[&str]) -> App {
 /// Rows of the community tables, to show a refused command changed nothing.
 async fn community_rows(app: &App) -> Vec<String> {
     crate::common::rows(
-        app.store.pool(),
+        &app.sql,
         &[
             (
                 "workspaces",
@@ -35,9 +35,9 @@ async fn community_rows(app: &App) -> Vec<String> {
 }
 
 async fn entries(app: &App, kind: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE kind = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE kind = $1")
         .bind(kind)
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("counts")
 }
@@ -324,7 +324,7 @@ async fn rounds(app: &App) -> Vec<Vec<Vec<String>>> {
          JOIN pairs p ON p.round_id = r.id JOIN pair_members pm ON pm.pair_id = p.id
          JOIN members m ON m.id = pm.member_id ORDER BY r.number, p.id, m.external_id",
     )
-    .fetch_all(app.store.pool())
+    .fetch_all(&app.sql)
     .await
     .expect("reads rounds");
     let mut out: Vec<Vec<Vec<String>>> = Vec::new();
@@ -573,7 +573,7 @@ async fn a_conversation_the_platform_refuses_becomes_one_dm_each_and_a_refused_p
         .await;
     delivery.catch_up().await.expect("delivers");
     let id: i64 = sqlx::query_scalar("SELECT id FROM intros")
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("an intro");
     for who in ["alice", "bob"] {
@@ -590,7 +590,7 @@ async fn a_conversation_the_platform_refuses_becomes_one_dm_each_and_a_refused_p
     assert_eq!(dms, ["alice", "alice", "bob", "bob"]);
     let states: Vec<(String, String)> =
         sqlx::query_as("SELECT kind, state FROM notices WHERE kind IN ('resource_post', 'intro_connect', 'intro_connect_dm') ORDER BY kind, id")
-            .fetch_all(app.store.pool())
+            .fetch_all(&app.sql)
             .await
             .expect("notices");
     assert_eq!(
@@ -603,8 +603,8 @@ async fn a_conversation_the_platform_refuses_becomes_one_dm_each_and_a_refused_p
         ]
     );
     // A channel refusing a post pauses nobody's DMs.
-    let paused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE dms = 0")
-        .fetch_one(app.store.pool())
+    let paused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE NOT dms")
+        .fetch_one(&app.sql)
         .await
         .expect("counts");
     assert_eq!(paused, 0);

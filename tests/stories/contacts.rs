@@ -145,7 +145,7 @@ async fn tier_and_every_change_the_cadence() {
         &["@alice is now wider (keeping their own cadence: every 10 days)."],
     );
     let stored: (String, i64) = sqlx::query_as("SELECT tier, cadence_days FROM contacts")
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("contact");
     assert_eq!(stored, ("wider".into(), 10));

@@ -1,5 +1,7 @@
-//! A console session on a fresh SQLite file, with a clock the test moves:
-//! type a line, read what appeared on the screen.
+//! A console session on a fresh database, with a clock the test moves:
+//! type a line, read what appeared on the screen. SQLite by default; with
+//! `TEST_DATABASE=postgres` every story runs on a fresh PostgreSQL
+//! database of a throwaway server instead.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,7 +12,7 @@ use kith_bot::delivery::{Delivery, Messengers};
 use kith_bot::domain::Platform;
 use kith_bot::ports::ManualClock;
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Transcript};
-use kith_storage::SqliteStore;
+use kith_storage::{AnyStore, testing};
 use tempfile::TempDir;
 
 /// Sunday 22 November 2026, 10:00 UTC: "now" in every story.
@@ -23,8 +25,13 @@ pub fn start() -> DateTime<Utc> {
 pub struct App {
     /// Holds the database file until the test ends.
     _dir: TempDir,
+    /// The SQLite file (unused on PostgreSQL).
     pub db: PathBuf,
-    pub store: SqliteStore,
+    /// The database's URL.
+    pub url: String,
+    pub store: AnyStore,
+    /// The same database, to look into directly (`$1` parameters).
+    pub sql: sqlx::AnyPool,
     pub kith: Kith,
     pub screen: Transcript,
     pub console: Console,
@@ -35,19 +42,19 @@ impl App {
     pub async fn spawn() -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("kith.db");
-        App::open(dir, db, "console").await
+        let url = testing::database_url(&db).await;
+        App::open(dir, db, url, "console").await
     }
 
     /// Another console on the same database file, in `workspace`.
     pub async fn beside(&self, workspace: &str) -> App {
         let dir = tempfile::tempdir().expect("temp dir");
-        App::open(dir, self.db.clone(), workspace).await
+        App::open(dir, self.db.clone(), self.url.clone(), workspace).await
     }
 
-    async fn open(dir: TempDir, db: PathBuf, workspace: &str) -> App {
-        let store = SqliteStore::open(&db.display().to_string())
-            .await
-            .expect("opens");
+    async fn open(dir: TempDir, db: PathBuf, url: String, workspace: &str) -> App {
+        let store = AnyStore::open(&url).await.expect("opens");
+        let sql = testing::inspector(&url).await;
         let clock = ManualClock::at(start());
         let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
         let screen = Transcript::new();
@@ -72,7 +79,9 @@ impl App {
         App {
             _dir: dir,
             db,
+            url,
             store,
+            sql,
             kith,
             screen,
             console,
@@ -105,7 +114,7 @@ impl App {
     /// leave exactly as it was.
     pub async fn ledger(&self) -> Vec<String> {
         crate::common::rows(
-            self.store.pool(),
+            &self.sql,
             &[
             ("workspaces", "id, platform, external_id"),
             ("members", "id, workspace_id, external_id, display_name, tz"),
@@ -122,13 +131,13 @@ impl App {
 
     /// Every row of every table: what a refused input must leave as it was.
     pub async fn everything(&self) -> Vec<String> {
-        crate::common::everything(self.store.pool()).await
+        crate::common::everything(&self.sql).await
     }
 
     /// How many rows `table` holds.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-            .fetch_one(self.store.pool())
+            .fetch_one(&self.sql)
             .await
             .expect("counts")
     }

@@ -37,7 +37,7 @@ async fn a_mention_label_typed_by_one_member_never_renames_another() {
     );
     let name: String =
         sqlx::query_scalar("SELECT display_name FROM members WHERE external_id = 'alice'")
-            .fetch_one(app.store.pool())
+            .fetch_one(&app.sql)
             .await
             .expect("alice");
     assert_eq!(name, "alice");
@@ -72,14 +72,14 @@ async fn a_kith_export_naming_a_member_never_renames_them_or_invents_members() {
         sqlx::query_scalar::<_, String>(
             "SELECT display_name FROM members WHERE external_id = 'alice'"
         )
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("alice"),
         "alice"
     );
     assert_eq!(
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM members WHERE external_id = 'ghost'")
-            .fetch_one(app.store.pool())
+            .fetch_one(&app.sql)
             .await
             .expect("count"),
         0
@@ -154,13 +154,7 @@ async fn an_import_that_fails_part_way_writes_nothing() {
     let mut app = alice_and_bob().await;
     // A fault on the 400th of 500 rows (a trigger stands in for a full
     // disk or a crash): the whole file is one transaction.
-    sqlx::query(
-        "CREATE TRIGGER boom BEFORE INSERT ON contacts WHEN NEW.name = 'Person 399'
-         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .execute(app.store.pool())
-    .await
-    .expect("trigger");
+    kith_storage::testing::refuse_inserts(&app.sql, "contacts", "NEW.name = 'Person 399'").await;
     let path = app.dir().join("people.csv");
     let mut file = String::from("name,company\n");
     for i in 0..500 {

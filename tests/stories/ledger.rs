@@ -138,7 +138,7 @@ async fn back_dated_entries_land_on_the_day_they_happened() {
     assert_shows(&out, &["Last contact: yesterday (Sat 21 Nov)"]);
 
     let stored: Vec<(String, i64)> = sqlx::query_as("SELECT kind, at FROM entries ORDER BY at")
-        .fetch_all(app.store.pool())
+        .fetch_all(&app.sql)
         .await
         .expect("entries");
     let noon_nov_2 = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 2, 12, 0, 0)

@@ -151,10 +151,7 @@ async fn very_long_text_is_refused_whole() {
 async fn a_fault_while_logging_apologises_and_leaves_no_half_written_record() {
     let mut app = App::spawn().await;
     app.given(&["help"]).await;
-    sqlx::query("CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-        .execute(app.store.pool())
-        .await
-        .expect("trigger");
+    kith_storage::testing::refuse_inserts(&app.sql, "entries", "TRUE").await;
     let before = app.ledger().await;
 
     let out = app.say("gave @newbie intro to a recruiter").await;

@@ -14,7 +14,7 @@ use kith_bot::ports::{
 };
 use kith_bot::reply::Reply;
 use kith_bot::{Actor, Kith};
-use kith_storage::SqliteStore;
+use kith_storage::{AnyStore, testing};
 
 /// Monday 16 Nov 2026, 09:00 UTC: the default window opens.
 fn nine() -> DateTime<Utc> {
@@ -97,8 +97,9 @@ impl Messenger for FlakyPlatform {
 
 struct World {
     _dir: tempfile::TempDir,
-    path: String,
-    store: SqliteStore,
+    url: String,
+    store: AnyStore,
+    sql: sqlx::AnyPool,
     clock: ManualClock,
     kith: Kith,
     platform: Arc<FlakyPlatform>,
@@ -108,8 +109,9 @@ impl World {
     /// `members` people who use Kith, each with one contact due on Monday morning.
     async fn new(members: usize) -> World {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("kith.db").display().to_string();
-        let store = SqliteStore::open(&path).await.expect("opens");
+        let url = testing::database_url(&dir.path().join("kith.db")).await;
+        let store = AnyStore::open(&url).await.expect("opens");
+        let sql = testing::inspector(&url).await;
         let clock = ManualClock::at(nine() - Duration::days(20));
         let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
         for i in 0..members {
@@ -121,15 +123,16 @@ impl World {
         clock.set(nine());
         World {
             _dir: dir,
-            path,
+            url,
             store,
+            sql,
             clock,
             kith,
             platform: Arc::default(),
         }
     }
 
-    fn sender(&self, store: &SqliteStore, name: &str) -> Sender {
+    fn sender(&self, store: &AnyStore, name: &str) -> Sender {
         Sender::new(
             Arc::new(store.clone()),
             Arc::new(store.clone()),
@@ -153,7 +156,7 @@ impl World {
 
     async fn states(&self) -> Vec<(String, String, i64)> {
         sqlx::query_as("SELECT m.external_id, o.state, o.attempts FROM outbox o JOIN members m ON m.id = o.member_id ORDER BY m.external_id")
-            .fetch_all(self.store.pool())
+            .fetch_all(&self.sql)
             .await
             .expect("outbox")
     }
@@ -211,7 +214,7 @@ async fn two_senders_on_one_database_never_deliver_a_row_twice() {
     let world = World::new(60).await;
     assert_eq!(world.schedule().await, 60);
     // Two processes: separate pools on the same file.
-    let other = SqliteStore::open(&world.path).await.expect("second pool");
+    let other = AnyStore::open(&world.url).await.expect("second pool");
     let (a, b) = (world.sender(&world.store, "a"), world.sender(&other, "b"));
 
     let (ra, rb) = tokio::join!(a.drain(), b.drain());
@@ -545,7 +548,7 @@ async fn a_send_that_outlasts_the_lease_keeps_its_claim_and_is_not_sent_twice() 
         proceed: tokio::sync::Notify::new(),
         delivered: Mutex::default(),
     });
-    let sender = |name: &str, store: &SqliteStore| {
+    let sender = |name: &str, store: &AnyStore| {
         Sender::new(
             Arc::new(store.clone()),
             Arc::new(store.clone()),
@@ -555,7 +558,7 @@ async fn a_send_that_outlasts_the_lease_keeps_its_claim_and_is_not_sent_twice() 
         )
         .with_renew_every(std::time::Duration::from_millis(20))
     };
-    let other_pool = SqliteStore::open(&world.path).await.expect("second pool");
+    let other_pool = AnyStore::open(&world.url).await.expect("second pool");
     let (a, b) = (sender("a", &world.store), sender("b", &other_pool));
     let first = tokio::spawn(async move { a.step().await });
     slow.entered.notified().await;
@@ -563,7 +566,7 @@ async fn a_send_that_outlasts_the_lease_keeps_its_claim_and_is_not_sent_twice() 
     // Slack makes the send wait (a long 429) well past the 15 s lease.
     let lease_until = || async {
         sqlx::query_scalar::<_, Option<i64>>("SELECT lease_until FROM outbox")
-            .fetch_one(world.store.pool())
+            .fetch_one(&world.sql)
             .await
             .expect("lease")
             .unwrap_or_default()

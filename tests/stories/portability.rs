@@ -254,7 +254,7 @@ async fn forget_leaves_nothing_of_the_member_in_any_table() {
     assert_eq!(app.count("intros").await, 2);
     assert_eq!(app.count("pair_members").await, 2, "me and bob were paired");
     let member_id: i64 = sqlx::query_scalar("SELECT id FROM members WHERE external_id = 'me'")
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("me");
     assert!(
@@ -284,16 +284,16 @@ async fn forget_leaves_nothing_of_the_member_in_any_table() {
         ("notices", "member_id"),
     ] {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM {table} WHERE {column} = ?"
+            "SELECT COUNT(*) FROM {table} WHERE {column} = $1"
         )))
         .bind(member_id)
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("count");
         assert_eq!(n, 0, "{table}.{column} still names the member");
     }
     let mentions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE external_id = 'me'")
-        .fetch_one(app.store.pool())
+        .fetch_one(&app.sql)
         .await
         .expect("count");
     assert_eq!(mentions, 0);
@@ -303,7 +303,7 @@ async fn forget_leaves_nothing_of_the_member_in_any_table() {
     let orphans: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM entries WHERE contact_id NOT IN (SELECT id FROM contacts)",
     )
-    .fetch_one(app.store.pool())
+    .fetch_one(&app.sql)
     .await
     .expect("count");
     assert_eq!(orphans, 0);
@@ -343,7 +343,7 @@ fn kith(args: &[&str]) -> std::process::Output {
 async fn the_command_line_imports_and_exports_for_a_named_member() {
     let mut app = App::spawn().await;
     app.given(&["add @alice inner"]).await;
-    let db = app.db.display().to_string();
+    let db = app.url.clone();
     let file = app.dir().join("Connections.csv");
     std::fs::write(&file, linkedin(600, &[3])).expect("fixture");
     let file = file.display().to_string();

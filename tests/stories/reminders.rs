@@ -94,7 +94,7 @@ async fn due_reminders_come_inside_the_window_on_weekdays_once_a_day() {
     let per_day: Vec<(String, i64)> = sqlx::query_as(
         "SELECT local_date, COUNT(*) FROM outbox WHERE kind = 'reminder' GROUP BY local_date",
     )
-    .fetch_all(app.store.pool())
+    .fetch_all(&app.sql)
     .await
     .expect("outbox");
     assert!(per_day.iter().all(|(_, n)| *n == 1), "{per_day:?}");
@@ -207,7 +207,7 @@ async fn a_touch_favour_or_note_before_the_window_means_no_reminder() {
         let out = app.say(":tick 3h").await;
         assert!(reminder_times(&out).is_empty(), "{line}: {out}");
         let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder'")
-            .fetch_one(app.store.pool())
+            .fetch_one(&app.sql)
             .await
             .expect("count");
         assert_eq!(sent, 0, "{line}");

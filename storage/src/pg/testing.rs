@@ -7,7 +7,7 @@
 //! process: when the process ends (however it ends) the pipe closes, and
 //! the shell stops the server and deletes the folder.
 //!
-//! The server programs are found through `KITH_PG_BINDIR`, `pg_config
+//! The server programs are found through `PG_BINDIR`, `pg_config
 //! --bindir`, Debian's `/usr/lib/postgresql/*/bin`, or `PATH`. When they
 //! are missing, tests skip with a loud message, except under `CI=true`,
 //! where a missing server is a failure: CI must run the PostgreSQL tests.
@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow, bail};
 
 /// The variable that moves the contract suites onto PostgreSQL:
-/// `KITH_TEST_DATABASE=postgres`.
-pub const BACKEND_VARIABLE: &str = "KITH_TEST_DATABASE";
+/// `TEST_DATABASE=postgres` (not `KITH_`-prefixed: those are configuration).
+pub const BACKEND_VARIABLE: &str = "TEST_DATABASE";
 
 /// Whether the tests of this run are asked to use PostgreSQL.
 pub fn postgres_requested() -> bool {
@@ -55,7 +55,7 @@ pub fn server() -> Option<&'static TestServer> {
             None => {
                 eprintln!(
                     "\n*** SKIPPING the PostgreSQL tests: initdb/postgres not found \
-                     (install the postgresql package, or set KITH_PG_BINDIR) ***\n"
+                     (install the postgresql package, or set PG_BINDIR) ***\n"
                 );
                 None
             }
@@ -85,18 +85,42 @@ impl TestServer {
         format!("postgres://kith@127.0.0.1:{}/{name}", self.port)
     }
 
-    /// Creates a new empty database and returns its URL.
+    /// Creates a new database, its migrations already applied (a copy of
+    /// a template migrated once per process), and returns its URL.
     pub async fn create_database(&self) -> anyhow::Result<String> {
         use sqlx::Connection;
+        static TEMPLATE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+        TEMPLATE
+            .get_or_try_init(|| async {
+                let mut admin = sqlx::PgConnection::connect(&self.url("postgres")).await?;
+                sqlx::query("CREATE DATABASE kith_template")
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await?;
+                let store = super::PgStore::open(&self.url("kith_template")).await?;
+                // Tests' inspecting SQL quotes values with SQLite's quote():
+                // the same function here (a test database only).
+                sqlx::raw_sql(
+                    "CREATE FUNCTION quote(anyelement) RETURNS text LANGUAGE sql IMMUTABLE
+                     AS 'SELECT quote_nullable($1)'",
+                )
+                .execute(store.pool())
+                .await?;
+                store.close().await;
+                anyhow::Ok(())
+            })
+            .await?;
         let name = format!(
             "kith_{}_{}",
             std::process::id(),
             DATABASES.fetch_add(1, Ordering::Relaxed)
         );
         let mut admin = sqlx::PgConnection::connect(&self.url("postgres")).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name} TEMPLATE kith_template"
+        )))
+        .execute(&mut admin)
+        .await?;
         admin.close().await?;
         Ok(self.url(&name))
     }
@@ -243,7 +267,7 @@ fn free_port() -> anyhow::Result<u16> {
 /// Where `initdb` and `postgres` are.
 fn bindir() -> Option<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(dir) = std::env::var_os("KITH_PG_BINDIR").map(PathBuf::from) {
+    if let Some(dir) = std::env::var_os("PG_BINDIR").map(PathBuf::from) {
         return has_server(&dir).then_some(dir);
     }
     let from_pg_config = Command::new("pg_config")
@@ -270,15 +294,47 @@ fn bindir() -> Option<PathBuf> {
 }
 
 /// The database a contract test runs on: SQLite at `sqlite_path` by
-/// default, a fresh PostgreSQL database when `KITH_TEST_DATABASE=postgres`
+/// default, a fresh PostgreSQL database when `TEST_DATABASE=postgres` (not `KITH_`-prefixed: those are configuration)
 /// (then a missing server is a failure: the run asked for it).
 pub async fn database_url(sqlite_path: &Path) -> String {
     if !postgres_requested() {
         return format!("sqlite://{}", sqlite_path.display());
     }
-    match fresh_database().await {
-        Some(url) => url,
-        None => panic!("{BACKEND_VARIABLE}=postgres, but no PostgreSQL server could be started"),
+    let Some(url) = fresh_database().await else {
+        panic!("{BACKEND_VARIABLE}=postgres, but no PostgreSQL server could be started");
+    };
+    url
+}
+
+/// Makes inserts into `table` fail (a stand-in for a full disk or a
+/// crash), for the rows where `condition` (SQL over `NEW`) holds.
+pub async fn refuse_inserts(pool: &sqlx::AnyPool, table: &str, condition: &str) {
+    let postgres = pool
+        .connect_options()
+        .database_url
+        .scheme()
+        .starts_with("postgres");
+    let statements = match postgres {
+        false => vec![format!(
+            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} WHEN {condition}
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )],
+        true => vec![
+            format!(
+                "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF {condition} THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$"
+            ),
+            format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table}
+                 FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
+            ),
+        ],
+    };
+    for sql in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .expect("creates the refusing trigger");
     }
 }
 
