@@ -223,6 +223,78 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<AnyStore> {
     AnyStore::open(database_url).await
 }
 
+/// `kith db copy --from sqlite://… --to postgres://…`: copies a whole
+/// installation into an empty PostgreSQL database, with a progress bar on
+/// a terminal, then compares each table's rows on both sides. Returns the
+/// comparison, one line a table.
+pub async fn run_db_copy(from: &str, to: &str) -> anyhow::Result<String> {
+    use kith_storage::{Engine, PgStore, SqliteStore, redact};
+    if Engine::of(from) != Engine::Sqlite {
+        anyhow::bail!(
+            "--from must be a SQLite database (sqlite://PATH), not {}",
+            redact(from)
+        );
+    }
+    if Engine::of(to) != Engine::Postgres {
+        anyhow::bail!(
+            "--to must be a PostgreSQL database (postgres://USER@HOST/DATABASE), not {}",
+            redact(to)
+        );
+    }
+    let path = from.strip_prefix("sqlite://").unwrap_or(from);
+    if !Path::new(path).exists() {
+        anyhow::bail!("there is no SQLite database at {path}");
+    }
+    let source = SqliteStore::open(from).await?;
+    let target = PgStore::open(to).await?;
+    let bar = CopyBar(
+        indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("{msg:>16} {wide_bar} {pos}/{len} rows")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+    );
+    let copied = kith_storage::copy::copy(&source, &target, &bar).await;
+    bar.0.finish_and_clear();
+    source.close().await;
+    target.close().await;
+    let counts = copied?;
+    let mut report = format!("{:<16} {:>10} {:>10}\n", "table", "sqlite", "postgres");
+    let mut differ = Vec::new();
+    for c in &counts {
+        report.push_str(&format!(
+            "{:<16} {:>10} {:>10}\n",
+            c.table, c.source, c.target
+        ));
+        if c.source != c.target {
+            differ.push(c.table);
+        }
+    }
+    if !differ.is_empty() {
+        anyhow::bail!("{report}the row counts differ in {}", differ.join(", "));
+    }
+    report.push_str(&format!(
+        "Copied {} rows; every table has as many rows in {} as in {}.",
+        counts.iter().map(|c| c.target).sum::<i64>(),
+        redact(to),
+        redact(from)
+    ));
+    Ok(report)
+}
+
+/// The copy's progress on a terminal (hidden when stderr is not one).
+struct CopyBar(indicatif::ProgressBar);
+
+impl kith_storage::copy::Progress for CopyBar {
+    fn total(&self, rows: u64) {
+        self.0.set_length(rows);
+    }
+
+    fn copied(&self, table: &str, rows: u64) {
+        self.0.set_message(table.to_string());
+        self.0.inc(rows);
+    }
+}
+
 /// Runs a console session reading `input` and writing to `screen` until
 /// `:quit` or the end of input.
 pub async fn run_console(

@@ -59,6 +59,9 @@ enum Cmd {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Database tools.
+    #[command(subcommand)]
+    Db(DbCmd),
     /// Slack tools.
     Slack {
         #[command(subcommand)]
@@ -77,6 +80,21 @@ enum SlackCmd {
         /// without it the manifest sets up Socket Mode.
         #[arg(long)]
         url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCmd {
+    /// Copy a whole installation from SQLite into an empty PostgreSQL
+    /// database (for a community that outgrew one machine), then compare
+    /// each table's rows on both sides.
+    Copy {
+        /// The SQLite database: sqlite://PATH.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
 }
 
@@ -188,7 +206,14 @@ async fn run() -> anyhow::Result<()> {
         }
         Cmd::Migrate => {
             kith::open_store(&config.database_url).await?.close().await;
-            eprintln!("Migrations applied to {}.", config.database_url);
+            eprintln!(
+                "Migrations applied to {}.",
+                kith_storage::redact(&config.database_url)
+            );
+            return Ok(());
+        }
+        Cmd::Db(DbCmd::Copy { from, to }) => {
+            println!("{}", kith::run_db_copy(&from, &to).await?);
             return Ok(());
         }
     };

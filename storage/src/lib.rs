@@ -196,6 +196,7 @@ macro_rules! member_columns {
 
 mod any;
 mod community;
+pub mod copy;
 mod inbox;
 mod outbox;
 pub mod pg;

@@ -10,7 +10,7 @@ use chrono::Utc;
 use kith_bot::domain::Platform;
 use kith_bot::ports::ManualClock;
 use kith_bot::{Actor, Kith};
-use kith_storage::SqliteStore;
+use kith_storage::{AnyStore, testing};
 use tempfile::TempDir;
 
 use crate::fake_slack::FakeSlack;
@@ -64,8 +64,10 @@ impl Rng {
 /// processes a test starts.
 pub struct Harness {
     dir: TempDir,
+    /// The database's URL (a SQLite file, or a throwaway PostgreSQL).
     db: String,
-    store: SqliteStore,
+    /// The same database, to look into directly.
+    sql: sqlx::AnyPool,
     pub fake: FakeSlack,
     reminders: usize,
     /// Community notices queued: a shared link to post in each team's
@@ -89,12 +91,36 @@ impl Harness {
     /// the first `posts` members, each to be posted in its team's
     /// resources channel (`C` and the team id).
     pub async fn with_posts(reminders: usize, posts: usize, post_delay: Duration) -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("kith.db").display().to_string();
+        Harness::on(dir, db, reminders, posts, post_delay).await
+    }
+
+    /// As [`Harness::with_posts`], on a fresh database of the process's
+    /// throwaway PostgreSQL server; `None` (after a loud message) when
+    /// its programs are missing outside CI.
+    pub async fn on_postgres(
+        reminders: usize,
+        posts: usize,
+        post_delay: Duration,
+    ) -> Option<Harness> {
+        let db = testing::fresh_database().await?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(Harness::on(dir, db, reminders, posts, post_delay).await)
+    }
+
+    async fn on(
+        dir: TempDir,
+        db: String,
+        reminders: usize,
+        posts: usize,
+        post_delay: Duration,
+    ) -> Harness {
         assert!(posts <= reminders);
         let fake = FakeSlack::start().await;
         fake.delay_posts(post_delay);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("kith.db").display().to_string();
-        let store = SqliteStore::open(&db).await.expect("opens");
+        let store = AnyStore::open(&db).await.expect("opens");
+        let sql = testing::inspector(&db).await;
         let now = Utc::now();
         // Everyone added a friend three weeks ago: due (inner: every 2 weeks).
         let clock = ManualClock::at(now - chrono::Duration::days(21));
@@ -106,9 +132,8 @@ impl Harness {
             let reply = kith.handle(&actor, "add \"Old Friend\" inner").await;
             assert!(!reply.is_error, "{}", reply.plain_text());
         }
-        let pool = store.pool();
-        sqlx::query("UPDATE members SET next_reminder_at = ?, next_digest_at = ?")
-            .bind(NEVER)
+        let pool = &sql;
+        sqlx::query("UPDATE members SET next_reminder_at = $1, next_digest_at = $1")
             .bind(NEVER)
             .execute(pool)
             .await
@@ -116,8 +141,8 @@ impl Harness {
         let queued = sqlx::query(
             "INSERT INTO outbox (workspace_id, member_id, kind, local_date, not_before,
                                  expires_at, next_attempt_at, created_at)
-             SELECT workspace_id, id, 'reminder', ?1, ?2, ?3, ?2, ?4 FROM members
-             WHERE welcomed = 1",
+             SELECT workspace_id, id, 'reminder', $1, $2, $3, $2, $4 FROM members
+             WHERE welcomed",
         )
         .bind(now.date_naive().to_string())
         .bind(now.timestamp() - 60)
@@ -132,10 +157,10 @@ impl Harness {
             "UPDATE workspaces SET resources_channel = 'C' || external_id",
             "INSERT INTO resources (workspace_id, member_id, url, url_key, title, tags, shared_at)
              SELECT workspace_id, id, 'https://example.org/guide/' || id,
-                    'example.org/guide/' || id, 'Guide ' || id, '', ?2
-             FROM members WHERE welcomed = 1 AND external_id < ?1",
+                    'example.org/guide/' || id, 'Guide ' || id, '', $2
+             FROM members WHERE welcomed AND external_id < $1",
             "INSERT INTO notices (workspace_id, kind, subject, next_attempt_at, created_at)
-             SELECT workspace_id, 'resource_post', id, ?2 - 60, ?2 FROM resources",
+             SELECT workspace_id, 'resource_post', id, $2 - 60, $2 FROM resources",
         ] {
             sqlx::query(sql)
                 .bind(member(posts))
@@ -144,10 +169,11 @@ impl Harness {
                 .await
                 .expect("notices queued");
         }
+        store.close().await;
         Harness {
             dir,
             db,
-            store,
+            sql,
             fake,
             reminders,
             posts,
@@ -223,7 +249,7 @@ impl Harness {
                 "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending')
                           + (SELECT COUNT(*) FROM notices WHERE state = 'pending')",
             )
-            .fetch_one(self.store.pool())
+            .fetch_one(&self.sql)
             .await
             .expect("count");
             if pending == 0 {
@@ -241,12 +267,12 @@ impl Harness {
     /// claim on, as (table, id).
     pub async fn held_by(&self, pid: u32) -> Vec<(String, i64)> {
         sqlx::query_as(
-            "SELECT 'outbox', id FROM outbox WHERE state = 'pending' AND lease_owner LIKE ?1
+            "SELECT 'outbox', id FROM outbox WHERE state = 'pending' AND lease_owner LIKE $1
              UNION ALL
-             SELECT 'notices', id FROM notices WHERE state = 'pending' AND lease_owner LIKE ?1",
+             SELECT 'notices', id FROM notices WHERE state = 'pending' AND lease_owner LIKE $1",
         )
         .bind(format!("kith-{pid}/%"))
-        .fetch_all(self.store.pool())
+        .fetch_all(&self.sql)
         .await
         .expect("held rows")
     }
@@ -259,7 +285,7 @@ impl Harness {
                   + (SELECT COUNT(*) FROM notices
                      WHERE state = 'pending' AND lease_owner IS NOT NULL)",
         )
-        .fetch_one(self.store.pool())
+        .fetch_one(&self.sql)
         .await
         .expect("count")
     }
@@ -271,7 +297,7 @@ impl Harness {
             "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'sent')
                   + (SELECT COUNT(*) FROM notices WHERE state = 'sent')",
         )
-        .fetch_one(self.store.pool())
+        .fetch_one(&self.sql)
         .await
         .expect("count");
         self.delivered() as i64 - sent
@@ -285,12 +311,12 @@ impl Harness {
             let mut pending = 0;
             for (table, id) in rows {
                 let sql = match table.as_str() {
-                    "outbox" => "SELECT state FROM outbox WHERE id = ?",
-                    _ => "SELECT state FROM notices WHERE id = ?",
+                    "outbox" => "SELECT state FROM outbox WHERE id = $1",
+                    _ => "SELECT state FROM notices WHERE id = $1",
                 };
                 let state: String = sqlx::query_scalar(sql)
                     .bind(id)
-                    .fetch_one(self.store.pool())
+                    .fetch_one(&self.sql)
                     .await
                     .expect("state");
                 pending += usize::from(state == "pending");
@@ -334,7 +360,7 @@ impl Harness {
             "SELECT o.id, m.external_id, o.state, o.not_before, o.expires_at
              FROM outbox o JOIN members m ON m.id = o.member_id",
         )
-        .fetch_all(self.store.pool())
+        .fetch_all(&self.sql)
         .await
         .expect("rows");
         assert_eq!(reminders.len(), self.reminders);
@@ -356,7 +382,7 @@ impl Harness {
             "SELECT n.id, n.state, w.external_id
              FROM notices n JOIN workspaces w ON w.id = n.workspace_id",
         )
-        .fetch_all(self.store.pool())
+        .fetch_all(&self.sql)
         .await
         .expect("notices");
         assert_eq!(notices.len(), self.posts);

@@ -225,3 +225,56 @@ async fn sigterm_during_a_429_storm_exits_within_10_s_and_loses_nothing() {
     next.terminate_and_wait(Duration::from_secs(10)).await;
     harness.assert_each_delivered_once_in_its_window().await;
 }
+
+/// Many replicas on PostgreSQL: three `kith` processes on one database,
+/// each serving Slack over HTTP and sending, a few hundred reminders (and
+/// channel posts) due at once; one replica is SIGKILLed mid-delivery and
+/// started again. Every reminder arrives exactly once, in its window, and
+/// the dead replica's claims are taken over by the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_on_postgres_send_each_reminder_once_though_one_is_killed() {
+    let reminders = env_or("KITH_CRASH_REMINDERS", 300);
+    let mut rng = Rng::from_env();
+    let Some(harness) =
+        Harness::on_postgres(reminders, reminders / 6, Duration::from_millis(100)).await
+    else {
+        return;
+    };
+    let rows = harness.rows();
+    let mut replicas = vec![
+        harness.start("r1"),
+        harness.start("r2"),
+        harness.start("r3"),
+    ];
+    harness
+        .wait_for_posts(1 + rows / 10, Duration::from_secs(60))
+        .await;
+    tokio::time::sleep(Duration::from_millis(rng.between(0, 1_500))).await;
+    let victim = &mut replicas[0];
+    let held = harness.held_by(victim.pid()).await;
+    victim.kill();
+    let killed_at = Instant::now();
+    let posted = harness.delivered();
+    eprintln!(
+        "killed a replica: {posted} of {rows} posted, {} rows held by it",
+        held.len()
+    );
+    assert!(posted < rows, "everything was delivered before the kill");
+    replicas[0] = harness.start("r1-again");
+    let took = harness
+        .wait_settled(&held, killed_at + Duration::from_secs(30))
+        .await;
+    harness.fake.delay_posts(Duration::from_millis(10));
+    harness
+        .wait_all_settled(Duration::from_secs(60 + rows as u64 / 2))
+        .await;
+    for replica in &mut replicas {
+        replica.terminate_and_wait(Duration::from_secs(10)).await;
+    }
+    harness.assert_each_delivered_once_in_its_window().await;
+    eprintln!(
+        "3 replicas on PostgreSQL, {reminders} reminders and {} channel posts, one SIGKILL: \
+         0 lost, 0 duplicates; the dead replica's rows settled within {took:?}",
+        rows - reminders
+    );
+}

@@ -46,6 +46,21 @@ impl App {
         App::open(dir, db, url, "console").await
     }
 
+    /// A console on a new SQLite file, whichever engine the run asks for.
+    pub async fn on_sqlite() -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("kith.db");
+        let url = format!("sqlite://{}", db.display());
+        App::open(dir, db, url, "console").await
+    }
+
+    /// A console on the database at `url`, as `me` in workspace `console`.
+    pub async fn on_url(url: &str) -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("unused.db");
+        App::open(dir, db, url.to_string(), "console").await
+    }
+
     /// Another console on the same database file, in `workspace`.
     pub async fn beside(&self, workspace: &str) -> App {
         let dir = tempfile::tempdir().expect("temp dir");

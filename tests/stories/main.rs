@@ -10,6 +10,7 @@ mod cadence;
 mod community;
 mod console;
 mod contacts;
+mod copy;
 mod helpers;
 mod hostile;
 mod isolation;

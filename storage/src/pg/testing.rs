@@ -339,12 +339,17 @@ pub async fn refuse_inserts(pool: &sqlx::AnyPool, table: &str, condition: &str) 
 }
 
 /// A connection pool for a test to look into the database at `url`
-/// directly, whichever engine it is (SQL with `$1` parameters reads on both).
+/// directly, whichever engine it is (SQL with `$1` parameters reads on
+/// both); a plain path is a SQLite file.
 pub async fn inspector(url: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
+    let url = match url.contains("://") {
+        true => url.to_string(),
+        false => format!("sqlite://{url}"),
+    };
     sqlx::any::AnyPoolOptions::new()
         .max_connections(2)
-        .connect(url)
+        .connect(&url)
         .await
         .expect("an inspecting connection")
 }
