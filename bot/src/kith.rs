@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tracing::{error, instrument};
+use tracing::{error, info, instrument};
 
 use chrono::Duration;
 
@@ -11,6 +11,7 @@ use crate::actions::Action;
 use crate::commands::{self, CommandError, Ctx};
 use crate::domain::{Entry, EntryKind, Member, Platform, TzSource};
 use crate::format::date;
+use crate::once::{AlreadyCarriedOut, Seal};
 use crate::ports::{Clock, Store};
 use crate::reply::{Block, File, Reply};
 
@@ -85,6 +86,17 @@ pub struct Pressed {
     /// (see `Reply::settle`) so it cannot be pressed twice. `None` when the
     /// press was refused and the message should stay as it is.
     pub settles: Option<String>,
+}
+
+/// What to tell a member whose press failed, logged as it deserves.
+fn failed(e: &anyhow::Error) -> &'static str {
+    if e.is::<AlreadyCarriedOut>() {
+        info!("a press delivered again was not run twice");
+        crate::once::ALREADY_DONE
+    } else {
+        error!(error = %e, "button action failed");
+        OOPS
+    }
 }
 
 /// Kith's core, shared by every adapter.
@@ -178,13 +190,17 @@ impl Kith {
             actor,
             attachment,
         };
-        let result = commands::run(&ctx, command).await;
+        let result = Seal::apply(commands::run(&ctx, command)).await;
         if wakes_delivery {
             self.nudge.notify_one();
         }
         let mut reply = match result {
             Ok(reply) => reply,
             Err(CommandError::User(message)) => Reply::error(message),
+            Err(CommandError::Unexpected(e)) if e.is::<AlreadyCarriedOut>() => {
+                info!("a command delivered again was not run twice");
+                return Reply::error(crate::once::ALREADY_DONE);
+            }
             Err(CommandError::Unexpected(e)) => {
                 error!(error = %e, "command failed");
                 return Reply::error(OOPS);
@@ -278,20 +294,17 @@ impl Kith {
             }
         };
         if action.contact().is_none() && action != Action::Forget {
-            let result = self.run_community_action(actor, &member, action).await;
+            let result = Seal::apply(self.run_community_action(actor, &member, action)).await;
             self.nudge.notify_one();
             return match result {
                 Ok(text) => Pressed {
                     outcome: Reply::text(text),
                     settles: Some(action.block_id()),
                 },
-                Err(e) => {
-                    error!(error = %e, "button action failed");
-                    refused(OOPS)
-                }
+                Err(e) => refused(failed(&e)),
             };
         }
-        match self.run_action(&member, action).await {
+        match Seal::apply(self.run_action(&member, action)).await {
             Ok(Some(text)) => Pressed {
                 outcome: Reply::text(text),
                 settles: Some(action.block_id()),
@@ -300,10 +313,7 @@ impl Kith {
                 outcome: Reply::error("That contact is no longer in your network."),
                 settles: Some(action.block_id()),
             },
-            Err(e) => {
-                error!(error = %e, "button action failed");
-                refused(OOPS)
-            }
+            Err(e) => refused(failed(&e)),
         }
     }
 

@@ -479,18 +479,16 @@ pub trait Inbox: Send + Sync {
         max_attempts: u32,
     ) -> anyhow::Result<bool>;
 
-    /// Starts a command delivery by its platform id: `New` the first time
-    /// (or when an earlier start is older than `stale`: its process died),
-    /// `Running` while another delivery of it runs, `Answered` once it has.
-    async fn begin_command(
-        &self,
-        platform: Platform,
-        key: &str,
-        now: DateTime<Utc>,
-        stale: Duration,
-    ) -> anyhow::Result<CommandSlot>;
+    /// Where a command delivery stands, by its platform id: `New` if no
+    /// write of it was made (running it, or running it again, is safe),
+    /// `Unanswered` if its writes were made and its answer is not kept yet,
+    /// `Answered` once it is. Reads only: a delivery is claimed by its
+    /// first write, in that write's transaction (see [`crate::once`]).
+    async fn command_slot(&self, platform: Platform, key: &str) -> anyhow::Result<CommandSlot>;
 
-    /// Stores a command's answer for its later deliveries.
+    /// Keeps a command's answer for its later deliveries, if a write of it
+    /// claimed the delivery (otherwise there is nothing to answer for: a
+    /// redelivery runs it again).
     async fn finish_command(
         &self,
         platform: Platform,
@@ -548,7 +546,10 @@ pub struct Job {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandSlot {
     New,
-    Running,
+    /// Carried out by a delivery that arrived at `since`, not answered yet.
+    Unanswered {
+        since: DateTime<Utc>,
+    },
     Answered(String),
 }
 

@@ -249,12 +249,15 @@ CREATE TABLE jobs (
 
 CREATE INDEX jobs_ready ON jobs (next_attempt_at) WHERE state = 'pending';
 
+-- A command's delivery, claimed by its first write in that write's
+-- transaction (bot/src/once.rs): `owner` names the attempt that claimed it.
 CREATE TABLE command_answers (
     platform     TEXT   NOT NULL,
     delivery_key TEXT   NOT NULL,
     answer       TEXT,
     started_at   BIGINT NOT NULL,
     answered_at  BIGINT,
+    owner        TEXT,
     PRIMARY KEY (platform, delivery_key)
 );
 

@@ -493,14 +493,8 @@ impl Inbox for AnyStore {
         to_store!(self.finish_job(job, outcome, now, max_attempts))
     }
 
-    async fn begin_command(
-        &self,
-        platform: Platform,
-        key: &str,
-        now: DateTime<Utc>,
-        stale: Duration,
-    ) -> anyhow::Result<CommandSlot> {
-        to_store!(self.begin_command(platform, key, now, stale))
+    async fn command_slot(&self, platform: Platform, key: &str) -> anyhow::Result<CommandSlot> {
+        to_store!(self.command_slot(platform, key))
     }
 
     async fn finish_command(

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use kith_bot::domain::Platform;
 use kith_bot::ports::{CommandSlot, Inbox, Job, NewJob, WorkspaceEffect};
 
-use crate::{SqliteStore, to_secs};
+use crate::{SqliteStore, from_secs, to_secs};
 
 #[async_trait]
 impl Inbox for SqliteStore {
@@ -149,60 +149,24 @@ impl Inbox for SqliteStore {
         Ok(settled)
     }
 
-    async fn begin_command(
-        &self,
-        platform: Platform,
-        key: &str,
-        now: DateTime<Utc>,
-        stale: Duration,
-    ) -> anyhow::Result<CommandSlot> {
-        // On every command: through the group-commit writer, in one
-        // statement when the delivery is new (almost always).
-        let key = key.to_string();
-        self.writer
-            .write_one(move |conn| {
-                Box::pin(async move {
-                    let inserted = sqlx::query(
-                        "INSERT INTO command_answers (platform, delivery_key, started_at)
-                         VALUES (?, ?, ?) ON CONFLICT (platform, delivery_key) DO NOTHING",
-                    )
-                    .bind(platform.as_str())
-                    .bind(&key)
-                    .bind(to_secs(now))
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                    if inserted == 1 {
-                        return Ok(CommandSlot::New);
-                    }
-                    let (answer, started): (Option<String>, i64) = sqlx::query_as(
-                        "SELECT answer, started_at FROM command_answers
-                         WHERE platform = ? AND delivery_key = ?",
-                    )
-                    .bind(platform.as_str())
-                    .bind(&key)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                    Ok(match (answer, started) {
-                        (Some(answer), _) => CommandSlot::Answered(answer),
-                        (None, started) if started > to_secs(now - stale) => CommandSlot::Running,
-                        (None, _) => {
-                            // Its first delivery was cut short: run it again.
-                            sqlx::query(
-                                "UPDATE command_answers SET started_at = ?
-                                 WHERE platform = ? AND delivery_key = ?",
-                            )
-                            .bind(to_secs(now))
-                            .bind(platform.as_str())
-                            .bind(&key)
-                            .execute(&mut *conn)
-                            .await?;
-                            CommandSlot::New
-                        }
-                    })
-                })
-            })
-            .await
+    async fn command_slot(&self, platform: Platform, key: &str) -> anyhow::Result<CommandSlot> {
+        // A read, beside the writer: a new delivery is claimed by its
+        // first write, not here.
+        let found: Option<(Option<String>, i64)> = sqlx::query_as(
+            "SELECT answer, started_at FROM command_answers
+             WHERE platform = ? AND delivery_key = ?",
+        )
+        .bind(platform.as_str())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match found {
+            None => CommandSlot::New,
+            Some((None, since)) => CommandSlot::Unanswered {
+                since: from_secs(since)?,
+            },
+            Some((Some(answer), _)) => CommandSlot::Answered(answer),
+        })
     }
 
     async fn finish_command(
@@ -217,16 +181,13 @@ impl Inbox for SqliteStore {
             .write_one(move |conn| {
                 Box::pin(async move {
                     sqlx::query(
-                        "INSERT INTO command_answers
-                             (platform, delivery_key, answer, started_at, answered_at)
-                         VALUES (?1, ?2, ?3, ?4, ?4)
-                         ON CONFLICT (platform, delivery_key)
-                         DO UPDATE SET answer = excluded.answer, answered_at = excluded.answered_at",
+                        "UPDATE command_answers SET answer = ?1, answered_at = ?2
+                         WHERE platform = ?3 AND delivery_key = ?4",
                     )
-                    .bind(platform.as_str())
-                    .bind(key)
                     .bind(answer)
                     .bind(to_secs(now))
+                    .bind(platform.as_str())
+                    .bind(key)
                     .execute(&mut *conn)
                     .await?;
                     Ok(())

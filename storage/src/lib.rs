@@ -87,7 +87,13 @@ impl SqliteStore {
     /// A write transaction that takes the write lock up front, so two
     /// writers queue on the busy timeout instead of failing to upgrade.
     async fn write(&self) -> anyhow::Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // A command's writes claim its delivery in their own transaction
+        // (see `kith_bot::once`).
+        if let Some(seal) = kith_bot::once::Seal::current() {
+            seal::claim(&mut tx, &seal).await?;
+        }
+        Ok(tx)
     }
 }
 
@@ -200,6 +206,7 @@ pub mod copy;
 mod inbox;
 mod outbox;
 pub mod pg;
+mod seal;
 pub mod writer;
 
 pub use any::{AnyStore, Engine};

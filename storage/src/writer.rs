@@ -156,6 +156,21 @@ impl Writer {
             + Send
             + 'static,
     {
+        // A command's writes claim its delivery in their own transaction
+        // (see `kith_bot::once`): two statements, so a savepoint.
+        match kith_bot::once::Seal::current() {
+            Some(seal) => self.enqueue(sealed(seal, writes), false).await,
+            None => self.enqueue(writes, single).await,
+        }
+    }
+
+    async fn enqueue<T, F>(&self, writes: F, single: bool) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
+            + Send
+            + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Box::new(Task {
@@ -174,6 +189,25 @@ impl Writer {
     /// and benchmarks: fewer than the commands means they were batched).
     pub fn batches(&self) -> u64 {
         self.batches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// `writes`, preceded by the claim of `seal`'s delivery.
+fn sealed<T, F>(
+    seal: kith_bot::once::Seal,
+    writes: F,
+) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>> + Send + 'static
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
+        + Send
+        + 'static,
+{
+    move |conn| {
+        Box::pin(async move {
+            crate::seal::claim(&mut *conn, &seal).await?;
+            writes(conn).await
+        })
     }
 }
 

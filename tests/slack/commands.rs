@@ -374,3 +374,83 @@ async fn a_slash_command_delivered_twice_writes_once_and_answers_the_same() {
         .await;
     assert_eq!(app.entries().await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_command_cut_short_after_its_write_is_not_written_again_on_redelivery() {
+    let app = TestApp::spawn().await;
+    let body = command_form_with_trigger(
+        &app.fake,
+        TEAM,
+        "U1",
+        "/kith",
+        "gave <@U2|bob> reviewed his resume",
+        "777.888.cut-short",
+    );
+    let first = app.post_signed("/slack/commands", FORM, &body).await;
+    assert_eq!(first.status(), 200);
+    // What a kill -9 between the write's commit and keeping the answer
+    // leaves: the delivery claimed by the write, no answer. (The answer is
+    // kept after the reply; wait for it, then take it away.)
+    let kept = "SELECT count(*) FROM command_answers WHERE delivery_key = '777.888.cut-short' \
+                AND answer IS NOT NULL";
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(kept)
+            .fetch_one(app.store.pool())
+            .await
+            .expect("reads");
+        if n == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    sqlx::query("UPDATE command_answers SET answer = NULL, answered_at = NULL")
+        .execute(app.store.pool())
+        .await
+        .expect("forgets the answer");
+    // Slack delivers it again a minute later.
+    app.clock.advance(Span::minutes(1));
+    let again = app.post_signed("/slack/commands", FORM, &body).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.expect("json");
+    assert!(text_of(&again).contains("already done"), "{again}");
+    assert_eq!(
+        app.entries().await,
+        ["gave: reviewed his resume"],
+        "one favour, not two"
+    );
+}
+
+#[tokio::test]
+async fn two_deliveries_of_one_command_at_once_write_once() {
+    let app = TestApp::spawn().await;
+    let body = command_form_with_trigger(
+        &app.fake,
+        TEAM,
+        "U1",
+        "/kith",
+        "gave <@U2|bob> reviewed his resume",
+        "777.888.racing",
+    );
+    // The member is known, so both deliveries race only on the write.
+    app.slash_ok(TEAM, "U1", "/kith", "due").await;
+    let (a, b) = tokio::join!(
+        app.post_signed("/slack/commands", FORM, &body),
+        app.post_signed("/slack/commands", FORM, &body)
+    );
+    let (a, b): (Value, Value) = (a.json().await.expect("json"), b.json().await.expect("json"));
+    assert_eq!(a, b, "both get the one answer: {a} {b}");
+    assert!(text_of(&a).contains("Logged"), "{a}");
+    assert_eq!(app.entries().await, ["gave: reviewed his resume"]);
+}
+
+#[tokio::test]
+async fn a_read_only_command_keeps_no_delivery_record() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "balance").await;
+    app.slash_ok(TEAM, "U1", "/kith", "nonsense words").await;
+    let records: i64 = sqlx::query_scalar("SELECT count(*) FROM command_answers")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("reads");
+    assert_eq!(records, 0, "nothing written, nothing to remember");
+}

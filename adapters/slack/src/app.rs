@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kith_bot::domain::{Installation, Platform};
+use kith_bot::once::Seal;
 use kith_bot::ports::WorkspaceEffect;
 use kith_bot::reply::Reply;
 use kith_bot::{Actor, Kith};
@@ -105,10 +106,12 @@ impl SlackApp {
         self: &Arc<Self>,
         event: SlackCommandEvent,
         user_name: Option<String>,
+        seal: Seal,
     ) -> SlackCommandEventResponse {
         let response_url = event.response_url.clone();
         let app = Arc::clone(self);
-        let mut work = tokio::spawn(async move { app.run_command(event, user_name).await });
+        let mut work =
+            tokio::spawn(seal.offer(async move { app.run_command(event, user_name).await }));
         match tokio::time::timeout(self.ack_budget, &mut work).await {
             Ok(Ok(reply)) => ephemeral(&reply),
             Ok(Err(e)) => {
@@ -256,13 +259,29 @@ impl SlackApp {
     /// block in place. Answers within the acknowledgement budget; a slow
     /// press finishes in the background. (Called once per delivery id by
     /// [`SlackApp::interaction`].)
-    async fn interaction_now(self: &Arc<Self>, event: SlackInteractionEvent) {
+    async fn interaction_now(self: &Arc<Self>, event: SlackInteractionEvent, seal: Option<Seal>) {
         let SlackInteractionEvent::BlockActions(event) = event else {
             debug!("ignoring an interaction that is not a button press");
             return;
         };
         let app = Arc::clone(self);
-        let mut work = tokio::spawn(async move { app.press(event).await });
+        let (store, clock) = (self.kith.store().clone(), self.kith.clock().clone());
+        let press = async move { app.press(event).await };
+        let mut work = tokio::spawn(async move {
+            let Some(seal) = seal else {
+                return press.await;
+            };
+            seal.clone().offer(press).await;
+            // A press that wrote is answered in place; what is kept only
+            // marks it answered.
+            if seal.claimed()
+                && let Err(e) = store
+                    .finish_command(Platform::Slack, &seal.key, "{}", clock.now())
+                    .await
+            {
+                warn!(error = %e, "could not record a press as handled");
+            }
+        });
         if tokio::time::timeout(self.ack_budget, &mut work)
             .await
             .is_err()

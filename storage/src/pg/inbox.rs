@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 
 use super::PgStore;
 use crate::inbox::job_outcome;
-use crate::to_secs;
+use crate::{from_secs, to_secs};
 
 #[async_trait]
 impl Inbox for PgStore {
@@ -150,56 +150,22 @@ impl Inbox for PgStore {
         Ok(settled)
     }
 
-    async fn begin_command(
-        &self,
-        platform: Platform,
-        key: &str,
-        now: DateTime<Utc>,
-        stale: Duration,
-    ) -> anyhow::Result<CommandSlot> {
-        let inserted = sqlx::query(
-            "INSERT INTO command_answers (platform, delivery_key, started_at)
-             VALUES ($1, $2, $3) ON CONFLICT (platform, delivery_key) DO NOTHING",
-        )
-        .bind(platform.as_str())
-        .bind(key)
-        .bind(to_secs(now))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(CommandSlot::New);
-        }
-        let (answer, started): (Option<String>, i64) = sqlx::query_as(
+    async fn command_slot(&self, platform: Platform, key: &str) -> anyhow::Result<CommandSlot> {
+        // A read: a new delivery is claimed by its first write, not here.
+        let found: Option<(Option<String>, i64)> = sqlx::query_as(
             "SELECT answer, started_at FROM command_answers
              WHERE platform = $1 AND delivery_key = $2",
         )
         .bind(platform.as_str())
         .bind(key)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        if let Some(answer) = answer {
-            return Ok(CommandSlot::Answered(answer));
-        }
-        if started > to_secs(now - stale) {
-            return Ok(CommandSlot::Running);
-        }
-        // Its first delivery was cut short: run it again, in one replica
-        // only (the start it saw must still be the stored one).
-        let taken = sqlx::query(
-            "UPDATE command_answers SET started_at = $1
-             WHERE platform = $2 AND delivery_key = $3 AND started_at = $4 AND answer IS NULL",
-        )
-        .bind(to_secs(now))
-        .bind(platform.as_str())
-        .bind(key)
-        .bind(started)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(match taken {
-            1 => CommandSlot::New,
-            _ => CommandSlot::Running,
+        Ok(match found {
+            None => CommandSlot::New,
+            Some((None, since)) => CommandSlot::Unanswered {
+                since: from_secs(since)?,
+            },
+            Some((Some(answer), _)) => CommandSlot::Answered(answer),
         })
     }
 
@@ -210,18 +176,18 @@ impl Inbox for PgStore {
         answer: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
+        let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO command_answers (platform, delivery_key, answer, started_at, answered_at)
-             VALUES ($1, $2, $3, $4, $4)
-             ON CONFLICT (platform, delivery_key)
-             DO UPDATE SET answer = excluded.answer, answered_at = excluded.answered_at",
+            "UPDATE command_answers SET answer = $1, answered_at = $2
+             WHERE platform = $3 AND delivery_key = $4",
         )
-        .bind(platform.as_str())
-        .bind(key)
         .bind(answer)
         .bind(to_secs(now))
-        .execute(&self.pool)
+        .bind(platform.as_str())
+        .bind(key)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -81,8 +81,40 @@ impl PgStore {
         self.pool.close().await;
     }
 
+    /// A write transaction. A command's writes claim its delivery in
+    /// their own transaction (see `kith_bot::once`): the first write of a
+    /// delivery claims its key, another delivery's write is refused.
     async fn write(&self) -> anyhow::Result<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
+        let mut tx = self.pool.begin().await?;
+        if let Some(seal) = kith_bot::once::Seal::current() {
+            claim(&mut tx, &seal).await?;
+        }
+        Ok(tx)
+    }
+}
+
+/// Claims `seal`'s delivery key for its owner inside the open transaction
+/// (as the SQLite store's `seal::claim`): a concurrent claim of the same
+/// key on another replica waits for this transaction, then finds it.
+async fn claim(conn: &mut PgConnection, seal: &kith_bot::once::Seal) -> anyhow::Result<()> {
+    let owner: Option<String> = sqlx::query_scalar(
+        "INSERT INTO command_answers (platform, delivery_key, owner, started_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (platform, delivery_key) DO UPDATE SET owner = command_answers.owner
+         RETURNING owner",
+    )
+    .bind(seal.platform.as_str())
+    .bind(&seal.key)
+    .bind(&seal.owner)
+    .bind(seal.at.timestamp())
+    .fetch_one(&mut *conn)
+    .await?;
+    if owner.as_deref() == Some(seal.owner.as_str()) {
+        seal.mark_claimed();
+        Ok(())
+    } else {
+        seal.mark_refused();
+        Err(kith_bot::once::AlreadyCarriedOut.into())
     }
 }
 
@@ -611,8 +643,10 @@ impl Store for PgStore {
         event_id: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        let mut conn = self.pool.acquire().await?;
-        inbox::mark(&mut conn, platform, event_id, now).await
+        let mut tx = self.write().await?;
+        let first = inbox::mark(&mut tx, platform, event_id, now).await?;
+        tx.commit().await?;
+        Ok(first)
     }
 
     async fn find_contact(

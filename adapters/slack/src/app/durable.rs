@@ -7,137 +7,131 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kith_bot::domain::Platform;
+use kith_bot::once::Seal;
 use kith_bot::ports::{CommandSlot, Job, NewJob};
 use slack_morphism::prelude::*;
 use tracing::{debug, info, warn};
 
 use super::{ImportRequest, SlackApp};
 
-/// A command delivery started this long ago with no answer was cut short
-/// (its process died): a new delivery runs it again.
-const COMMAND_STALE_SECONDS: i64 = 60;
-
 const IMPORT: &str = "import";
 
 impl SlackApp {
-    /// Answers a slash command once per delivery id (`trigger_id`): a
-    /// second delivery of the same command gets the first one's answer and
-    /// writes nothing; one arriving while the first still runs waits for it
-    /// within the acknowledgement budget.
+    /// Answers a slash command once per delivery id (`trigger_id`): the
+    /// command's writes claim its delivery in their own transaction (see
+    /// `kith_bot::once`), so a second delivery writes nothing and gets the
+    /// first one's answer, or, if the first is still running or was cut
+    /// short before answering, a word that it was already done.
     pub async fn command(
         self: &Arc<Self>,
         event: SlackCommandEvent,
         user_name: Option<String>,
     ) -> SlackCommandEventResponse {
         let key = event.trigger_id.0.clone();
-        let store = self.kith.store().clone();
-        let clock = self.kith.clock().clone();
-        let stale = chrono::Duration::seconds(COMMAND_STALE_SECONDS);
         let deadline = tokio::time::Instant::now() + self.ack_budget;
+        match self.kith.store().command_slot(Platform::Slack, &key).await {
+            Ok(CommandSlot::New) => {}
+            Ok(CommandSlot::Answered(answer)) => return self.answer_again(&answer),
+            Ok(CommandSlot::Unanswered { since }) => {
+                // A delivery that would have answered by now was cut short
+                // after its writes: there is no answer to wait for.
+                let running = self.kith.clock().now() - since
+                    < chrono::Duration::from_std(self.ack_budget).unwrap_or_default() * 2;
+                let deadline = if running {
+                    deadline
+                } else {
+                    tokio::time::Instant::now()
+                };
+                return self.await_answer(&key, deadline).await;
+            }
+            // Nothing can be written without the store anyway.
+            Err(e) => warn!(error = %e, "could not check for a repeated command"),
+        }
+        let seal = Seal::new(Platform::Slack, key.clone(), self.kith.clock().now());
+        let answer = self.command_now(event, user_name, seal.clone()).await;
+        if seal.refused() {
+            return self.await_answer(&key, deadline).await;
+        }
+        if seal.claimed() {
+            // Kept for a redelivery; the member need not wait for it (a
+            // redelivery meanwhile finds the command carried out and waits).
+            match serde_json::to_string(&answer) {
+                Ok(json) => {
+                    let (store, now) = (self.kith.store().clone(), self.kith.clock().now());
+                    tokio::spawn(async move {
+                        if let Err(e) = store
+                            .finish_command(Platform::Slack, &key, &json, now)
+                            .await
+                        {
+                            warn!(error = %e, "could not keep a command's answer");
+                        }
+                    });
+                }
+                Err(e) => warn!(error = %e, "could not keep a command's answer"),
+            }
+        }
+        answer
+    }
+
+    /// A stored answer, for a command delivered again.
+    fn answer_again(&self, answer: &str) -> SlackCommandEventResponse {
+        match serde_json::from_str::<SlackCommandEventResponse>(answer) {
+            Ok(answer) => {
+                info!("a command delivered again; answering as the first time");
+                answer
+            }
+            Err(e) => {
+                warn!(error = %e, "a stored answer does not read back");
+                super::ephemeral(&kith_bot::reply::Reply::text(kith_bot::once::ALREADY_DONE))
+            }
+        }
+    }
+
+    /// The answer of a delivery that carried the command out, once it is
+    /// kept (within the acknowledgement budget); else word that it was done.
+    async fn await_answer(
+        &self,
+        key: &str,
+        deadline: tokio::time::Instant,
+    ) -> SlackCommandEventResponse {
         loop {
-            match store
-                .begin_command(Platform::Slack, &key, clock.now(), stale)
-                .await
-            {
-                Ok(CommandSlot::New) => break,
-                Ok(CommandSlot::Answered(answer)) => {
-                    match serde_json::from_str::<SlackCommandEventResponse>(&answer) {
-                        Ok(answer) => {
-                            info!("a command delivered again; answering as the first time");
-                            return answer;
-                        }
-                        Err(e) => {
-                            warn!(error = %e, "a stored answer does not read back");
-                            return super::ephemeral(&kith_bot::reply::Reply::error(super::OOPS));
-                        }
-                    }
+            match self.kith.store().command_slot(Platform::Slack, key).await {
+                Ok(CommandSlot::Answered(answer)) => return self.answer_again(&answer),
+                Ok(_) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
                 }
-                Ok(CommandSlot::Running) if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Ok(CommandSlot::Running) => {
-                    return super::ephemeral(&kith_bot::reply::Reply::text("Working on it…"));
-                }
+                Ok(_) => break,
                 Err(e) => {
-                    // Without the store nothing can be written anyway.
-                    warn!(error = %e, "could not check for a repeated command");
+                    warn!(error = %e, "could not read a repeated command's answer");
                     break;
                 }
             }
         }
-        let answer = self.command_now(event, user_name).await;
-        match serde_json::to_string(&answer) {
-            Ok(json) => {
-                if let Err(e) = store
-                    .finish_command(Platform::Slack, &key, &json, clock.now())
-                    .await
-                {
-                    warn!(error = %e, "could not keep a command's answer");
-                }
-            }
-            Err(e) => warn!(error = %e, "could not keep a command's answer"),
-        }
-        answer
+        info!("a command delivered again was already carried out");
+        super::ephemeral(&kith_bot::reply::Reply::text(kith_bot::once::ALREADY_DONE))
     }
 
     /// Runs a button press once per delivery id (`trigger_id`): a press
     /// Slack delivers again logs nothing more (the first delivery's answer
     /// already replaced the message).
     pub async fn interaction(self: &Arc<Self>, event: SlackInteractionEvent) {
-        let (key, team, user, ours) = match &event {
-            SlackInteractionEvent::BlockActions(press) => (
-                format!("press:{}", press.trigger_id.0),
-                press.team.id.0.clone(),
-                press.user.as_ref().map(|u| u.id.0.clone()),
-                // A button Kith made carries one of its actions.
-                press
-                    .actions
-                    .as_ref()
-                    .and_then(|a| a.first())
-                    .is_some_and(|a| {
-                        let encoded = a.value.as_deref().unwrap_or(&a.action_id.0);
-                        kith_bot::actions::Action::parse(encoded).is_some()
-                    }),
-            ),
-            _ => return self.interaction_now(event).await,
+        let key = match &event {
+            SlackInteractionEvent::BlockActions(press) => format!("press:{}", press.trigger_id.0),
+            _ => return self.interaction_now(event, None).await,
         };
-        let store = self.kith.store().clone();
-        // A press from a team or member Kith does not know, or of a button
-        // Kith did not make, is refused without writing anything, not even
-        // the record of its delivery.
-        let known = ours
-            && match user {
-                Some(user) => store
-                    .find_member_by(Platform::Slack, &team, &user)
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_some(),
-                None => false,
-            };
-        if !known {
-            return self.interaction_now(event).await;
-        }
-        let clock = self.kith.clock().clone();
-        let stale = chrono::Duration::seconds(COMMAND_STALE_SECONDS);
-        match store
-            .begin_command(Platform::Slack, &key, clock.now(), stale)
-            .await
-        {
+        match self.kith.store().command_slot(Platform::Slack, &key).await {
             Ok(CommandSlot::New) => {}
-            Ok(CommandSlot::Running | CommandSlot::Answered(_)) => {
+            Ok(CommandSlot::Unanswered { .. } | CommandSlot::Answered(_)) => {
                 info!("a button press delivered again; not running it twice");
                 return;
             }
             Err(e) => warn!(error = %e, "could not check for a repeated press"),
         }
-        self.interaction_now(event).await;
-        if let Err(e) = store
-            .finish_command(Platform::Slack, &key, "{}", clock.now())
-            .await
-        {
-            warn!(error = %e, "could not record a press as handled");
-        }
+        // A press from a team or member Kith does not know, or of a button
+        // Kith did not make, is refused by the core before anything is
+        // written, so it claims nothing either.
+        let seal = Seal::new(Platform::Slack, key, self.kith.clock().now());
+        self.interaction_now(event, Some(seal)).await;
     }
 
     /// Writes an import as a job, with the event marked handled, in one
