@@ -2,17 +2,14 @@
 //! request changed nothing. Written for SQLite and PostgreSQL alike.
 
 /// Every row of `tables` (name, comma-separated columns) as
-/// `table: a, b`, sorted, so two snapshots compare with `==`.
+/// `table: 'a', 'b'`, sorted, so two snapshots compare with `==`. (On
+/// PostgreSQL, test databases have a `quote()` like SQLite's.)
 pub async fn rows(pool: &sqlx::AnyPool, tables: &[(&str, &str)]) -> Vec<String> {
     let mut rows = Vec::new();
     for (table, columns) in tables {
-        let cells: Vec<String> = columns
-            .split(", ")
-            .map(|c| format!("COALESCE(CAST({c} AS TEXT), 'NULL')"))
-            .collect();
         let sql = format!(
-            "SELECT '{table}: ' || {} AS row FROM {table} ORDER BY 1",
-            cells.join(" || ', ' || ")
+            "SELECT '{table}: ' || quote({}) AS row FROM {table} ORDER BY 1",
+            columns.replace(", ", ") || ', ' || quote(")
         );
         let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .fetch_all(pool)
@@ -20,7 +17,6 @@ pub async fn rows(pool: &sqlx::AnyPool, tables: &[(&str, &str)]) -> Vec<String> 
             .expect("reads the ledger");
         rows.extend(found);
     }
-    rows.sort();
     rows
 }
 

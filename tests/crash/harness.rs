@@ -159,8 +159,12 @@ impl Harness {
              SELECT workspace_id, id, 'https://example.org/guide/' || id,
                     'example.org/guide/' || id, 'Guide ' || id, '', $2
              FROM members WHERE welcomed AND external_id < $1",
+            // A team's posts one after another in the queue, so that
+            // senders claiming side by side would reach the same channel
+            // at once but for the per-workspace lease.
             "INSERT INTO notices (workspace_id, kind, subject, next_attempt_at, created_at)
-             SELECT workspace_id, 'resource_post', id, $2 - 60, $2 FROM resources",
+             SELECT workspace_id, 'resource_post', id, $2 - 60, $2 FROM resources
+             ORDER BY workspace_id, id",
         ] {
             sqlx::query(sql)
                 .bind(member(posts))
@@ -395,6 +399,38 @@ impl Harness {
             assert_eq!(post.channel, format!("C{team}"));
         }
         assert_eq!(posts.len(), self.rows(), "0 lost, 0 duplicates");
+    }
+}
+
+impl Harness {
+    /// No channel got two messages less than a second apart (Slack's one
+    /// message a second per channel), whichever processes sent them.
+    pub fn assert_channels_paced(&self) {
+        let mut by_channel: HashMap<String, Vec<Instant>> = HashMap::new();
+        for post in self.fake.posted() {
+            by_channel
+                .entry(post.channel.clone())
+                .or_default()
+                .push(post.at);
+        }
+        let mut shared = 0;
+        for (channel, mut times) in by_channel {
+            times.sort();
+            shared += usize::from(times.len() > 1);
+            for pair in times.windows(2) {
+                let gap = pair[1] - pair[0];
+                // A little slack for the time between Kith's pacing and
+                // the fake taking the request.
+                assert!(
+                    gap >= Duration::from_millis(950),
+                    "{channel} got two messages {gap:?} apart"
+                );
+            }
+        }
+        assert!(
+            shared > 0,
+            "no channel got more than one message: nothing was checked"
+        );
     }
 }
 

@@ -190,15 +190,35 @@ impl Outbox for PgStore {
             Queue::Reminders => begin_sql!("outbox"),
             Queue::Notices => begin_sql!("notices"),
         };
+        let mut tx = self.write().await?;
         let held = sqlx::query(sql)
             .bind(to_secs(now + hold))
             .bind(to_secs(now))
             .bind(id)
             .bind(lease)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected()
             == 1;
+        if held {
+            let extend = match queue {
+                Queue::Reminders => {
+                    "UPDATE workspaces SET send_until = GREATEST(send_until, $1)
+                     WHERE send_owner = $2 AND id = (SELECT workspace_id FROM outbox WHERE id = $3)"
+                }
+                Queue::Notices => {
+                    "UPDATE workspaces SET send_until = GREATEST(send_until, $1)
+                     WHERE send_owner = $2 AND id = (SELECT workspace_id FROM notices WHERE id = $3)"
+                }
+            };
+            sqlx::query(extend)
+                .bind(to_secs(now + hold))
+                .bind(sender_of(lease))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(held)
     }
 
@@ -216,6 +236,19 @@ impl Outbox for PgStore {
                 .await?
                 .rows_affected();
         }
+        sqlx::query(
+            "UPDATE workspaces w SET send_until = GREATEST(w.send_until, $1)
+             WHERE w.send_owner = $3
+               AND (EXISTS (SELECT 1 FROM outbox o WHERE o.workspace_id = w.id
+                              AND o.lease_owner = $2 AND o.state = 'pending')
+                    OR EXISTS (SELECT 1 FROM notices n WHERE n.workspace_id = w.id
+                                 AND n.lease_owner = $2 AND n.state = 'pending'))",
+        )
+        .bind(to_secs(now + hold))
+        .bind(lease)
+        .bind(sender_of(lease))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(renewed)
     }
@@ -240,6 +273,12 @@ impl Outbox for PgStore {
                 .await?
                 .rows_affected();
         }
+        sqlx::query(
+            "UPDATE workspaces SET send_owner = NULL, send_until = NULL WHERE send_owner = $1",
+        )
+        .bind(sender_of(lease))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(released)
     }
@@ -268,7 +307,10 @@ impl Outbox for PgStore {
                   WHERE state = 'pending' AND GREATEST(next_attempt_at, COALESCE(lease_until, 0)) > $1
                  UNION ALL
                  SELECT MIN(pairing_next_round_at) FROM workspaces
-                  WHERE pairing_channel IS NOT NULL AND pairing_next_round_at > $1) AS times",
+                  WHERE pairing_channel IS NOT NULL AND pairing_next_round_at > $1
+                 UNION ALL
+                 SELECT MIN(send_until) FROM workspaces
+                  WHERE send_owner IS NOT NULL AND send_until > $1) AS times",
         )
         .bind(to_secs(after))
         .bind(NEVER)
@@ -361,22 +403,30 @@ async fn lease_ready(
     lease: Duration,
     limit: u32,
 ) -> anyhow::Result<Vec<i64>> {
+    // The rows' workspaces are leased with them: a workspace another
+    // sender holds is skipped (its row locked: SKIP LOCKED; its lease
+    // committed: the condition on `w`, rechecked on the newest version).
     macro_rules! lease_sql {
         ($table:literal) => {
             concat!(
-                "UPDATE ",
-                $table,
-                " SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
-                 WHERE id IN (
-                     SELECT q.id FROM ",
+                "WITH picked AS (
+                     SELECT q.id, q.workspace_id FROM ",
                 $table,
                 " q JOIN workspaces w ON w.id = q.workspace_id
                      WHERE q.state = 'pending' AND q.next_attempt_at <= $3
                        AND (q.lease_until IS NULL OR q.lease_until <= $3)
                        AND w.platform = ANY($4)
+                       AND (w.send_owner IS NULL OR w.send_owner = $6 OR w.send_until <= $3)
                      ORDER BY q.next_attempt_at, q.id
                      LIMIT $5
-                     FOR UPDATE OF q SKIP LOCKED)
+                     FOR UPDATE OF q, w SKIP LOCKED),
+                 held AS (
+                     UPDATE workspaces SET send_owner = $6, send_until = $2
+                     WHERE id IN (SELECT workspace_id FROM picked))
+                 UPDATE ",
+                $table,
+                " SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+                 WHERE id IN (SELECT id FROM picked)
                  RETURNING id"
             )
         };
@@ -391,6 +441,7 @@ async fn lease_ready(
         .bind(to_secs(now))
         .bind(platform_names(platforms))
         .bind(i64::from(limit))
+        .bind(sender_of(owner))
         .fetch_all(&mut *tx)
         .await?)
 }
@@ -432,7 +483,36 @@ async fn settle_row(
         .await?
         .rows_affected()
         == 1;
+    if settled {
+        hand_over(tx, lease, now).await?;
+    }
     Ok(settled)
+}
+
+/// The sending process a claim's token names: the core's tokens are the
+/// sender's name, `#`, and a claim number.
+fn sender_of(lease: &str) -> &str {
+    lease.rsplit_once('#').map_or(lease, |(sender, _)| sender)
+}
+
+/// Where the claim `lease` has nothing left to send, its process's hold on
+/// the workspace ends a second from `now`: another sender may then post
+/// there without two messages reaching one channel within a second.
+async fn hand_over(tx: &mut PgConnection, lease: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE workspaces w SET send_until = LEAST(w.send_until, $3)
+         WHERE w.send_owner = $2
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workspace_id = w.id
+                             AND o.lease_owner = $1 AND o.state = 'pending')
+           AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.workspace_id = w.id
+                             AND n.lease_owner = $1 AND n.state = 'pending')",
+    )
+    .bind(lease)
+    .bind(sender_of(lease))
+    .bind(to_secs(now) + 1)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Stops DMs to a member who cannot receive them, remembering why.
