@@ -2,7 +2,7 @@
 //! line, with every configured secret scrubbed from whatever any crate
 //! logs), and the Prometheus recorder behind `GET /metrics`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -107,6 +107,7 @@ pub fn init_logs(format: LogFormat) -> Redactions {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(ScrubbedStderr(redactions.clone()));
     let _ = match format {
         LogFormat::Text => builder.try_init(),
