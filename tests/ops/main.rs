@@ -15,4 +15,5 @@ mod fake_discord;
 mod binary;
 mod config;
 mod helpers;
+mod packaging;
 mod readiness;
