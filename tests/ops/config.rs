@@ -29,11 +29,14 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).to_string()
 }
 
+/// Variables set, and the keys the error must name.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
 const KEY: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 
 #[test]
 fn each_half_configured_platform_is_refused_naming_what_is_missing() {
-    let cases: &[(&[(&str, &str)], &[&str])] = &[
+    let cases: &[Case] = &[
         (
             &[("KITH_DISCORD_APPLICATION_ID", "1100000000000000001")],
             &["KITH_DISCORD_TOKEN"],

@@ -518,8 +518,11 @@ pub struct FakeSocket {
     to_client: mpsc::UnboundedSender<String>,
     from_client: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>,
     connections: Arc<Mutex<usize>>,
-    /// While set, the connection is dropped and new ones are refused.
+    /// While set, the connection is dropped and new ones are refused
+    /// (used by tests/ops, which shares this file).
+    #[allow(dead_code)]
     down: Arc<std::sync::atomic::AtomicBool>,
+    #[allow(dead_code)]
     kick: Arc<tokio::sync::Notify>,
 }
 
@@ -592,17 +595,20 @@ impl FakeSocket {
     }
 
     /// Drops the connection and refuses new ones until [`FakeSocket::come_up`].
+    #[allow(dead_code)] // used by tests/ops
     pub fn go_down(&self) {
         self.down.store(true, std::sync::atomic::Ordering::SeqCst);
         self.kick.notify_waiters();
     }
 
     /// Accepts connections again.
+    #[allow(dead_code)] // used by tests/ops
     pub fn come_up(&self) {
         self.down.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// How many connections have been accepted (and said hello to).
+    #[allow(dead_code)] // used by tests/ops
     pub fn connections(&self) -> usize {
         *self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
