@@ -14,6 +14,7 @@ pub mod jobs;
 mod kith;
 pub mod limits;
 pub mod map;
+pub mod observe;
 pub mod once;
 pub mod portability;
 pub mod ports;
