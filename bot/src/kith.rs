@@ -155,13 +155,24 @@ impl Kith {
     }
 
     /// Like [`Kith::handle`], with a file the member attached (for `import`).
-    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
     pub async fn handle_with(&self, actor: &Actor, line: &str, attachment: Option<&File>) -> Reply {
         // Parse before touching the store: a malformed line writes nothing.
-        let mut command = match commands::parse(line) {
-            Ok(command) => command,
-            Err(e) => return Reply::error(e.to_user_text()),
-        };
+        match commands::parse(line) {
+            Ok(command) => self.run_command(actor, command, attachment).await,
+            Err(e) => Reply::error(e.to_user_text()),
+        }
+    }
+
+    /// Runs a command an adapter built from typed inputs (a Discord slash
+    /// command's options, a Slack modal's fields; see
+    /// [`commands::from_fields`]), like [`Kith::handle_with`] runs a line.
+    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
+    pub async fn run_command(
+        &self,
+        actor: &Actor,
+        mut command: commands::Command,
+        attachment: Option<&File>,
+    ) -> Reply {
         command.trust_only(actor);
         let wakes_delivery = command.may_queue_messages();
         let member = match self.member(actor).await {

@@ -387,6 +387,7 @@ pub enum Opt {
     File(&'static str, &'static str, String, u32),
     /// A text channel: option name, id, channel name.
     Channel(&'static str, u64, &'static str),
+    Bool(&'static str, bool),
 }
 
 /// Who runs a slash command: their id, username and permissions.
@@ -407,7 +408,21 @@ pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -
     slash_by(id, &alice, command, sub, options)
 }
 
-/// A slash command interaction run by `invoker`.
+/// `sub` as Discord nests it: `due`, or a group and its subcommand
+/// (`settings tz`).
+fn subcommand(sub: &str, options: Vec<Value>) -> Value {
+    match sub.split_once(' ') {
+        None => json!({"name": sub, "type": 1, "options": options}),
+        Some((group, sub)) => json!({
+            "name": group,
+            "type": 2,
+            "options": [{"name": sub, "type": 1, "options": options}],
+        }),
+    }
+}
+
+/// A slash command interaction run by `invoker`; `sub` is a subcommand, or
+/// a group and its subcommand (`settings tz`).
 pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &[Opt]) -> Value {
     let mut resolved_users = serde_json::Map::new();
     let mut resolved_members = serde_json::Map::new();
@@ -446,6 +461,7 @@ pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &
                 json!({"name": name, "type": 7, "value": cid.to_string()})
             }
             Opt::Str(name, value) => json!({"name": name, "type": 3, "value": value}),
+            Opt::Bool(name, value) => json!({"name": name, "type": 5, "value": value}),
             Opt::File(name, filename, url, size) => {
                 let id = "1500000000000000001";
                 resolved_attachments.insert(
@@ -471,7 +487,7 @@ pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &
             "id": "1400000000000000001",
             "name": command,
             "type": 1,
-            "options": [{"name": sub, "type": 1, "options": options}],
+            "options": [subcommand(sub, options)],
             "resolved": {
                 "users": resolved_users,
                 "members": resolved_members,

@@ -8,13 +8,14 @@ use std::future::Future;
 use std::pin::Pin;
 
 use kith_bot::Actor;
+use kith_bot::commands::Command;
 use kith_bot::domain::{Platform, TzSource};
 use kith_bot::reply::{Block, File, Reply};
 use serde_json::{Value, json};
 use serenity::model::Permissions;
 use serenity::model::application::{
-    CommandDataOption, CommandDataOptionValue, CommandDataResolved, CommandInteraction,
-    ComponentInteraction, Interaction,
+    CommandData, CommandDataOption, CommandDataOptionValue, CommandDataResolved,
+    CommandInteraction, ComponentInteraction, Interaction,
 };
 use serenity::model::user::User;
 use tokio::task::JoinHandle;
@@ -34,7 +35,7 @@ const UPDATE_MESSAGE: u8 = 7;
 const GUILD_ONLY: &str = "Kith keeps a ledger per server: use /kith in a server where Kith is installed, and it will answer you privately.";
 const NOT_MINE: &str = "That button is not one of mine any more; use /kith due to see who is due.";
 
-const TZ_ON_DISCORD: &str = "Discord doesn't tell me your time zone: set it with `/kith settings` and the tz option, e.g. tz: Europe/Berlin.";
+const TZ_ON_DISCORD: &str = "Discord doesn't tell me your time zone: set it with `/kith-account settings tz`, zone: Europe/Berlin (start typing your city).";
 
 /// An ephemeral message answer.
 fn ephemeral(reply: &Reply) -> Value {
@@ -61,7 +62,7 @@ pub(crate) fn is_admin(permissions: Option<Permissions>) -> bool {
         .is_some_and(|p| p.intersects(Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR))
 }
 
-/// The options of a subcommand, as the command grammar reads them.
+/// The options of a subcommand, with their values as Discord resolved them.
 fn options(
     given: &[CommandDataOption],
     resolved: &CommandDataResolved,
@@ -72,6 +73,7 @@ fn options(
             let value = match &option.value {
                 CommandDataOptionValue::String(s) => OptionValue::Text(s.clone()),
                 CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
+                CommandDataOptionValue::Boolean(b) => OptionValue::Boolean(*b),
                 CommandDataOptionValue::User(id) => OptionValue::User {
                     id: id.get(),
                     name: resolved.users.get(id).map(|user| {
@@ -106,26 +108,41 @@ fn options(
         .collect()
 }
 
-/// What a slash command stands for: the line, the file attached to it,
-/// and the names Discord resolved for the members chosen in its options.
-pub(crate) struct CommandLine {
-    pub(crate) line: String,
+/// The subcommand path of a slash command (`["settings", "tz"]`) and its
+/// options, or why there is none.
+fn path_and_options(data: &CommandData) -> Result<(Vec<&str>, &[CommandDataOption]), String> {
+    const PICK: &str = "Pick a subcommand, like /kith due. Nothing was changed.";
+    let first = data.options.first().ok_or(PICK)?;
+    match &first.value {
+        CommandDataOptionValue::SubCommand(given) => Ok((vec![first.name.as_str()], given)),
+        CommandDataOptionValue::SubCommandGroup(subs) => {
+            let sub = subs.first().ok_or(PICK)?;
+            match &sub.value {
+                CommandDataOptionValue::SubCommand(given) => {
+                    Ok((vec![first.name.as_str(), sub.name.as_str()], given))
+                }
+                _ => Err(PICK.into()),
+            }
+        }
+        _ => Err(PICK.into()),
+    }
+}
+
+/// What a slash command stands for: the core command, the file attached to
+/// it, and the names Discord resolved for the members chosen in its options.
+pub(crate) struct Invocation {
+    pub(crate) command: Command,
     pub(crate) attachment: Option<Attachment>,
     /// (user id, name) for each member option Discord resolved.
     pub(crate) resolved_names: Vec<(String, String)>,
 }
 
-/// The line a slash command stands for, and what comes with it.
-pub(crate) fn command_line(interaction: &CommandInteraction) -> Result<CommandLine, String> {
+/// The core command a slash command stands for, and what comes with it.
+pub(crate) fn invocation(interaction: &CommandInteraction) -> Result<Invocation, String> {
     let data = &interaction.data;
-    let Some(first) = data.options.first() else {
-        return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
-    };
-    let CommandDataOptionValue::SubCommand(given) = &first.value else {
-        return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
-    };
+    let (path, given) = path_and_options(data)?;
     let given = options(given, &data.resolved)?;
-    let line = commands::line(&data.name, &first.name, &given).map_err(|e| e.0)?;
+    let command = commands::command(&data.name, &path, &given).map_err(|e| e.0)?;
     let resolved_names = given
         .iter()
         .filter_map(|(_, value)| match value {
@@ -140,8 +157,8 @@ pub(crate) fn command_line(interaction: &CommandInteraction) -> Result<CommandLi
         OptionValue::Attachment(file) => Some(file),
         _ => None,
     });
-    Ok(CommandLine {
-        line,
+    Ok(Invocation {
+        command,
         attachment,
         resolved_names,
     })
@@ -301,11 +318,11 @@ impl Discord {
         let Some(guild) = interaction.guild_id else {
             return Answer::now(ephemeral(&Reply::error(GUILD_ONLY)));
         };
-        let CommandLine {
-            line,
+        let Invocation {
+            command,
             attachment,
             resolved_names,
-        } = match command_line(&interaction) {
+        } = match invocation(&interaction) {
             Ok(found) => found,
             Err(text) => return Answer::now(ephemeral(&Reply::error(text))),
         };
@@ -336,7 +353,7 @@ impl Discord {
                 name: actor.display_name.clone(),
                 admin: actor.admin,
                 vouched: actor.vouched.clone(),
-                line,
+                line: kith_bot::commands::IMPORT_LINE.into(),
                 attachment,
                 token: interaction.token.clone(),
             };
@@ -346,7 +363,7 @@ impl Discord {
         }
         let discord = self.clone();
         let work = tokio::spawn(async move {
-            let reply = discord.run_line(&actor, &line, None).await;
+            let reply = discord.run(&actor, Ok(command), None).await;
             Rendered {
                 data: render::message(&reply, &actor.workspace, true),
                 files: render::files(&reply).into_iter().cloned().collect(),
@@ -370,14 +387,23 @@ impl Discord {
         .await
     }
 
-    /// Runs a line for a member. On first use the core's welcome asks for
-    /// a time zone (Discord gives none); this says how to give it here.
-    pub(crate) async fn run_line(&self, actor: &Actor, line: &str, file: Option<&File>) -> Reply {
+    /// Runs a command (or a typed line) for a member. On first use the
+    /// core's welcome asks for a time zone (Discord gives none); this says
+    /// how to give it here.
+    pub(crate) async fn run(
+        &self,
+        actor: &Actor,
+        command: Result<Command, &str>,
+        file: Option<&File>,
+    ) -> Reply {
         let first_use = match self.kith.member(actor).await {
             Ok(member) => !member.welcomed && member.tz_source == TzSource::Default,
             Err(_) => false,
         };
-        let mut reply = self.kith.handle_with(actor, line, file).await;
+        let mut reply = match command {
+            Ok(command) => self.kith.run_command(actor, command, file).await,
+            Err(line) => self.kith.handle_with(actor, line, file).await,
+        };
         let still_default = match self.kith.member(actor).await {
             Ok(member) => member.tz_source == TzSource::Default,
             Err(_) => false,
