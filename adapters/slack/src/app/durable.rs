@@ -48,7 +48,10 @@ impl SlackApp {
                         }
                         Err(e) => {
                             warn!(error = %e, "a stored answer does not read back");
-                            return super::ephemeral(&kith_bot::reply::Reply::error(super::OOPS));
+                            return super::ephemeral(
+                                &kith_bot::reply::Reply::error(super::OOPS),
+                                "",
+                            );
                         }
                     }
                 }
@@ -56,7 +59,7 @@ impl SlackApp {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Ok(CommandSlot::Running) => {
-                    return super::ephemeral(&kith_bot::reply::Reply::text("Working on it…"));
+                    return super::ephemeral(&kith_bot::reply::Reply::text("Working on it…"), "");
                 }
                 Err(e) => {
                     // Without the store nothing can be written anyway.
