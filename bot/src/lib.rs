@@ -19,5 +19,6 @@ pub mod ports;
 pub mod reminders;
 pub mod reply;
 pub mod schedule;
+pub mod suggest;
 
 pub use kith::{Actor, Kith, Pressed};

@@ -859,3 +859,54 @@ fn thread_json(id: u64, parent: &str, body: &Value) -> Value {
         .expect("the thread is complete for serenity");
     thread
 }
+
+/// An autocomplete interaction: `alice`-like `user_id` typing `typed` into
+/// the option `focused` of `/command sub`, with `options` already given.
+pub fn autocomplete(
+    id: u64,
+    user_id: u64,
+    command: &str,
+    sub: &str,
+    focused: &str,
+    typed: &str,
+) -> Value {
+    let mut interaction = slash(id, user_id, command, sub, &[]);
+    interaction["type"] = json!(4);
+    let option = json!({"name": focused, "type": 3, "value": typed, "focused": true});
+    let sub_options = &mut interaction["data"]["options"][0];
+    match sub_options["type"].as_u64() {
+        Some(2) => sub_options["options"][0]["options"] = json!([option]),
+        _ => sub_options["options"] = json!([option]),
+    }
+    check_interaction(&interaction);
+    interaction
+}
+
+/// A user context-menu command `name` used by `user_id` on `target`.
+pub fn user_command(id: u64, user_id: u64, name: &str, target: u64, target_name: &str) -> Value {
+    let mut interaction = slash(id, user_id, name, "x", &[]);
+    interaction["data"] = json!({
+        "id": "1400000000000000002",
+        "name": name,
+        "type": 2,
+        "target_id": target.to_string(),
+        "resolved": {"users": {target.to_string(): user(target, target_name, false)}},
+    });
+    check_interaction(&interaction);
+    interaction
+}
+
+/// A modal submitted by `user_id`: its `custom_id` and text inputs.
+pub fn modal_submit(id: u64, user_id: u64, custom_id: &str, inputs: &[(&str, &str)]) -> Value {
+    let mut interaction = slash(id, user_id, "kith", "x", &[]);
+    interaction["type"] = json!(5);
+    let rows: Vec<Value> = inputs
+        .iter()
+        .map(|(input, value)| {
+            json!({"type": 1, "components": [{"type": 4, "custom_id": input, "value": value}]})
+        })
+        .collect();
+    interaction["data"] = json!({"custom_id": custom_id, "components": rows});
+    check_interaction(&interaction);
+    interaction
+}
