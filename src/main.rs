@@ -223,7 +223,7 @@ async fn run(cli: Cli, redactions: &Redactions) -> anyhow::Result<ExitCode> {
         Cmd::Slack {
             command: SlackCmd::Manifest { url },
         } => {
-            let manifest = kith_slack::manifest::manifest(url.as_deref());
+            let manifest = kith_slack::manifest::manifest(url.as_deref())?;
             let text = serde_json::to_string_pretty(&manifest)?;
             // A closed pipe (`| head`) is not an error worth a panic.
             let mut out = std::io::stdout().lock();

@@ -11,8 +11,8 @@ use crate::actions::Action;
 use crate::commands::{self, CommandError, Ctx};
 use crate::domain::{Entry, EntryKind, Member, Platform, TzSource};
 use crate::format::date;
-use crate::once::{AlreadyCarriedOut, Seal};
 use crate::observe::{self, Outcome};
+use crate::once::{AlreadyCarriedOut, Seal};
 use crate::ports::{Clock, Store};
 use crate::reply::{Block, File, Reply};
 
@@ -204,20 +204,39 @@ impl Kith {
     }
 
     /// Like [`Kith::handle`], with a file the member attached (for `import`).
-    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
     pub async fn handle_with(&self, actor: &Actor, line: &str, attachment: Option<&File>) -> Reply {
-        let started = std::time::Instant::now();
-        let reply = self.run_line(actor, line, attachment).await;
-        observe::command(command_name(line), outcome_of(&reply), started.elapsed());
+        // Parse before touching the store: a malformed line writes nothing.
+        match commands::parse(line) {
+            Ok(command) => self.run_command(actor, command, attachment).await,
+            Err(e) => {
+                observe::command(command_name(line), Outcome::UserError, Default::default());
+                Reply::error(e.to_user_text())
+            }
+        }
+    }
+
+    /// Runs a command an adapter built from typed inputs (a Discord slash
+    /// command's options, a Slack modal's fields; see
+    /// [`commands::from_fields`]), like [`Kith::handle_with`] runs a line.
+    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
+    pub async fn run_command(
+        &self,
+        actor: &Actor,
+        command: commands::Command,
+        attachment: Option<&File>,
+    ) -> Reply {
+        let (started, name) = (std::time::Instant::now(), command.name());
+        let reply = self.run_built(actor, command, attachment).await;
+        observe::command(name, outcome_of(&reply), started.elapsed());
         reply
     }
 
-    async fn run_line(&self, actor: &Actor, line: &str, attachment: Option<&File>) -> Reply {
-        // Parse before touching the store: a malformed line writes nothing.
-        let mut command = match commands::parse(line) {
-            Ok(command) => command,
-            Err(e) => return Reply::error(e.to_user_text()),
-        };
+    async fn run_built(
+        &self,
+        actor: &Actor,
+        mut command: commands::Command,
+        attachment: Option<&File>,
+    ) -> Reply {
         command.trust_only(actor);
         let wakes_delivery = command.may_queue_messages();
         let member = match self.member(actor).await {

@@ -21,5 +21,6 @@ pub mod ports;
 pub mod reminders;
 pub mod reply;
 pub mod schedule;
+pub mod suggest;
 
 pub use kith::{Actor, Kith, Pressed};

@@ -260,7 +260,7 @@ async fn the_welcome_shows_once() {
 fn the_readme_documents_every_command() {
     let readme = include_str!("../../README.md");
     for spec in kith_bot::commands::COMMANDS {
-        let row = format!("| `{}` |", spec.usage.replace('|', "\\|"));
+        let row = format!("| `{}` |", spec.usage().replace('|', "\\|"));
         assert!(
             readme.contains(&row),
             "README.md has no row for {}: {row}",

@@ -1,20 +1,18 @@
 //! Commands that look across the network: due, balance.
 
 use super::contacts::{command_ref, due_cell};
-use super::{Command, CommandError, Ctx, Spec};
+use super::{Command, CommandError, Ctx, Form, Group, Spec};
 use crate::format::{date, plural, relative, signed};
 use crate::reply::{Reply, Table};
 
 pub const DUE: Spec = Spec {
     name: "due",
-    usage: "due",
     summary: "Who is due a check-in, most overdue first.",
     details: "Someone is due once their cadence has passed since your last touch, favour or note (or since you added them), unless snoozed.",
     examples: &["due"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Due)
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Due),
 };
 
 pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -66,14 +64,12 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 
 pub const MAP: Spec = Spec {
     name: "map",
-    usage: "map",
     summary: "A picture of your network: rings by tier, dots by status.",
     details: "Inner, close and wider rings around you; green on track, amber due, red overdue; bigger dots for more recent contact; colleagues side by side. Sent as a PNG.",
     examples: &["map"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Map)
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Map),
 };
 
 pub async fn map(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -100,14 +96,12 @@ pub async fn map(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 
 pub const BALANCE: Spec = Spec {
     name: "balance",
-    usage: "balance",
     summary: "Favours given and received, per person.",
     details: "Balance is favours you gave minus favours you received: negative means you owe one, positive that they have only been taking.",
     examples: &["balance"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Balance)
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Balance),
 };
 
 /// How many people `balance` shows: the most lopsided, the ones to act on.
@@ -183,6 +177,6 @@ mod tests {
             "{}",
             err.message
         );
-        assert_eq!(err.usage, Some("due"));
+        assert_eq!(err.usage, Some("due".to_string()));
     }
 }
