@@ -2,6 +2,12 @@
 //! the adapters. `main.rs` only parses the command line and calls in here,
 //! so tests start Kith exactly as the binary does.
 
+pub mod config_check;
+pub mod health;
+pub mod telemetry;
+
+pub use health::Readiness;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,6 +17,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use kith_bot::Kith;
 use kith_bot::delivery::{Delivery, Messengers, Stopping};
 use kith_bot::domain::{Member, Platform};
+use kith_bot::observe::Link;
 use kith_bot::ports::{Clock, ManualClock, Store, SystemClock};
 use kith_console::{Console, ConsoleMessenger, ConsoleOptions, Screen};
 use kith_discord::{Discord, DiscordConfig, Verifier};
@@ -31,8 +38,12 @@ pub struct Config {
     /// path, or `postgres://USER:PASSWORD@HOST:PORT/DATABASE` for many replicas.
     pub database_url: String,
     /// Where the HTTP server listens (Slack's request URLs, Discord's
-    /// interactions endpoint, `/healthz`).
+    /// interactions endpoint, `/healthz`, `/readyz`, `/metrics`). It runs
+    /// whenever a platform does, Socket Mode and the Gateway included.
     pub http_addr: String,
+    /// A separate address for `GET /metrics` (then not served on
+    /// `http_addr`), e.g. one only the monitoring network reaches.
+    pub metrics_addr: Option<String>,
     /// How long a stop (SIGTERM, Ctrl-C) may take: sends under way finish
     /// or are given back within it, and the process exits.
     pub shutdown_grace_secs: u64,
@@ -66,6 +77,7 @@ impl Default for Config {
         Config {
             database_url: "sqlite://kith.db".into(),
             http_addr: "0.0.0.0:3000".into(),
+            metrics_addr: None,
             shutdown_grace_secs: 10,
             console: ConsoleConfig {
                 workspace: console.workspace,
@@ -87,22 +99,44 @@ impl Config {
 
     fn load_from(file: Option<&Path>, env: Env) -> anyhow::Result<Config> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        match file {
-            Some(path) => {
-                if !path.exists() {
-                    anyhow::bail!("the configuration file {} does not exist", path.display());
-                }
-                figment = figment.merge(Toml::file_exact(path));
+        let file = match file {
+            Some(path) if !path.exists() => {
+                anyhow::bail!("the configuration file {} does not exist", path.display());
             }
-            None if Path::new("kith.toml").exists() => {
-                figment = figment.merge(Toml::file_exact("kith.toml"));
+            Some(path) => Some(path),
+            None => Some(Path::new("kith.toml")).filter(|p| p.exists()),
+        };
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            figment = match config_check::quote_bare_ids(&text) {
+                // A bare number as an id would lose digits as a float.
+                Some(quoted) => figment.merge(Toml::string(&quoted)),
+                None => figment.merge(Toml::file_exact(path)),
+            };
+        }
+        figment = figment.merge(env.ignore(&["config", "log_format"]));
+        // figment reads `1234567890.1234567890` as a float and `true` as
+        // a bool; text-valued keys take the variable's text as it is.
+        for (var, key) in config_check::TEXT_VARIABLES {
+            if let Ok(value) = std::env::var(var) {
+                figment = figment.merge(Serialized::default(key, value));
             }
-            None => {}
         }
         figment
-            .merge(env.ignore(&["config"]))
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+    }
+
+    /// Every problem that would stop Kith from running as configured, each
+    /// a sentence naming the keys to set.
+    pub fn problems(&self) -> Vec<String> {
+        config_check::problems(self)
+    }
+
+    /// Every secret in the configuration, to keep out of the logs.
+    pub fn secrets(&self) -> Vec<String> {
+        config_check::secrets(self)
     }
 }
 
@@ -355,31 +389,8 @@ fn slack_app_for(config: &SlackConfig, kith: Kith, store: Arc<dyn Store>) -> Sla
     SlackApp::new(kith, web, config.clone())
 }
 
-/// Whether this process takes new work: `GET /readyz` answers 200 while it
-/// does and 503 from the moment it starts to stop (so a load balancer
-/// sends requests elsewhere while `GET /healthz` still answers 200).
-#[derive(Debug, Clone)]
-pub struct Readiness(Arc<std::sync::atomic::AtomicBool>);
-
-impl Default for Readiness {
-    fn default() -> Self {
-        Readiness(Arc::new(std::sync::atomic::AtomicBool::new(true)))
-    }
-}
-
-impl Readiness {
-    pub fn is_ready(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// From now on `/readyz` answers 503.
-    pub fn stop(&self) {
-        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-/// Every HTTP route Kith serves: the platforms', `GET /healthz` and
-/// `GET /readyz`.
+/// Every HTTP route Kith serves: the platforms', `GET /healthz`,
+/// `GET /readyz` and `GET /metrics`.
 pub fn http_router(slack: Option<Arc<SlackApp>>, discord: Option<axum::Router>) -> axum::Router {
     http_router_with(Readiness::default(), slack, discord)
 }
@@ -390,18 +401,16 @@ pub fn http_router_with(
     slack: Option<Arc<SlackApp>>,
     discord: Option<axum::Router>,
 ) -> axum::Router {
-    let readyz = move || {
-        let ready = ready.clone();
-        async move {
-            match ready.is_ready() {
-                true => (axum::http::StatusCode::OK, "ready"),
-                false => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "stopping"),
-            }
-        }
-    };
-    let mut router = axum::Router::new()
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route("/readyz", axum::routing::get(readyz));
+    routes(ready, true, slack, discord)
+}
+
+fn routes(
+    ready: Readiness,
+    with_metrics: bool,
+    slack: Option<Arc<SlackApp>>,
+    discord: Option<axum::Router>,
+) -> axum::Router {
+    let mut router = health::router(ready, with_metrics);
     if let Some(slack) = slack {
         router = router.merge(kith_slack::http::router(slack));
     }
@@ -455,7 +464,7 @@ pub async fn shutdown_signal() {
         _ = interrupt => {}
         _ = terminate => {}
     }
-    tracing::info!("shutting down");
+    tracing::info!("stop requested; shutting down");
 }
 
 /// Whether any platform is configured (otherwise `kith` starts the console).
@@ -515,9 +524,7 @@ pub async fn run_platforms(
     config: &Config,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    if config.slack.is_configured()
-        && let Some(problem) = config.slack.problem()
-    {
+    if let Some(problem) = config.problems().into_iter().next() {
         anyhow::bail!(problem);
     }
     let store = open_store(&config.database_url).await?;
@@ -544,7 +551,15 @@ pub async fn run_platforms(
     }
     let grace = std::time::Duration::from_secs(config.shutdown_grace_secs.max(1));
     let stopping = Stopping::new();
-    let ready = Readiness::default();
+    let mut ready = Readiness::default().with_store(Arc::new(store.clone()));
+    let slack_link = Link::new(Platform::Slack);
+    let discord_link = Link::new(Platform::Discord);
+    if slack.is_some() && config.slack.app_token.is_some() {
+        ready = ready.with_link(slack_link.clone());
+    }
+    if discord.is_some() {
+        ready = ready.with_link(discord_link.clone());
+    }
     let delivery = Delivery::new(
         Arc::new(store.clone()),
         Arc::new(store.clone()),
@@ -566,9 +581,9 @@ pub async fn run_platforms(
         }
     };
     let socket = match (&slack, &config.slack.app_token) {
-        (Some(slack), Some(token)) => {
-            Some(kith_slack::SocketMode::start(slack.clone(), token, 2).await?)
-        }
+        (Some(slack), Some(token)) => Some(
+            kith_slack::SocketMode::start_with(slack.clone(), token, 2, slack_link.clone()).await?,
+        ),
         _ => None,
     };
     let slack_http = slack
@@ -581,28 +596,64 @@ pub async fn run_platforms(
         )),
         _ => None,
     };
+    // Health, readiness and metrics are served whatever the platforms'
+    // modes, so the HTTP server always runs.
+    let listener = tokio::net::TcpListener::bind(&config.http_addr)
+        .await
+        .with_context(|| format!("could not listen on {}", config.http_addr))?;
+    let metrics_listener = match &config.metrics_addr {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("could not listen on {addr} (KITH_METRICS_ADDR)"))?,
+        ),
+        None => None,
+    };
+    telemetry::metrics();
+    let metrics_here = metrics_listener.is_none();
+    let mut platforms = Vec::new();
+    if let Some(mode) = slack_mode(config) {
+        platforms.push(mode);
+    }
+    if let Some(mode) = discord_mode(config) {
+        platforms.push(mode);
+    }
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        store = "sqlite",
+        database = %kith_storage::redact(&config.database_url),
+        platforms = %platforms.join(", "),
+        addr = %config.http_addr,
+        metrics_addr = config.metrics_addr.as_deref().unwrap_or(&config.http_addr),
+        "Kith is starting"
+    );
     let http = async {
-        if slack_http.is_none() && discord_http.is_none() {
-            until(&http_stopped).await;
-            return Ok(());
-        }
-        let listener = tokio::net::TcpListener::bind(&config.http_addr)
-            .await
-            .with_context(|| format!("could not listen on {}", config.http_addr))?;
-        tracing::info!(addr = %config.http_addr, "serving HTTP");
         axum::serve(
             listener,
-            http_router_with(ready.clone(), slack_http, discord_http),
+            routes(ready.clone(), metrics_here, slack_http, discord_http),
         )
         .with_graceful_shutdown(until(&http_stopped))
         .await
         .context("the HTTP server stopped")
     };
+    let metrics_http = async {
+        match metrics_listener {
+            Some(listener) => axum::serve(listener, health::metrics_router(ready.clone()))
+                .with_graceful_shutdown(until(&http_stopped))
+                .await
+                .context("the metrics server stopped"),
+            None => Ok(()),
+        }
+    };
     let gateway = async {
         match &discord {
             // A client still starting (a slow or hanging platform) may not
             // notice the stop: it is dropped when the stop's time is up.
-            Some(discord) => discord.run_gateway(until(&stopped)).await,
+            Some(discord) => {
+                discord
+                    .run_gateway_with(discord_link.clone(), until(&stopped))
+                    .await
+            }
             None => {
                 until(&stopped).await;
                 Ok(())
@@ -633,7 +684,7 @@ pub async fn run_platforms(
         tokio::join!(slack_jobs, discord_jobs);
         Ok(())
     };
-    let parts = async { tokio::try_join!(http, gateway, sending, jobs).map(|_| ()) };
+    let parts = async { tokio::try_join!(http, metrics_http, gateway, sending, jobs).map(|_| ()) };
     tokio::pin!(parts);
     let outcome = tokio::select! {
         outcome = &mut parts => outcome,
@@ -662,8 +713,34 @@ pub async fn run_platforms(
         tracing::warn!("Socket Mode did not close in time");
     }
     store.close().await;
-    tracing::info!("stopped");
+    match &outcome {
+        Ok(()) => tracing::info!("Kith stopped"),
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "Kith stopped after a failure"),
+    }
     outcome
+}
+
+/// How Slack reaches this process, for the start-up line.
+fn slack_mode(config: &Config) -> Option<&'static str> {
+    let slack = &config.slack;
+    match (slack.app_token.is_some(), slack.signing_secret.is_some()) {
+        _ if !slack.is_configured() => None,
+        (true, true) => Some("slack (socket mode + http)"),
+        (true, false) => Some("slack (socket mode)"),
+        (false, _) => Some("slack (http)"),
+    }
+}
+
+/// How Discord reaches this process, for the start-up line.
+fn discord_mode(config: &Config) -> Option<&'static str> {
+    match (
+        config.discord.is_configured(),
+        config.discord.public_key.is_some(),
+    ) {
+        (false, _) => None,
+        (true, true) => Some("discord (gateway + http interactions)"),
+        (true, false) => Some("discord (gateway)"),
+    }
 }
 
 /// How long a send under way may go on after a stop: most of the stop's
@@ -778,6 +855,57 @@ mod tests {
             assert_eq!(config.http_addr, "127.0.0.1:8080");
             assert_eq!(config.console.member, "dana");
             assert!(!format!("{config:?}").contains("xoxb-env"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_slack_client_id_keeps_every_digit_from_the_environment_and_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KITH_SLACK_CLIENT_ID", "1234567890.1234567890");
+            jail.set_env("KITH_SLACK_CLIENT_SECRET", "123456");
+            jail.set_env("KITH_SLACK_SIGNING_SECRET", "true");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.slack.client_id.as_deref(),
+                Some("1234567890.1234567890")
+            );
+            assert_eq!(
+                config.slack.client_secret.as_ref().map(|s| s.expose()),
+                Some("123456")
+            );
+            assert_eq!(
+                config.slack.signing_secret.as_ref().map(|s| s.expose()),
+                Some("true")
+            );
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "kith.toml",
+                "[slack]\nclient_id = 1234567890.1234567890\n[discord]\napplication_id = 1100000000000000001\n",
+            )?;
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.slack.client_id.as_deref(),
+                Some("1234567890.1234567890")
+            );
+            assert_eq!(
+                config.discord.application_id,
+                Some(1_100_000_000_000_000_001)
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_half_configured_platform_is_a_problem_naming_the_missing_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KITH_DISCORD_APPLICATION_ID", "1100000000000000001");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(platforms_configured(&config), "not the console");
+            let problems = config.problems().join("\n");
+            assert!(problems.contains("KITH_DISCORD_TOKEN"), "{problems}");
             Ok(())
         });
     }

@@ -6,16 +6,29 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kith::telemetry::{self, LogFormat, Redactions};
 use kith::{Config, ConsoleArgs, LedgerArgs};
 use kith_bot::domain::Platform;
 use kith_console::Screen;
-use tracing_subscriber::EnvFilter;
+
+const ADAPTERS: &str = "\
+Kith runs on three adapters:
+  Slack    KITH_SLACK_BOT_TOKEN with KITH_SLACK_APP_TOKEN (Socket Mode, no public URL)
+           or KITH_SLACK_SIGNING_SECRET (HTTP); KITH_SLACK_CLIENT_ID and
+           KITH_SLACK_CLIENT_SECRET install into many workspaces.
+  Discord  KITH_DISCORD_TOKEN (the Gateway, no public URL); add
+           KITH_DISCORD_PUBLIC_KEY and KITH_DISCORD_APPLICATION_ID for the
+           HTTP interactions endpoint.
+  Console  a REPL on this terminal, started when no platform is configured.
+Slack and Discord run side by side in one process, with /healthz, /readyz and
+/metrics on KITH_HTTP_ADDR. `kith config check` shows what is configured.";
 
 #[derive(Parser)]
 #[command(
     name = "kith",
     version,
-    about = "Kith keeps your networking ledger: favours, check-ins and introductions."
+    about = "Kith keeps your networking ledger: favours, check-ins and introductions.",
+    after_help = ADAPTERS
 )]
 struct Cli {
     /// A TOML configuration file (default: ./kith.toml if present).
@@ -27,8 +40,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run Kith: on Discord when KITH_DISCORD_TOKEN is set, else the console.
+    /// Run Kith on every configured platform (Slack, Discord), or the
+    /// console when none is configured.
+    #[command(after_help = ADAPTERS)]
     Run,
+    /// Exit 0 if a running Kith answers its health check, else 1 (for a
+    /// container's HEALTHCHECK).
+    Healthcheck {
+        /// What to ask (default: /healthz on the configured http_addr;
+        /// use .../readyz to require the platforms and database too).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// A REPL acting as a member: type commands as after /kith.
     Console {
         /// The SQLite file to use (default: the configured database_url).
@@ -70,6 +96,13 @@ enum Cmd {
     /// Discord tools.
     #[command(subcommand)]
     Discord(DiscordCmd),
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the effective configuration (secrets masked) and every
+    /// problem with it; exit 1 if there is one.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -139,40 +172,82 @@ impl Who {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = Cli::parse();
+    let format = match LogFormat::from_env() {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("kith: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let redactions = telemetry::init_logs(format);
+    match run(cli, &redactions).await {
+        Ok(code) => code,
         Err(e) => {
             // One readable line with its causes; no backtrace for a user error.
-            eprintln!("kith: {e:#}");
+            let message = format!("{e:#}");
+            match format {
+                LogFormat::Json => tracing::error!(error = %message, "kith could not run"),
+                LogFormat::Text => eprintln!("kith: {message}"),
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+async fn run(cli: Cli, redactions: &Redactions) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
-    let console_args = match cli.command.unwrap_or(Cmd::Run) {
+    redactions.set(config.secrets());
+    let command = cli.command.unwrap_or(Cmd::Run);
+    let console_args = match command {
         Cmd::Run if kith::platforms_configured(&config) => {
-            return kith::run_platforms(&config, kith::shutdown_signal()).await;
+            kith::run_platforms(&config, kith::shutdown_signal()).await?;
+            return Ok(ExitCode::SUCCESS);
         }
-        Cmd::Run => ConsoleArgs::default(),
+        Cmd::Run => {
+            if !std::io::stdin().is_terminal() {
+                tracing::info!(
+                    "no platform is configured (KITH_SLACK_* or KITH_DISCORD_*; see kith --help), \
+                     so this is the console; standard input is not a terminal, so it reads \
+                     commands from it and exits when it ends"
+                );
+            }
+            ConsoleArgs::default()
+        }
+        Cmd::Healthcheck { url } => {
+            let url = url.unwrap_or_else(|| kith::health::local_url(&config.http_addr, "/healthz"));
+            return Ok(match kith::health::probe(&url).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(reason) => {
+                    eprintln!("kith: not healthy: {reason}");
+                    ExitCode::FAILURE
+                }
+            });
+        }
+        Cmd::Config(ConfigCmd::Check) => {
+            print!("{}", kith::config_check::describe(&config));
+            let problems = config.problems();
+            if !kith::platforms_configured(&config) {
+                eprintln!("No platform is configured: `kith run` starts the console.");
+            }
+            for problem in &problems {
+                eprintln!("problem: {problem}");
+            }
+            return Ok(match problems.is_empty() {
+                true => ExitCode::SUCCESS,
+                false => ExitCode::FAILURE,
+            });
+        }
         Cmd::Slack {
             command: SlackCmd::Manifest { url },
         } => {
-            let manifest = kith_slack::manifest::manifest(url.as_deref());
+            let manifest = kith_slack::manifest::manifest(url.as_deref())?;
             let text = serde_json::to_string_pretty(&manifest)?;
             // A closed pipe (`| head`) is not an error worth a panic.
             let mut out = std::io::stdout().lock();
             return match writeln!(out, "{text}") {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-                _ => Ok(()),
+                _ => Ok(ExitCode::SUCCESS),
             };
         }
         Cmd::Console {
@@ -192,17 +267,17 @@ async fn run() -> anyhow::Result<()> {
                     "Registered {count} global commands (they can take a while to show up)."
                 ),
             }
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
         Cmd::Import { who, file } => {
             println!("{}", kith::run_import(&config, &who.ledger(), &file).await?);
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
         Cmd::Export { who, out } => {
             for path in kith::run_export(&config, &who.ledger(), &out).await? {
                 println!("Wrote {}", path.display());
             }
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
         Cmd::Migrate => {
             kith::open_store(&config.database_url).await?.close().await;
@@ -210,14 +285,15 @@ async fn run() -> anyhow::Result<()> {
                 "Migrations applied to {}.",
                 kith_storage::redact(&config.database_url)
             );
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
         Cmd::Db(DbCmd::Copy { from, to }) => {
             println!("{}", kith::run_db_copy(&from, &to).await?);
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
     };
     let interactive = std::io::stdin().is_terminal();
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-    kith::run_console(&config, console_args, stdin, Screen::stdout(), interactive).await
+    kith::run_console(&config, console_args, stdin, Screen::stdout(), interactive).await?;
+    Ok(ExitCode::SUCCESS)
 }

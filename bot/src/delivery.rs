@@ -473,6 +473,7 @@ impl Sender {
             let Some(outcome) = self.tally(attempt, report) else {
                 continue;
             };
+            crate::observe::delivery(row.platform, "reminders", &outcome);
             if !self.outbox.settle(row, &outcome, self.clock.now()).await? {
                 warn!(
                     row = row.id,
@@ -490,6 +491,7 @@ impl Sender {
             let Some(outcome) = self.tally(attempt, report) else {
                 continue;
             };
+            crate::observe::delivery(row.platform, "notices", &outcome);
             if !self
                 .outbox
                 .settle_notice(row, &outcome, self.clock.now())
@@ -897,7 +899,9 @@ impl Delivery {
     /// reminders, digests, pairing rounds and community notices.
     pub async fn catch_up(&self) -> anyhow::Result<StepReport> {
         let now = self.clock.now();
+        let started = std::time::Instant::now();
         self.scheduler.tick(now).await?;
+        crate::observe::tick(started.elapsed());
         crate::community::run_due_rounds(self.store.as_ref(), now).await?;
         self.sender.drain().await
     }

@@ -69,7 +69,7 @@ impl fmt::Display for Secret {
 /// A blank value counts as unset.
 pub mod optional_secret {
     use super::Secret;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(value: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
         match value {
@@ -78,9 +78,40 @@ pub mod optional_secret {
         }
     }
 
+    /// Text, or a number or bool taken as its text; an error never
+    /// repeats the value.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
-        let value = Option::<String>::deserialize(d)?;
-        Ok(value.filter(|v| !v.trim().is_empty()).map(Secret::new))
+        let value = super::optional_text::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("a secret must be text"))?;
+        Ok(value.map(Secret::new))
+    }
+}
+
+/// An optional text setting that may arrive as a number or a bool (TOML
+/// and typed environment values): kept as its text; empty means unset.
+pub mod optional_text {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        Text(String),
+        Int(i64),
+        UInt(u64),
+        Float(f64),
+        Bool(bool),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let text = match Option::<Loose>::deserialize(d)? {
+            None => return Ok(None),
+            Some(Loose::Text(t)) => t,
+            Some(Loose::Int(n)) => n.to_string(),
+            Some(Loose::UInt(n)) => n.to_string(),
+            Some(Loose::Float(n)) => n.to_string(),
+            Some(Loose::Bool(b)) => b.to_string(),
+        };
+        Ok(Some(text).filter(|t| !t.trim().is_empty()))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::actions::Action;
 use crate::commands::{self, CommandError, Ctx};
 use crate::domain::{Entry, EntryKind, Member, Platform, TzSource};
 use crate::format::date;
+use crate::observe::{self, Outcome};
 use crate::once::{AlreadyCarriedOut, Seal};
 use crate::ports::{Clock, Store};
 use crate::reply::{Block, File, Reply};
@@ -131,6 +132,42 @@ fn welcome(member: &Member) -> String {
     format!("{WELCOME}\n{tz} Type help for everything else.")
 }
 
+/// The command a line asks for, as a metric label: a command's name,
+/// `help` for an empty line, `unknown` for anything else (never the
+/// member's text).
+fn command_name(line: &str) -> &'static str {
+    match line.split_whitespace().next() {
+        None => "help",
+        Some(word) => commands::spec(word).map_or("unknown", |spec| spec.name),
+    }
+}
+
+/// A button's action as a metric label.
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Done(_) => "done",
+        Action::Snooze(_) => "snooze",
+        Action::Skip(_) => "skip",
+        Action::Forget => "forget",
+        Action::IntroYes(_) => "intro_yes",
+        Action::IntroNo(_) => "intro_no",
+        Action::IntroMet(_) => "intro_met",
+        Action::IntroNotYet(_) => "intro_not_yet",
+        Action::PairMet(_) => "pair_met",
+        Action::PairSkipped(_) => "pair_skipped",
+    }
+}
+
+/// How a reply ended, for the metrics: our apology is a failure, any
+/// other error the member's mistake.
+fn outcome_of(reply: &Reply) -> Outcome {
+    match reply.is_error {
+        false => Outcome::Ok,
+        true if reply.plain_text().contains(OOPS) => Outcome::Failure,
+        true => Outcome::UserError,
+    }
+}
+
 const OOPS: &str =
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.";
 
@@ -167,13 +204,39 @@ impl Kith {
     }
 
     /// Like [`Kith::handle`], with a file the member attached (for `import`).
-    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
     pub async fn handle_with(&self, actor: &Actor, line: &str, attachment: Option<&File>) -> Reply {
         // Parse before touching the store: a malformed line writes nothing.
-        let mut command = match commands::parse(line) {
-            Ok(command) => command,
-            Err(e) => return Reply::error(e.to_user_text()),
-        };
+        match commands::parse(line) {
+            Ok(command) => self.run_command(actor, command, attachment).await,
+            Err(e) => {
+                observe::command(command_name(line), Outcome::UserError, Default::default());
+                Reply::error(e.to_user_text())
+            }
+        }
+    }
+
+    /// Runs a command an adapter built from typed inputs (a Discord slash
+    /// command's options, a Slack modal's fields; see
+    /// [`commands::from_fields`]), like [`Kith::handle_with`] runs a line.
+    #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
+    pub async fn run_command(
+        &self,
+        actor: &Actor,
+        command: commands::Command,
+        attachment: Option<&File>,
+    ) -> Reply {
+        let (started, name) = (std::time::Instant::now(), command.name());
+        let reply = self.run_built(actor, command, attachment).await;
+        observe::command(name, outcome_of(&reply), started.elapsed());
+        reply
+    }
+
+    async fn run_built(
+        &self,
+        actor: &Actor,
+        mut command: commands::Command,
+        attachment: Option<&File>,
+    ) -> Reply {
         command.trust_only(actor);
         let wakes_delivery = command.may_queue_messages();
         let member = match self.member(actor).await {
@@ -274,6 +337,13 @@ impl Kith {
     /// pressed it. Only the presser's own contacts can be acted on.
     #[instrument(skip_all, fields(platform = actor.platform.as_str(), workspace = %actor.workspace))]
     pub async fn press(&self, actor: &Actor, action: &str) -> Pressed {
+        let pressed = self.run_press(actor, action).await;
+        let name = Action::parse(action).map_or("unknown", action_name);
+        observe::press(name, outcome_of(&pressed.outcome));
+        pressed
+    }
+
+    async fn run_press(&self, actor: &Actor, action: &str) -> Pressed {
         let refused = |text: &str| Pressed {
             outcome: Reply::error(text),
             settles: None,

@@ -14,11 +14,13 @@ pub mod jobs;
 mod kith;
 pub mod limits;
 pub mod map;
+pub mod observe;
 pub mod once;
 pub mod portability;
 pub mod ports;
 pub mod reminders;
 pub mod reply;
 pub mod schedule;
+pub mod suggest;
 
 pub use kith::{Actor, Kith, Pressed};

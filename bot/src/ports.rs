@@ -269,6 +269,11 @@ pub trait Store: CommunityStore + Inbox + Send + Sync {
     /// The whole network of the scope's member.
     async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>>;
 
+    /// The member's contacts with favours logged: the `limit` most lopsided
+    /// (by the size of their balance, then owing before owed, then name),
+    /// and totals over all of them.
+    async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance>;
+
     /// Entries about one contact, latest first.
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>>;
 }
@@ -540,6 +545,19 @@ pub struct Job {
     pub workspace: String,
     pub payload: String,
     pub attempts: u32,
+}
+
+/// A member's favour balance: the top of it, and totals over all of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FavourBalance {
+    /// The most lopsided contacts first.
+    pub top: Vec<Contact>,
+    /// Contacts with any favour logged.
+    pub people: u32,
+    pub given: u32,
+    pub received: u32,
+    /// Contacts who did more for the member than the member for them.
+    pub owing: u32,
 }
 
 /// Where a command delivery stands.

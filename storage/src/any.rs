@@ -18,8 +18,8 @@ use kith_bot::domain::{
     MemberId, Platform, Scope, SettingsChange, WorkspaceId,
 };
 use kith_bot::ports::{
-    AnswerEffects, Claimed, CommandSlot, CommunityStore, Inbox, Job, NewJob, Outbox, Pending, Plan,
-    Queue, Recorded, Settle, Store, WorkspaceEffect,
+    AnswerEffects, Claimed, CommandSlot, CommunityStore, FavourBalance, Inbox, Job, NewJob, Outbox,
+    Pending, Plan, Queue, Recorded, Settle, Store, WorkspaceEffect,
 };
 
 use crate::{PgStore, SqliteStore};
@@ -276,6 +276,10 @@ impl Store for AnyStore {
 
     async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>> {
         to_store!(self.contacts(scope))
+    }
+
+    async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {
+        to_store!(self.favour_balance(scope, limit))
     }
 
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {

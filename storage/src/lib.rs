@@ -18,7 +18,7 @@ use kith_bot::domain::{
     Installation, Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, TzSource,
     WorkspaceId,
 };
-use kith_bot::ports::{Recorded, Store};
+use kith_bot::ports::{FavourBalance, Recorded, Store};
 use kith_bot::schedule::{Digest, Window};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -346,6 +346,35 @@ const NETWORK_AS_JSON: &str = concat!(
      FROM (",
     contact_select!(),
     " ORDER BY c.id)"
+);
+/// The most lopsided of a member's contacts with favours logged (at most
+/// the bound limit) as one row of JSON, in order, with totals over all of
+/// them: people, given, received, and how many the member owes.
+const BALANCE_AS_JSON: &str = concat!(
+    "WITH ranked AS (
+        SELECT c.id,
+               row_number() OVER (ORDER BY abs(c.given - c.received) DESC,
+                                           c.given - c.received,
+                                           lower(COALESCE(m.display_name, c.name))) AS rank,
+               count(*) OVER () AS people,
+               sum(c.given) OVER () AS given_all,
+               sum(c.received) OVER () AS received_all,
+               sum(c.given < c.received) OVER () AS owing
+        FROM contacts c LEFT JOIN members m ON m.id = c.member_id
+        WHERE c.workspace_id = ? AND c.owner_id = ? AND c.given + c.received > 0
+     ), top AS (SELECT * FROM ranked WHERE rank <= ?)
+     SELECT COALESCE((SELECT json_group_array(json_object(
+                'id', id, 'member_external_id', member_external_id, 'name', name,
+                'company', company, 'tier', tier, 'cadence_days', cadence_days,
+                'snoozed_until', snoozed_until, 'added_at', added_at,
+                'last_contact_at', last_contact_at, 'given', given, 'received', received,
+                'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags))
+              FROM (SELECT x.* FROM top JOIN (",
+    contact_select!(),
+    " AND c.id IN (SELECT id FROM top)) x ON x.id = top.id ORDER BY top.rank)), '[]'),
+            COALESCE(max(people), 0), COALESCE(max(given_all), 0),
+            COALESCE(max(received_all), 0), COALESCE(max(owing), 0)
+     FROM top"
 );
 const MEMBER_BY_PLATFORM_IDS: &str = concat!(
     "SELECT ",
@@ -1322,6 +1351,30 @@ impl Store for SqliteStore {
         rows.into_iter().map(Contact::try_from).collect()
     }
 
+    async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {
+        let (json, people, given, received, owing): (String, i64, i64, i64, i64) =
+            sqlx::query_as(BALANCE_AS_JSON)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .bind(i64::from(limit))
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .fetch_one(&self.pool)
+                .await?;
+        let rows: Vec<ContactRow> = serde_json::from_str(&json)?;
+        let count = |n: i64| u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"));
+        Ok(FavourBalance {
+            top: rows
+                .into_iter()
+                .map(Contact::try_from)
+                .collect::<anyhow::Result<_>>()?,
+            people: count(people)?,
+            given: count(given)?,
+            received: count(received)?,
+            owing: count(owing)?,
+        })
+    }
+
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(HISTORY)
             .bind(id.0)
@@ -1353,11 +1406,12 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("plans.db").display().to_string())
             .await
             .expect("opens");
-        let queries: [(&str, &str, usize); 7] = [
+        let queries: [(&str, &str, usize); 8] = [
             ("contact by id", CONTACT_BY_ID, 3),
             ("contact by member", CONTACT_BY_MEMBER, 4),
             ("contact by name", CONTACT_BY_NAME, 3),
             ("a whole network", NETWORK_AS_JSON, 2),
+            ("the favour balance", BALANCE_AS_JSON, 5),
             ("member by platform ids", MEMBER_BY_PLATFORM_IDS, 3),
             ("update after an entry", UPDATE_AFTER_ENTRY, 9),
             ("history", HISTORY, 4),
@@ -1380,11 +1434,12 @@ mod tests {
             println!("{name}: {}", plan.join(" / "));
             for step in &plan {
                 // "SCAN c" reads every contact of every member; scanning a
-                // subquery's own rows (one member's) is fine.
+                // subquery's or a CTE's own rows (one member's) is fine.
                 assert!(
                     !(step.starts_with("SCAN")
                         && !step.contains("USING")
-                        && !step.starts_with("SCAN (subquery")),
+                        && !step.starts_with("SCAN (subquery")
+                        && !matches!(step.as_str(), "SCAN ranked" | "SCAN top")),
                     "{name} scans a table: {plan:?}"
                 );
             }

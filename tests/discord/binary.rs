@@ -116,7 +116,7 @@ async fn kith_run_with_discord_credentials_serves_the_gateway_and_the_endpoint()
             ALICE,
             "kith",
             "gave",
-            &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+            &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
         ),
     );
     let callback = fake.callback(901).await;
@@ -139,7 +139,9 @@ async fn kith_discord_register_overwrites_the_commands_of_a_guild() {
     let count = kith::discord_register(&config, Some(GUILD_ID))
         .await
         .expect("registers");
-    assert_eq!(count, 2);
+    // /kith, /kith-account, /kith-community, /kith-admin, /favour, /favor
+    // and the three context-menu commands on a member.
+    assert_eq!(count, 9);
     let puts = fake.calls_to("PUT", "/commands");
     assert_eq!(puts.len(), 1);
     assert!(

@@ -90,7 +90,13 @@ impl Guild {
     }
 
     /// Runs `/kith sub options...` as `who`; returns the private answer.
+    /// Runs `/kith sub`, or the command a `sub` such as `kith-admin
+    /// resources` names.
     async fn run(&self, who: Who, sub: &str, options: &[Opt]) -> String {
+        let (command, path) = match sub.split_once(' ') {
+            Some((command, path)) if command.starts_with("kith-") => (command, path),
+            _ => ("kith", sub),
+        };
         let invoker = Invoker {
             id: who.id,
             name: who.name,
@@ -98,7 +104,7 @@ impl Guild {
         };
         let (status, answer) = self
             .app
-            .post_signed(&slash_by(self.id(), &invoker, "kith", sub, options))
+            .post_signed(&slash_by(self.id(), &invoker, command, path, options))
             .await;
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["type"], 4, "answered at once: {answer:#}");
@@ -170,7 +176,7 @@ impl Guild {
         let answer = self
             .run(
                 ALICE_,
-                "intro",
+                "kith-community intro",
                 &[
                     Opt::Member("first", BOB, "bob"),
                     Opt::Member("second", CAROL, "carol"),
@@ -284,8 +290,8 @@ async fn an_intro_both_accept_is_made_in_a_private_thread_and_followed_up() {
     let answer = guild
         .run(
             DANA_,
-            "admin",
-            &[Opt::Channel("intros", INTROS, "introductions")],
+            "kith-admin intros",
+            &[Opt::Channel("channel", INTROS, "introductions")],
         )
         .await;
     assert!(
@@ -405,10 +411,10 @@ async fn an_intro_both_accept_is_made_in_a_private_thread_and_followed_up() {
         ]
     );
     let shown = guild
-        .run(ALICE_, "show", &[Opt::Member("user", BOB, "bob")])
+        .run(ALICE_, "show", &[Opt::Member("member", BOB, "bob")])
         .await;
     assert!(shown.contains("introduced them to carol"), "{shown}");
-    let intros = guild.run(ALICE_, "intros", &[]).await;
+    let intros = guild.run(ALICE_, "kith-community intros", &[]).await;
     assert!(intros.contains("connected"), "{intros}");
 
     // Fourteen days on, Alice is asked whether they connected; not before.
@@ -426,7 +432,7 @@ async fn an_intro_both_accept_is_made_in_a_private_thread_and_followed_up() {
     assert_eq!(labels, ["They did", "Not yet"]);
     let answer = guild.press(ALICE_, &followup, "intro-met").await;
     assert!(settled(&answer).contains("Lovely, thanks for letting me know"));
-    let intros = guild.run(ALICE_, "intros", &[]).await;
+    let intros = guild.run(ALICE_, "kith-community intros", &[]).await;
     assert!(intros.contains("they met"), "{intros}");
     assert_eq!(guild.stored_intro().await.3, Some(true));
 }
@@ -466,8 +472,8 @@ async fn a_declined_intro_is_told_to_the_introducer_kindly_and_nobody_is_connect
     guild
         .run(
             DANA_,
-            "admin",
-            &[Opt::Channel("intros", INTROS, "introductions")],
+            "kith-admin intros",
+            &[Opt::Channel("channel", INTROS, "introductions")],
         )
         .await;
     guild.alice_introduces_bob_and_carol().await;
@@ -507,7 +513,7 @@ async fn a_declined_intro_is_told_to_the_introducer_kindly_and_nobody_is_connect
         guild.stored_intro().await,
         ("declined".into(), Some(true), Some(false), None)
     );
-    let intros = guild.run(ALICE_, "intros", &[]).await;
+    let intros = guild.run(ALICE_, "kith-community intros", &[]).await;
     assert!(intros.contains("not going ahead"), "{intros}");
 }
 
@@ -552,8 +558,8 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
     let answer = guild
         .run(
             DANA_,
-            "admin",
-            &[Opt::Channel("resources", LIBRARY, "library")],
+            "kith-admin resources",
+            &[Opt::Channel("channel", LIBRARY, "library")],
         )
         .await;
     assert!(
@@ -563,7 +569,7 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
     let answer = guild
         .run(
             ALICE_,
-            "share",
+            "kith-community share",
             &[
                 Opt::Str("url", "https://example.com/the-mom-test"),
                 Opt::Str("why", "great on customer interviews"),
@@ -600,12 +606,20 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
     // Found by words and by tag.
     for search in ["customer interviews", "#research"] {
         let found = guild
-            .run(BOB_, "resources", &[Opt::Str("search", search)])
+            .run(
+                BOB_,
+                "kith-community resources",
+                &[Opt::Str("search", search)],
+            )
             .await;
         assert!(found.contains("The mom test"), "{search}: {found}");
     }
     let nothing = guild
-        .run(BOB_, "resources", &[Opt::Str("search", "pricing")])
+        .run(
+            BOB_,
+            "kith-community resources",
+            &[Opt::Str("search", "pricing")],
+        )
         .await;
     assert!(!nothing.contains("The mom test"), "{nothing}");
 
@@ -613,7 +627,7 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
     let again = guild
         .run(
             CAROL_,
-            "share",
+            "kith-community share",
             &[Opt::Str(
                 "url",
                 "https://www.example.com/the-mom-test/?utm_source=newsletter",
@@ -635,7 +649,7 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
         1,
         "nothing posted twice"
     );
-    let latest = guild.run(BOB_, "resources", &[]).await;
+    let latest = guild.run(BOB_, "kith-community resources", &[]).await;
     assert_eq!(latest.matches("The mom test").count(), 1, "{latest}");
     let stored: Vec<(String, Option<String>, String)> =
         sqlx::query_as("SELECT url, why, tags FROM resources")
@@ -656,7 +670,7 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
     let answer = guild
         .run(
             ALICE_,
-            "share",
+            "kith-community share",
             &[
                 Opt::Str("url", "https://example.com/pricing-guide"),
                 Opt::Member("with", BOB, "bob"),
@@ -696,20 +710,16 @@ async fn a_shared_link_is_posted_to_the_resources_channel_found_and_not_stored_t
 async fn coffee_for(guild: &Guild, who: &[(u64, &'static str)]) {
     for (id, name) in who {
         let answer = guild
-            .run(
-                member(*id, name),
-                "pairing",
-                &[Opt::Str("join_or_leave", "join")],
-            )
+            .run(member(*id, name), "kith-community pairing join", &[])
             .await;
         assert!(answer.contains("You're in coffee pairing!"), "{answer}");
     }
     let answer = guild
         .run(
             DANA_,
-            "admin",
+            "kith-admin pairing",
             &[
-                Opt::Channel("pairing", COFFEE, "coffee"),
+                Opt::Channel("channel", COFFEE, "coffee"),
                 Opt::Str("every", "2w"),
             ],
         )
@@ -881,8 +891,8 @@ async fn a_member_without_manage_server_is_refused_on_admin_and_nothing_changes(
     let refused = guild
         .run(
             ALICE_,
-            "admin",
-            &[Opt::Channel("resources", LIBRARY, "library")],
+            "kith-admin resources",
+            &[Opt::Channel("channel", LIBRARY, "library")],
         )
         .await;
     // (Her first command: the welcome comes first, the refusal after it.)
@@ -892,7 +902,7 @@ async fn a_member_without_manage_server_is_refused_on_admin_and_nothing_changes(
         "{refused}"
     );
     let refused = guild
-        .run(ALICE_, "admin", &[Opt::Str("off", "pairing")])
+        .run(ALICE_, "kith-admin pairing", &[Opt::Bool("off", true)])
         .await;
     assert!(refused.contains("Only workspace admins"), "{refused}");
 
@@ -902,7 +912,7 @@ async fn a_member_without_manage_server_is_refused_on_admin_and_nothing_changes(
     let answer = guild
         .run(
             ALICE_,
-            "share",
+            "kith-community share",
             &[Opt::Str("url", "https://example.com/pricing-guide")],
         )
         .await;
@@ -913,7 +923,7 @@ async fn a_member_without_manage_server_is_refused_on_admin_and_nothing_changes(
         permissions: ADMINISTRATOR_PERMISSIONS,
         ..DANA_
     };
-    let overview = guild.run(administrator, "admin", &[]).await;
+    let overview = guild.run(administrator, "kith-admin show", &[]).await;
     assert!(overview.contains("Community settings"), "{overview}");
     assert!(
         overview

@@ -387,6 +387,7 @@ pub enum Opt {
     File(&'static str, &'static str, String, u32),
     /// A text channel: option name, id, channel name.
     Channel(&'static str, u64, &'static str),
+    Bool(&'static str, bool),
 }
 
 /// Who runs a slash command: their id, username and permissions.
@@ -407,7 +408,21 @@ pub fn slash(id: u64, user_id: u64, command: &str, sub: &str, options: &[Opt]) -
     slash_by(id, &alice, command, sub, options)
 }
 
-/// A slash command interaction run by `invoker`.
+/// `sub` as Discord nests it: `due`, or a group and its subcommand
+/// (`settings tz`).
+fn subcommand(sub: &str, options: Vec<Value>) -> Value {
+    match sub.split_once(' ') {
+        None => json!({"name": sub, "type": 1, "options": options}),
+        Some((group, sub)) => json!({
+            "name": group,
+            "type": 2,
+            "options": [{"name": sub, "type": 1, "options": options}],
+        }),
+    }
+}
+
+/// A slash command interaction run by `invoker`; `sub` is a subcommand, or
+/// a group and its subcommand (`settings tz`).
 pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &[Opt]) -> Value {
     let mut resolved_users = serde_json::Map::new();
     let mut resolved_members = serde_json::Map::new();
@@ -446,6 +461,7 @@ pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &
                 json!({"name": name, "type": 7, "value": cid.to_string()})
             }
             Opt::Str(name, value) => json!({"name": name, "type": 3, "value": value}),
+            Opt::Bool(name, value) => json!({"name": name, "type": 5, "value": value}),
             Opt::File(name, filename, url, size) => {
                 let id = "1500000000000000001";
                 resolved_attachments.insert(
@@ -471,7 +487,7 @@ pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &
             "id": "1400000000000000001",
             "name": command,
             "type": 1,
-            "options": [{"name": sub, "type": 1, "options": options}],
+            "options": [subcommand(sub, options)],
             "resolved": {
                 "users": resolved_users,
                 "members": resolved_members,
@@ -842,4 +858,55 @@ fn thread_json(id: u64, parent: &str, body: &Value) -> Value {
     serde_json::from_value::<serenity::model::channel::GuildChannel>(thread.clone())
         .expect("the thread is complete for serenity");
     thread
+}
+
+/// An autocomplete interaction: `alice`-like `user_id` typing `typed` into
+/// the option `focused` of `/command sub`, with `options` already given.
+pub fn autocomplete(
+    id: u64,
+    user_id: u64,
+    command: &str,
+    sub: &str,
+    focused: &str,
+    typed: &str,
+) -> Value {
+    let mut interaction = slash(id, user_id, command, sub, &[]);
+    interaction["type"] = json!(4);
+    let option = json!({"name": focused, "type": 3, "value": typed, "focused": true});
+    let sub_options = &mut interaction["data"]["options"][0];
+    match sub_options["type"].as_u64() {
+        Some(2) => sub_options["options"][0]["options"] = json!([option]),
+        _ => sub_options["options"] = json!([option]),
+    }
+    check_interaction(&interaction);
+    interaction
+}
+
+/// A user context-menu command `name` used by `user_id` on `target`.
+pub fn user_command(id: u64, user_id: u64, name: &str, target: u64, target_name: &str) -> Value {
+    let mut interaction = slash(id, user_id, name, "x", &[]);
+    interaction["data"] = json!({
+        "id": "1400000000000000002",
+        "name": name,
+        "type": 2,
+        "target_id": target.to_string(),
+        "resolved": {"users": {target.to_string(): user(target, target_name, false)}},
+    });
+    check_interaction(&interaction);
+    interaction
+}
+
+/// A modal submitted by `user_id`: its `custom_id` and text inputs.
+pub fn modal_submit(id: u64, user_id: u64, custom_id: &str, inputs: &[(&str, &str)]) -> Value {
+    let mut interaction = slash(id, user_id, "kith", "x", &[]);
+    interaction["type"] = json!(5);
+    let rows: Vec<Value> = inputs
+        .iter()
+        .map(|(input, value)| {
+            json!({"type": 1, "components": [{"type": 4, "custom_id": input, "value": value}]})
+        })
+        .collect();
+    interaction["data"] = json!({"custom_id": custom_id, "components": rows});
+    check_interaction(&interaction);
+    interaction
 }

@@ -29,7 +29,7 @@ async fn a_favour_logged_over_the_gateway_is_answered_privately_and_stored() {
             "kith",
             "gave",
             &[
-                Opt::User("user", BOB),
+                Opt::User("member", BOB),
                 Opt::Str("what", "reviewed his resume"),
             ],
         ),
@@ -45,7 +45,8 @@ async fn a_favour_logged_over_the_gateway_is_answered_privately_and_stored() {
     let content = callback.body["data"]["content"].as_str().expect("content");
     assert!(content.contains("Welcome to Kith"), "{content}");
     assert!(
-        content.contains("What is your time zone?") && content.contains("`/kith settings`"),
+        content.contains("What is your time zone?")
+            && content.contains("`/kith-account settings tz`"),
         "first use asks for a time zone, the Discord way: {content}"
     );
     assert!(
@@ -98,7 +99,7 @@ async fn a_redelivered_interaction_is_answered_once() {
         ALICE,
         "kith",
         "gave",
-        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+        &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
     );
     app.fake.dispatch("INTERACTION_CREATE", gave.clone());
     app.fake.callback(503).await;
@@ -122,7 +123,7 @@ async fn removal_from_a_guild_deletes_its_data_but_an_outage_does_not() {
             ALICE,
             "kith",
             "gave",
-            &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+            &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
         ),
     );
     app.fake.callback(505).await;
@@ -157,7 +158,7 @@ async fn an_outage_keeps_the_guilds_data() {
             ALICE,
             "kith",
             "gave",
-            &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+            &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
         ),
     );
     app.fake.callback(506).await;
@@ -188,7 +189,7 @@ async fn a_slow_command_is_deferred_then_followed_up() {
             ALICE,
             "kith",
             "gave",
-            &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+            &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
         ),
     );
     let callback = app.fake.callback(508).await;

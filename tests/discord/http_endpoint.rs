@@ -19,7 +19,7 @@ async fn a_signed_favour_is_answered_privately_in_the_response_and_stored() {
             "kith",
             "gave",
             &[
-                Opt::User("user", BOB),
+                Opt::User("member", BOB),
                 Opt::Str("what", "reviewed his resume"),
             ],
         ))
@@ -55,7 +55,7 @@ async fn a_bad_signature_gets_401_and_stores_nothing() {
         ALICE,
         "kith",
         "gave",
-        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+        &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
     )
     .to_string();
     let timestamp = app.clock_secs().to_string();
@@ -105,7 +105,7 @@ async fn an_unknown_option_is_refused_with_a_reason_and_changes_nothing() {
             "kith",
             "gave",
             &[
-                Opt::User("user", BOB),
+                Opt::User("member", BOB),
                 Opt::Str("what", "coffee"),
                 Opt::Str("colour", "red"),
             ],
@@ -128,12 +128,14 @@ async fn a_mistake_in_the_command_is_answered_with_its_usage() {
             ALICE,
             "kith",
             "snooze",
-            &[Opt::User("user", BOB), Opt::Str("how_long", "forever")],
+            &[Opt::User("member", BOB), Opt::Str("how_long", "forever")],
         ))
         .await;
     let content = answer["data"]["content"].as_str().expect("content");
     assert!(content.starts_with("⚠️"), "{content}");
-    assert!(content.contains("Usage: snooze"), "{content}");
+    // Told against what was typed in the option, not a usage line to type.
+    assert!(content.contains("forever"), "{content}");
+    assert!(content.contains("Nothing was changed"), "{content}");
     assert!(app.entries().await.is_empty());
 }
 
@@ -150,7 +152,7 @@ async fn a_slow_command_is_deferred_and_followed_up_over_http_too() {
             ALICE,
             "kith",
             "gave",
-            &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+            &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
         ))
         .await;
     assert_eq!(status, 200);
@@ -186,14 +188,17 @@ async fn setting_a_time_zone_as_the_first_command_needs_no_reminder_to_set_it() 
         .post_signed(&slash(
             606,
             ALICE,
-            "kith",
-            "settings",
-            &[Opt::Str("tz", "Europe/Berlin")],
+            "kith-account",
+            "settings tz",
+            &[Opt::Str("zone", "Europe/Berlin")],
         ))
         .await;
     let content = answer["data"]["content"].as_str().expect("content");
     assert!(content.contains("Europe/Berlin"), "{content}");
-    assert!(!content.contains("`/kith settings`"), "{content}");
+    assert!(
+        !content.contains("`/kith-account settings tz`"),
+        "{content}"
+    );
     let tz: String = sqlx::query_scalar("SELECT tz FROM members")
         .fetch_one(app.store.pool())
         .await
@@ -265,7 +270,7 @@ async fn a_timestamp_at_the_end_of_i64_is_refused_with_401_not_a_panic() {
         ALICE,
         "kith",
         "gave",
-        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+        &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
     )
     .to_string();
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
@@ -288,7 +293,7 @@ async fn a_body_over_the_limit_gets_413_naming_it() {
         ALICE,
         "kith",
         "note",
-        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+        &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
     );
     body["padding"] = "a".repeat(kith_discord::http::MAX_BODY_BYTES).into();
     // Validly signed and fresh: only the size is wrong.

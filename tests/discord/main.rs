@@ -16,3 +16,4 @@ mod names;
 mod portability;
 mod registration;
 mod reminders;
+mod surfaces;

@@ -56,7 +56,7 @@ async fn a_forged_mention_label_in_a_string_option_never_renames_a_member() {
         &bob,
         "add",
         &[
-            Opt::Member("user", CAROL, "carol"),
+            Opt::Member("member", CAROL, "carol"),
             Opt::Str("tier", "wider"),
         ],
     )
@@ -75,7 +75,7 @@ async fn a_forged_mention_label_in_a_string_option_never_renames_a_member() {
         &alice,
         "gave",
         &[
-            Opt::Member("user", CAROL, "carol"),
+            Opt::Member("member", CAROL, "carol"),
             Opt::Str("what", FORGED),
         ],
     )
@@ -102,7 +102,7 @@ async fn a_member_picked_in_a_user_option_is_stored_with_the_name_discord_resolv
         &alice,
         "kith",
         "add",
-        &[Opt::Member("user", BOB, "bob"), Opt::Str("tier", "inner")],
+        &[Opt::Member("member", BOB, "bob"), Opt::Str("tier", "inner")],
     );
     // Bob's server nickname has a space, which no mention label could hold.
     let bob = BOB.to_string();
@@ -118,7 +118,7 @@ async fn a_member_picked_in_a_user_option_is_stored_with_the_name_discord_resolv
         &alice,
         "kith",
         "add",
-        &[Opt::Member("user", CAROL, "carol")],
+        &[Opt::Member("member", CAROL, "carol")],
     );
     let carol = CAROL.to_string();
     interaction["data"]["resolved"]["users"][&carol]["global_name"] = "Carol Chen".into();

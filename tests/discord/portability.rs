@@ -17,11 +17,11 @@ async fn export_answers_privately_with_the_ledger_as_json_and_csv_files() {
         ALICE,
         "kith",
         "gave",
-        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+        &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
     ))
     .await;
     let (status, answer) = app
-        .post_signed(&slash(1002, ALICE, "kith", "export", &[]))
+        .post_signed(&slash(1002, ALICE, "kith-account", "export", &[]))
         .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -67,7 +67,7 @@ async fn an_attached_csv_is_imported() {
         .post_signed(&slash(
             1003,
             ALICE,
-            "kith",
+            "kith-account",
             "import",
             &[Opt::File("file", "contacts.csv", url, csv.len() as u32)],
         ))
@@ -103,7 +103,7 @@ async fn an_oversized_attachment_is_refused_without_downloading_it() {
         .post_signed(&slash(
             1004,
             ALICE,
-            "kith",
+            "kith-account",
             "import",
             &[Opt::File("file", "huge.csv", url, 50 * 1024 * 1024)],
         ))
@@ -126,11 +126,11 @@ async fn forget_me_asks_first_and_the_button_deletes_everything() {
         ALICE,
         "kith",
         "gave",
-        &[Opt::User("user", BOB), Opt::Str("what", "coffee")],
+        &[Opt::User("member", BOB), Opt::Str("what", "coffee")],
     ))
     .await;
     let (_, ask) = app
-        .post_signed(&slash(1006, ALICE, "kith", "forget", &[]))
+        .post_signed(&slash(1006, ALICE, "kith-account", "forget", &[]))
         .await;
     assert_eq!(ask["data"]["flags"], 64);
     assert!(
@@ -242,7 +242,7 @@ async fn an_import_delivered_twice_is_queued_and_run_once() {
     let command = slash(
         1020,
         ALICE,
-        "kith",
+        "kith-account",
         "import",
         &[Opt::File("file", "contacts.csv", url, csv.len() as u32)],
     );

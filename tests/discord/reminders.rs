@@ -35,7 +35,7 @@ async fn bob_falls_due(app: &App) {
             ALICE,
             "kith",
             "add",
-            &[Opt::User("user", BOB), Opt::Str("tier", "inner")],
+            &[Opt::User("member", BOB), Opt::Str("tier", "inner")],
         ))
         .await;
     assert!(

@@ -518,6 +518,12 @@ pub struct FakeSocket {
     to_client: mpsc::UnboundedSender<String>,
     from_client: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>,
     connections: Arc<Mutex<usize>>,
+    /// While set, the connection is dropped and new ones are refused
+    /// (used by tests/ops, which shares this file).
+    #[allow(dead_code)]
+    down: Arc<std::sync::atomic::AtomicBool>,
+    #[allow(dead_code)]
+    kick: Arc<tokio::sync::Notify>,
 }
 
 impl FakeSocket {
@@ -528,8 +534,16 @@ impl FakeSocket {
         let (incoming, from_client) = mpsc::unbounded_channel::<String>();
         let connections = Arc::new(Mutex::new(0));
         let counter = connections.clone();
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let kick = Arc::new(tokio::sync::Notify::new());
+        let (is_down, kicked) = (down.clone(), kick.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                if is_down.load(std::sync::atomic::Ordering::SeqCst) {
+                    // Refused: the socket closes before the handshake.
+                    drop(stream);
+                    continue;
+                }
                 let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
                     continue;
                 };
@@ -543,7 +557,13 @@ impl FakeSocket {
                 }
                 *counter.lock().unwrap_or_else(|e| e.into_inner()) += 1;
                 loop {
+                    if is_down.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
                     tokio::select! {
+                        // Going down drops the connection without a close
+                        // frame, as a network failure or a crash would.
+                        () = kicked.notified() => break,
                         out = outgoing.recv() => match out {
                             Some(text) => {
                                 if ws.send(Message::text(text)).await.is_err() { break; }
@@ -569,7 +589,28 @@ impl FakeSocket {
             to_client,
             from_client: Arc::new(tokio::sync::Mutex::new(from_client)),
             connections,
+            down,
+            kick,
         }
+    }
+
+    /// Drops the connection and refuses new ones until [`FakeSocket::come_up`].
+    #[allow(dead_code)] // used by tests/ops
+    pub fn go_down(&self) {
+        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.kick.notify_waiters();
+    }
+
+    /// Accepts connections again.
+    #[allow(dead_code)] // used by tests/ops
+    pub fn come_up(&self) {
+        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many connections have been accepted (and said hello to).
+    #[allow(dead_code)] // used by tests/ops
+    pub fn connections(&self) -> usize {
+        *self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn url(&self) -> String {

@@ -196,7 +196,7 @@ async fn introductions_are_refused_with_reasons_and_change_nothing() {
         ("intro @alice @alice why", "Those are the same person"),
         (
             "intro @alice \"Jane Doe\" why",
-            "I can only introduce members",
+            "is an outside name, and this needs a member",
         ),
         ("intro @alice @bob", "Why should they meet?"),
         ("intro @me @bob why", "That's you!"),
@@ -208,7 +208,7 @@ async fn introductions_are_refused_with_reasons_and_change_nothing() {
         ("share https://localhost/x", "not a public web address"),
         (
             "share https://example.com/x with \"Jane\"",
-            "I can only send links to members",
+            "is an outside name, and this needs a member",
         ),
         ("share https://example.com/x with @me", "That's you!"),
         ("pairing dance", "Pairing can join, leave or pause"),

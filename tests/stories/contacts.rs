@@ -125,6 +125,47 @@ async fn balance_puts_the_most_lopsided_first_and_names_who_you_owe() {
 }
 
 #[tokio::test]
+async fn a_long_balance_shows_the_most_lopsided_twenty_and_counts_the_rest() {
+    let mut app = App::spawn().await;
+    // 30 people: p01..p25 each did one more favour for me than I for them
+    // (they are owed... by me), p26..p30 got two from me.
+    let mut lines: Vec<String> = (1..=25)
+        .map(|i| format!("got \"Person {i:02}\" a favour"))
+        .collect();
+    lines.extend((26..=30).flat_map(|i| {
+        [
+            format!("gave \"Person {i:02}\" one"),
+            format!("gave \"Person {i:02}\" two"),
+        ]
+    }));
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    app.given(&lines).await;
+
+    let out = app.say("balance").await;
+    assert_shows(
+        &out,
+        &[
+            "the 20 most lopsided of 30 people",
+            "In all you gave 10 favours and got 25 favours.",
+            "Everyone is in your export (type export).",
+        ],
+    );
+    // The five +2s first, then the -1s by name: Person 01..15.
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("Person")).collect();
+    assert!(
+        rows[0].contains("Person 26") && rows[0].contains("+2"),
+        "{out}"
+    );
+    assert!(
+        rows[5].contains("Person 01") && rows[5].contains("-1"),
+        "{out}"
+    );
+    assert!(!out.contains("Person 16   "), "only 20 rows: {out}");
+    // Owing is counted over everyone, not only the rows shown.
+    assert!(out.contains("Person 15 and 10 more."), "{out}");
+}
+
+#[tokio::test]
 async fn tier_and_every_change_the_cadence() {
     let mut app = App::spawn().await;
     app.given(&["add @alice"]).await;
@@ -219,7 +260,7 @@ async fn the_welcome_shows_once() {
 fn the_readme_documents_every_command() {
     let readme = include_str!("../../README.md");
     for spec in kith_bot::commands::COMMANDS {
-        let row = format!("| `{}` |", spec.usage.replace('|', "\\|"));
+        let row = format!("| `{}` |", spec.usage().replace('|', "\\|"));
         assert!(
             readme.contains(&row),
             "README.md has no row for {}: {row}",

@@ -222,7 +222,7 @@ async fn an_overlong_line_or_search_is_refused_at_once_and_changes_nothing() {
     let out = app
         .say(&format!("add \"Jane Doe\" {}", tags.join(" ")))
         .await;
-    assert_shows(&out, &["! A contact can have at most 20 tags"]);
+    assert_shows(&out, &["! At most 20 tags can go on one thing"]);
     assert_eq!(app.everything().await, before);
 }
 

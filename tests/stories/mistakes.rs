@@ -60,7 +60,7 @@ const MISTAKES: &[(&str, &[&str])] = &[
     ("show @alice @bob", &["I didn't expect \"@bob\" there."]),
     (
         "list friends",
-        &["I can list by tier (inner, close, wider) or by #tag, not by \"friends\"."],
+        &["I didn't understand \"friends\". You can give a tier (inner, close, wider) and #tags."],
     ),
     ("due now", &["I didn't expect \"now\" there.", "Usage: due"]),
     ("balance @alice", &["I didn't expect \"@alice\" there."]),

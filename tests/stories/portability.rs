@@ -326,7 +326,7 @@ async fn forget_needs_me_and_a_confirmation() {
     );
     assert_shows(
         &app.say("forget me now").await,
-        &["! I didn't expect \"now\" there."],
+        &["! I didn't understand \"now\". You can give confirm."],
     );
     assert_eq!(app.ledger().await, before);
 }

@@ -39,9 +39,11 @@ impl Default for DiscordConfig {
 }
 
 impl DiscordConfig {
-    /// Whether Kith should run on Discord.
+    /// Whether Kith should run on Discord: any of its keys is set (a key
+    /// without the token is a mistake to report, not a reason to start
+    /// the console).
     pub fn is_configured(&self) -> bool {
-        self.token.is_some()
+        self.token.is_some() || self.application_id.is_some() || self.public_key.is_some()
     }
 
     /// What is wrong with this configuration for running the adapter, as a

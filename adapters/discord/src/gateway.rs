@@ -9,8 +9,10 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use kith_bot::domain::Platform;
+use kith_bot::observe::Link;
 use serenity::all::{
-    ClientBuilder, Context, EventHandler, GatewayIntents, Guild, Ready, UnavailableGuild,
+    ClientBuilder, ConnectionStage, Context, EventHandler, GatewayIntents, Guild, Ready,
+    ShardStageUpdateEvent, UnavailableGuild,
 };
 use serenity::model::application::Interaction;
 use tracing::{error, info, instrument, warn};
@@ -22,6 +24,7 @@ pub const INTENTS: GatewayIntents = GatewayIntents::GUILDS;
 
 struct Handler {
     discord: Discord,
+    link: Link,
 }
 
 #[async_trait]
@@ -35,6 +38,26 @@ impl EventHandler for Handler {
             guilds = ready.guilds.len(),
             "connected to the Discord gateway"
         );
+    }
+
+    /// The shard is connected (READY or RESUMED came) or is not any more.
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        match (event.old, event.new) {
+            (_, ConnectionStage::Connected) => {
+                self.link.connected();
+                if self.link.connects() > 1 {
+                    info!("reconnected to the Discord gateway");
+                }
+            }
+            (ConnectionStage::Connected, stage) => {
+                self.link.disconnected();
+                warn!(
+                    ?stage,
+                    "the Discord gateway connection dropped; reconnecting"
+                );
+            }
+            _ => {}
+        }
     }
 
     #[instrument(skip_all, fields(interaction = %interaction.id()))]
@@ -90,6 +113,17 @@ impl Discord {
     /// Connects to the Gateway and handles events until `shutdown`
     /// completes or the connection fails for good.
     pub async fn run_gateway(&self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        self.run_gateway_with(Link::new(Platform::Discord), shutdown)
+            .await
+    }
+
+    /// [`Discord::run_gateway`], reporting on `link` whether the shard is
+    /// connected (up once READY has come, down while it reconnects).
+    pub async fn run_gateway_with(
+        &self,
+        link: Link,
+        shutdown: impl Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         let http = rest::serenity_http(
             self.settings.token.expose(),
             self.settings.api_url.as_deref(),
@@ -98,12 +132,14 @@ impl Discord {
         let mut client = ClientBuilder::new_with_http(http, INTENTS)
             .event_handler(Handler {
                 discord: self.clone(),
+                link: link.clone(),
             })
             .await
             .map_err(|e| anyhow::anyhow!("could not start the Discord client: {e}"))?;
         let manager = client.shard_manager.clone();
         tokio::select! {
             outcome = client.start() => {
+                link.disconnected();
                 outcome.map_err(|e| anyhow::anyhow!("the Discord gateway stopped: {e}"))
             }
             () = shutdown => {

@@ -8,13 +8,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 use kith_bot::Actor;
+use kith_bot::commands::{Command, Field, Kind};
+use kith_bot::domain::{ContactRef, Mention};
 use kith_bot::domain::{Platform, TzSource};
 use kith_bot::reply::{Block, File, Reply};
 use serde_json::{Value, json};
 use serenity::model::Permissions;
 use serenity::model::application::{
-    CommandDataOption, CommandDataOptionValue, CommandDataResolved, CommandInteraction,
-    ComponentInteraction, Interaction,
+    ActionRowComponent, CommandData, CommandDataOption, CommandDataOptionValue,
+    CommandDataResolved, CommandInteraction, CommandType, ComponentInteraction, Interaction,
+    ModalInteraction, ModalInteractionData,
 };
 use serenity::model::user::User;
 use tokio::task::JoinHandle;
@@ -30,11 +33,13 @@ const CHANNEL_MESSAGE: u8 = 4;
 pub(crate) const DEFERRED_CHANNEL_MESSAGE: u8 = 5;
 const DEFERRED_UPDATE_MESSAGE: u8 = 6;
 const UPDATE_MESSAGE: u8 = 7;
+const AUTOCOMPLETE_RESULT: u8 = 8;
+const MODAL: u8 = 9;
 
 const GUILD_ONLY: &str = "Kith keeps a ledger per server: use /kith in a server where Kith is installed, and it will answer you privately.";
 const NOT_MINE: &str = "That button is not one of mine any more; use /kith due to see who is due.";
 
-const TZ_ON_DISCORD: &str = "Discord doesn't tell me your time zone: set it with `/kith settings` and the tz option, e.g. tz: Europe/Berlin.";
+const TZ_ON_DISCORD: &str = "Discord doesn't tell me your time zone: set it with `/kith-account settings tz`, zone: Europe/Berlin (start typing your city).";
 
 /// An ephemeral message answer.
 fn ephemeral(reply: &Reply) -> Value {
@@ -61,7 +66,7 @@ pub(crate) fn is_admin(permissions: Option<Permissions>) -> bool {
         .is_some_and(|p| p.intersects(Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR))
 }
 
-/// The options of a subcommand, as the command grammar reads them.
+/// The options of a subcommand, with their values as Discord resolved them.
 fn options(
     given: &[CommandDataOption],
     resolved: &CommandDataResolved,
@@ -72,6 +77,7 @@ fn options(
             let value = match &option.value {
                 CommandDataOptionValue::String(s) => OptionValue::Text(s.clone()),
                 CommandDataOptionValue::Integer(n) => OptionValue::Integer(*n),
+                CommandDataOptionValue::Boolean(b) => OptionValue::Boolean(*b),
                 CommandDataOptionValue::User(id) => OptionValue::User {
                     id: id.get(),
                     name: resolved.users.get(id).map(|user| {
@@ -106,26 +112,44 @@ fn options(
         .collect()
 }
 
-/// What a slash command stands for: the line, the file attached to it,
-/// and the names Discord resolved for the members chosen in its options.
-pub(crate) struct CommandLine {
-    pub(crate) line: String,
+/// The subcommand path of a slash command (`["settings", "tz"]`) and its
+/// options, or why there is none.
+fn path_and_options(data: &CommandData) -> Result<(Vec<&str>, &[CommandDataOption]), String> {
+    const PICK: &str = "Pick a subcommand, like /kith due. Nothing was changed.";
+    let first = data.options.first().ok_or(PICK)?;
+    match &first.value {
+        CommandDataOptionValue::SubCommand(given) => Ok((vec![first.name.as_str()], given)),
+        CommandDataOptionValue::SubCommandGroup(subs) => {
+            let sub = subs.first().ok_or(PICK)?;
+            match &sub.value {
+                CommandDataOptionValue::SubCommand(given) => {
+                    Ok((vec![first.name.as_str(), sub.name.as_str()], given))
+                }
+                _ => Err(PICK.into()),
+            }
+        }
+        _ => Err(PICK.into()),
+    }
+}
+
+/// What a slash command stands for: the core command, the file attached to
+/// it, and the names Discord resolved for the members chosen in its options.
+pub(crate) struct Invocation {
+    pub(crate) command: Command,
     pub(crate) attachment: Option<Attachment>,
     /// (user id, name) for each member option Discord resolved.
     pub(crate) resolved_names: Vec<(String, String)>,
 }
 
-/// The line a slash command stands for, and what comes with it.
-pub(crate) fn command_line(interaction: &CommandInteraction) -> Result<CommandLine, String> {
+/// The core command a slash command stands for, and what comes with it.
+pub(crate) fn invocation(interaction: &CommandInteraction) -> Result<Invocation, String> {
     let data = &interaction.data;
-    let Some(first) = data.options.first() else {
-        return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
-    };
-    let CommandDataOptionValue::SubCommand(given) = &first.value else {
-        return Err("Pick a subcommand, like /kith due. Nothing was changed.".into());
-    };
+    if data.kind == CommandType::User {
+        return show_target(data);
+    }
+    let (path, given) = path_and_options(data)?;
     let given = options(given, &data.resolved)?;
-    let line = commands::line(&data.name, &first.name, &given).map_err(|e| e.0)?;
+    let command = commands::command(&data.name, &path, &given).map_err(|e| e.0)?;
     let resolved_names = given
         .iter()
         .filter_map(|(_, value)| match value {
@@ -140,11 +164,127 @@ pub(crate) fn command_line(interaction: &CommandInteraction) -> Result<CommandLi
         OptionValue::Attachment(file) => Some(file),
         _ => None,
     });
-    Ok(CommandLine {
-        line,
+    Ok(Invocation {
+        command,
         attachment,
         resolved_names,
     })
+}
+
+/// The member a user context-menu command was used on, with the name
+/// Discord resolved for them.
+fn target(data: &CommandData) -> Result<(u64, Option<String>), String> {
+    const NO_ONE: &str = "Discord did not say which member that was; try again.";
+    let id = data.target_id.ok_or(NO_ONE)?.get();
+    let name = data
+        .resolved
+        .users
+        .iter()
+        .find(|(user, _)| user.get() == id)
+        .map(|(user_id, user)| {
+            let nick = data
+                .resolved
+                .members
+                .get(user_id)
+                .and_then(|m| m.nick.as_deref());
+            display_name(user, nick)
+        });
+    Ok((id, name))
+}
+
+/// "Show in Kith" on a member: `show` them.
+fn show_target(data: &CommandData) -> Result<Invocation, String> {
+    if data.name != commands::SHOW_IN_KITH {
+        return Err("That menu entry is out of date; ask the server's admin to run `kith discord register`. Nothing was changed.".into());
+    }
+    let (id, name) = target(data)?;
+    Ok(Invocation {
+        command: Command::Show(ContactRef::Member(Mention {
+            id: id.to_string(),
+            label: None,
+        })),
+        attachment: None,
+        resolved_names: name.map(|n| vec![(id.to_string(), n)]).unwrap_or_default(),
+    })
+}
+
+/// Which favour a context-menu entry logs: `gave` (you did it for them) or
+/// `got` (they did it for you).
+fn favour_of(menu: &str) -> Option<&'static str> {
+    match menu {
+        commands::LOG_THEY_DID => Some("got"),
+        commands::LOG_YOU_DID => Some("gave"),
+        _ => None,
+    }
+}
+
+/// The modal a favour menu entry opens: what and when, the core's own
+/// slots of `gave`/`got` (the member is the one right-clicked). Its id is
+/// `favour|{gave|got}|{member id}`, read back (untrusted) on submit.
+fn favour_modal(verb: &str, target: u64, title: &str) -> Value {
+    let slots = kith_bot::commands::spec(verb).map_or(&[][..], |spec| spec.slots(None));
+    let rows: Vec<Value> = slots
+        .iter()
+        .filter(|slot| matches!(slot.kind, Kind::Text { .. } | Kind::When))
+        .map(|slot| {
+            let long = matches!(slot.kind, Kind::Text { .. });
+            let mut input = json!({
+                "type": 4,
+                "custom_id": slot.name,
+                "label": slot.label,
+                "style": if long { 2 } else { 1 },
+                "required": slot.required,
+                "placeholder": render::fitted(slot.help, 100),
+            });
+            if let Kind::Text { max } = slot.kind {
+                input["max_length"] = json!(max.min(4000));
+            }
+            json!({"type": 1, "components": [input]})
+        })
+        .collect();
+    json!({
+        "type": MODAL,
+        "data": {
+            "custom_id": format!("{MODAL_FAVOUR}|{verb}|{target}"),
+            "title": title,
+            "components": rows,
+        },
+    })
+}
+
+const MODAL_FAVOUR: &str = "favour";
+
+/// A submitted favour modal as the core's command, read field by field:
+/// the member id in the modal's id is checked like any typed id, and every
+/// mistake is reported before anything is written.
+pub(crate) fn favour_from_modal(data: &ModalInteractionData) -> Result<(Command, u64), String> {
+    const STALE: &str =
+        "That form is out of date; use the menu on the member again. Nothing was changed.";
+    let mut parts = data.custom_id.splitn(3, '|');
+    let (kind, verb, target) = (parts.next(), parts.next(), parts.next());
+    let (Some(MODAL_FAVOUR), Some(verb @ ("gave" | "got")), Some(target)) = (kind, verb, target)
+    else {
+        return Err(STALE.into());
+    };
+    let target: u64 = target.parse().map_err(|_| STALE.to_string())?;
+    let spec = kith_bot::commands::spec(verb).ok_or(STALE)?;
+    let mut fields = vec![("who".to_string(), Field::Member(target.to_string()))];
+    for row in &data.components {
+        for component in &row.components {
+            if let ActionRowComponent::InputText(input) = component {
+                let value = input.value.clone().unwrap_or_default();
+                fields.push((input.custom_id.clone(), Field::Text(value)));
+            }
+        }
+    }
+    let command = kith_bot::commands::from_fields(spec, None, &fields).map_err(|e| {
+        format!(
+            "{}
+Nothing was changed.",
+            e.to_user_text()
+        )
+    })?;
+    Ok((command, target))
 }
 
 /// The largest attachment Kith reads (a LinkedIn export of thousands of
@@ -226,6 +366,13 @@ impl Discord {
                 self.first_sighting(&key).await?;
                 Some(self.component(component, button).await)
             }
+            Interaction::Autocomplete(asking) => {
+                Some(Answer::now(self.autocomplete(&asking).await))
+            }
+            Interaction::Modal(modal) => {
+                self.first_sighting(&key).await?;
+                Some(self.modal(modal).await)
+            }
             _ => Some(Answer::now(ephemeral(&Reply::error(
                 "I don't handle that kind of interaction; try /kith help.",
             )))),
@@ -301,11 +448,19 @@ impl Discord {
         let Some(guild) = interaction.guild_id else {
             return Answer::now(ephemeral(&Reply::error(GUILD_ONLY)));
         };
-        let CommandLine {
-            line,
+        if interaction.data.kind == CommandType::User
+            && let Some(verb) = favour_of(&interaction.data.name)
+        {
+            return Answer::now(match target(&interaction.data) {
+                Ok((id, _)) => favour_modal(verb, id, &interaction.data.name),
+                Err(text) => ephemeral(&Reply::error(text)),
+            });
+        }
+        let Invocation {
+            command,
             attachment,
             resolved_names,
-        } = match command_line(&interaction) {
+        } = match invocation(&interaction) {
             Ok(found) => found,
             Err(text) => return Answer::now(ephemeral(&Reply::error(text))),
         };
@@ -336,7 +491,7 @@ impl Discord {
                 name: actor.display_name.clone(),
                 admin: actor.admin,
                 vouched: actor.vouched.clone(),
-                line,
+                line: kith_bot::commands::IMPORT_LINE.into(),
                 attachment,
                 token: interaction.token.clone(),
             };
@@ -344,19 +499,48 @@ impl Discord {
                 .import_durably(&interaction.id.get().to_string(), job)
                 .await;
         }
+        let name = match &command {
+            Command::Show(_) if interaction.data.kind == CommandType::User => "show".to_string(),
+            _ => interaction
+                .data
+                .options
+                .first()
+                .map_or_else(|| interaction.data.name.clone(), |o| o.name.clone()),
+        };
+        self.answer_command(actor, command, name, interaction.token.clone())
+            .await
+    }
+
+    /// Runs a command and answers with its reply: at once when it is ready
+    /// in time and carries no file, else deferred and followed up. A reply
+    /// longer than one message is never cut: it is shortened to say so and
+    /// the whole of it attached as a text file.
+    async fn answer_command(
+        &self,
+        actor: Actor,
+        command: Command,
+        name: String,
+        token: String,
+    ) -> Answer {
         let discord = self.clone();
         let work = tokio::spawn(async move {
-            let reply = discord.run_line(&actor, &line, None).await;
+            let reply = discord.run(&actor, Ok(command), None).await;
+            let (reply, whole) = match render::whole(&reply, &name) {
+                Some((short, file)) => (short, Some(file)),
+                None => (reply, None),
+            };
+            let mut files: Vec<File> = render::files(&reply).into_iter().cloned().collect();
+            files.extend(whole);
             Rendered {
                 data: render::message(&reply, &actor.workspace, true),
-                files: render::files(&reply).into_iter().cloned().collect(),
+                files,
             }
         });
         // Files cannot ride in a JSON answer: a reply with files (an
         // export) is deferred and uploaded with the follow-up.
         self.in_time(
             work,
-            interaction.token.clone(),
+            token,
             |rendered| {
                 if rendered.files.is_empty() {
                     Ok(json!({"type": CHANNEL_MESSAGE, "data": rendered.data}))
@@ -370,14 +554,23 @@ impl Discord {
         .await
     }
 
-    /// Runs a line for a member. On first use the core's welcome asks for
-    /// a time zone (Discord gives none); this says how to give it here.
-    pub(crate) async fn run_line(&self, actor: &Actor, line: &str, file: Option<&File>) -> Reply {
+    /// Runs a command (or a typed line) for a member. On first use the
+    /// core's welcome asks for a time zone (Discord gives none); this says
+    /// how to give it here.
+    pub(crate) async fn run(
+        &self,
+        actor: &Actor,
+        command: Result<Command, &str>,
+        file: Option<&File>,
+    ) -> Reply {
         let first_use = match self.kith.member(actor).await {
             Ok(member) => !member.welcomed && member.tz_source == TzSource::Default,
             Err(_) => false,
         };
-        let mut reply = self.kith.handle_with(actor, line, file).await;
+        let mut reply = match command {
+            Ok(command) => self.kith.run_command(actor, command, file).await,
+            Err(line) => self.kith.handle_with(actor, line, file).await,
+        };
         let still_default = match self.kith.member(actor).await {
             Ok(member) => member.tz_source == TzSource::Default,
             Err(_) => false,
@@ -388,6 +581,65 @@ impl Discord {
             reply.blocks.insert(at, Block::Text(TZ_ON_DISCORD.into()));
         }
         reply
+    }
+
+    /// Choices for the option being typed: outside people from the asking
+    /// member's own network, time zones by city, command names. Reads only.
+    async fn autocomplete(&self, asking: &CommandInteraction) -> Value {
+        let empty = json!({"type": AUTOCOMPLETE_RESULT, "data": {"choices": []}});
+        let (Some(guild), Some(focused)) = (asking.guild_id, asking.data.autocomplete()) else {
+            return empty;
+        };
+        let kind = match focused.name {
+            commands::CONTACT_NAME => Kind::Contact,
+            "zone" => Kind::Zone,
+            "command" => Kind::CommandName,
+            _ => return empty,
+        };
+        let actor = Actor::new(
+            Platform::Discord,
+            guild.get().to_string(),
+            asking.user.id.get().to_string(),
+            asking.user.name.clone(),
+        );
+        match kith_bot::suggest::suggest(self.kith.store().as_ref(), &actor, kind, focused.value)
+            .await
+        {
+            Ok(found) => {
+                let choices: Vec<Value> = found
+                    .into_iter()
+                    .map(|s| {
+                        json!({"name": render::fitted(&s.shown, 100), "value": render::fitted(&s.value, 100)})
+                    })
+                    .collect();
+                json!({"type": AUTOCOMPLETE_RESULT, "data": {"choices": choices}})
+            }
+            Err(e) => {
+                error!(error = %e, "could not suggest");
+                empty
+            }
+        }
+    }
+
+    /// A submitted modal: a favour from a member's context menu.
+    async fn modal(&self, modal: ModalInteraction) -> Answer {
+        let Some(guild) = modal.guild_id else {
+            return Answer::now(ephemeral(&Reply::error(GUILD_ONLY)));
+        };
+        let (command, _) = match favour_from_modal(&modal.data) {
+            Ok(found) => found,
+            Err(text) => return Answer::now(ephemeral(&Reply::error(text))),
+        };
+        let nick = modal.member.as_ref().and_then(|m| m.nick.as_deref());
+        let actor = Actor::new(
+            Platform::Discord,
+            guild.get().to_string(),
+            modal.user.id.get().to_string(),
+            display_name(&modal.user, nick),
+        );
+        info!("favour form submitted");
+        self.answer_command(actor, command, "favour".into(), modal.token.clone())
+            .await
     }
 
     async fn component(&self, interaction: ComponentInteraction, button: ButtonId) -> Answer {

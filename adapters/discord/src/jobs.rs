@@ -130,7 +130,10 @@ impl kith_bot::jobs::RunJob for Discord {
         let actor = import.actor();
         // A file that cannot be read is an answer, not a failure to retry.
         let reply = match self.fetch(&import.attachment).await {
-            Ok(file) => self.run_line(&actor, &import.line, Some(&file)).await,
+            Ok(file) => {
+                self.run(&actor, Err(import.line.as_str()), Some(&file))
+                    .await
+            }
             Err(text) => kith_bot::reply::Reply::error(text),
         };
         let data = render::message(&reply, &actor.workspace, true);

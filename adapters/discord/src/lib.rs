@@ -105,11 +105,11 @@ impl Discord {
         DiscordMessenger::new(self.rest.clone()).with_memory(self.kith.store().clone())
     }
 
-    /// Registers `/kith` and `/favour` (a bulk overwrite, so running it
+    /// Registers Kith's commands (a bulk overwrite, so running it
     /// again changes nothing), in one guild or globally. Returns how many
     /// commands Discord now has.
     pub async fn register(&self, guild: Option<u64>) -> anyhow::Result<usize> {
-        let payload = commands::registration()?;
+        let payload = commands::registration();
         let registered = self.rest.overwrite_commands(guild, &payload).await?;
         Ok(registered.as_array().map_or(0, Vec::len))
     }

@@ -52,6 +52,11 @@ impl ButtonId {
     }
 }
 
+/// `text` cut to `max` characters (with an ellipsis when cut).
+pub fn fitted(text: &str, max: usize) -> String {
+    truncate(text, max)
+}
+
 fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
@@ -107,6 +112,74 @@ fn mentions(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A reply whose content is longer than one Discord message holds, made
+/// into one that fits and says so, with the whole of it as a text file to
+/// attach: nothing is ever cut. `None` when the reply fits as it is.
+pub fn whole(reply: &Reply, command: &str) -> Option<(Reply, File)> {
+    let full = unfitted(reply);
+    let length = full.chars().count();
+    if length <= MAX_CONTENT {
+        return None;
+    }
+    let name = format!(
+        "kith-{}.txt",
+        command
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(32)
+            .collect::<String>()
+    );
+    let text: String = reply
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Text(t) => Some(t.clone()),
+            Block::Table(table) => Some(table.plain_text()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let lines = text.lines().count();
+    let first = reply
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::Text(t) => t.lines().next().map(str::to_string),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let mut short = Reply::text(truncate(&first, 300));
+    short.push_text(format!(
+        "The whole answer ({lines} lines, {length} characters) is more than one Discord message holds, so it is attached as {name}."
+    ));
+    short.is_error = reply.is_error;
+    short.visibility = reply.visibility;
+    for block in &reply.blocks {
+        if matches!(block, Block::Actions { .. } | Block::File(_)) {
+            short.blocks.push(block.clone());
+        }
+    }
+    let file = File {
+        name,
+        mime: "text/plain; charset=utf-8".into(),
+        bytes: text.into_bytes(),
+    };
+    Some((short, file))
+}
+
+/// The content of a reply, before it is fitted to one message.
+fn unfitted(reply: &Reply) -> String {
+    let mut parts = Vec::new();
+    for block in &reply.blocks {
+        match block {
+            Block::Text(text) => parts.push(mentions(text)),
+            Block::Table(table) => parts.push(format!("```\n{}\n```", table.plain_text())),
+            Block::Actions { .. } | Block::File(_) => {}
+        }
+    }
+    parts.join("\n\n")
 }
 
 /// Cuts content to Discord's limit, closing a code block left open.

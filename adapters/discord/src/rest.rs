@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use kith_bot::domain::Platform;
 use serde::Deserialize;
 use serde_json::Value;
 use serenity::http::{Http, HttpBuilder, LightMethod, RatelimitingBucket, Request, Route};
@@ -235,6 +236,7 @@ impl Rest {
                 }
                 debug!(?wait, "waiting for a rate limit to reset");
                 tokio::time::sleep(wait).await;
+                kith_bot::observe::rate_limit_wait(Platform::Discord, wait);
             }
             self.global.until_ready().await;
             let mut builder = request
@@ -284,6 +286,7 @@ impl Rest {
                     || header("x-ratelimit-scope") == Some("global");
                 let wait = Duration::try_from_secs_f64(retry_after.max(0.0)).unwrap_or_default();
                 throttles += 1;
+                kith_bot::observe::rate_limited(Platform::Discord);
                 warn!(?wait, global, throttles, "rate limited by Discord");
                 // The window holds for every later call in the bucket (or
                 // all of them), also when this one gives up.
@@ -306,6 +309,7 @@ impl Rest {
                     return Err(RestError::Throttled(wait));
                 }
                 tokio::time::sleep(wait).await;
+                kith_bot::observe::rate_limit_wait(Platform::Discord, wait);
                 continue;
             }
             let error: Option<ErrorBody> = serde_json::from_slice(&body).ok();

@@ -109,14 +109,15 @@ impl SlackApp {
         seal: Seal,
     ) -> SlackCommandEventResponse {
         let response_url = event.response_url.clone();
+        let typed = typed_command(&event);
         let app = Arc::clone(self);
         let mut work =
             tokio::spawn(seal.offer(async move { app.run_command(event, user_name).await }));
         match tokio::time::timeout(self.ack_budget, &mut work).await {
-            Ok(Ok(reply)) => ephemeral(&reply),
+            Ok(Ok(reply)) => ephemeral(&reply, &typed),
             Ok(Err(e)) => {
                 error!(error = %e, "a command panicked or was cancelled");
-                ephemeral(&Reply::error(OOPS))
+                ephemeral(&Reply::error(OOPS), &typed)
             }
             Err(_) => {
                 let app = Arc::clone(self);
@@ -128,13 +129,15 @@ impl SlackApp {
                             Reply::error(OOPS)
                         }
                     };
-                    let request = SlackApiPostWebhookMessageRequest::new(blocks::render(&reply))
-                        .with_replace_original(true);
+                    let request = SlackApiPostWebhookMessageRequest::new(blocks::render_answer(
+                        &reply, &typed,
+                    ))
+                    .with_replace_original(true);
                     if let Err(e) = app.web.respond(&response_url, &request).await {
                         warn!(error = %e, "could not deliver a slow command's reply");
                     }
                 });
-                ephemeral(&Reply::text("Working on it…"))
+                ephemeral(&Reply::text("Working on it…"), "")
             }
         }
     }
@@ -723,12 +726,26 @@ fn favour_line(text: &str) -> Option<String> {
     }
 }
 
-fn ephemeral(reply: &Reply) -> SlackCommandEventResponse {
+/// The command as typed, to its first word: `/kith list`, `/favour gave`.
+fn typed_command(event: &SlackCommandEvent) -> String {
+    let first = event
+        .text
+        .as_deref()
+        .and_then(|t| t.split_whitespace().next())
+        .map(|w| w.chars().take(32).collect::<String>());
+    match first {
+        Some(word) => format!("{} {word}", event.command.0),
+        None => event.command.0.clone(),
+    }
+}
+
+fn ephemeral(reply: &Reply, typed: &str) -> SlackCommandEventResponse {
     let response_type = match reply.visibility {
         kith_bot::reply::Visibility::Private => SlackMessageResponseType::Ephemeral,
         kith_bot::reply::Visibility::Public => SlackMessageResponseType::InChannel,
     };
-    SlackCommandEventResponse::new(blocks::render(reply)).with_response_type(response_type)
+    SlackCommandEventResponse::new(blocks::render_answer(reply, typed))
+        .with_response_type(response_type)
 }
 
 #[cfg(test)]

@@ -86,8 +86,15 @@ fn mention_len(text: &str) -> Option<usize> {
 }
 
 /// A reply as a Slack message: blocks plus the plain-text fallback Slack
-/// shows in notifications.
+/// shows in notifications. A message too long for Slack ends pointing to
+/// `/kith due` (a reminder's list).
 pub fn render(reply: &Reply) -> SlackMessageContent {
+    render_answer(reply, "/kith due")
+}
+
+/// A reply to a command the member typed (`typed`, e.g. `/kith list`): a
+/// message too long for Slack ends pointing back to that command.
+pub fn render_answer(reply: &Reply, typed: &str) -> SlackMessageContent {
     let mut blocks: Vec<SlackBlock> = Vec::new();
     for (i, block) in reply.blocks.iter().enumerate() {
         match block {
@@ -137,9 +144,10 @@ pub fn render(reply: &Reply) -> SlackMessageContent {
     }
     if blocks.len() > BLOCK_LIMIT {
         blocks.truncate(BLOCK_LIMIT - 1);
-        blocks.push(section(
-            "…and more than fits in one Slack message; type `/kith due` to see the rest.".into(),
-        ));
+        blocks.push(section(format!(
+            "…and more than fits in one Slack message: the rest of `{}` is left out.",
+            typed.replace('`', "'")
+        )));
     }
     SlackMessageContent::new()
         .with_text(fallback(reply))
@@ -408,5 +416,17 @@ mod tests {
             reply.push_text(format!("line {i}"));
         }
         assert_eq!(render(&reply).blocks.expect("blocks").len(), BLOCK_LIMIT);
+    }
+
+    #[test]
+    fn the_overflow_note_names_the_command_that_was_typed() {
+        let mut reply = Reply::empty();
+        for i in 0..80 {
+            reply.push_text(format!("line {i}"));
+        }
+        let json = serde_json::to_value(render_answer(&reply, "/kith list")).expect("json");
+        let last = json["blocks"][BLOCK_LIMIT - 1].to_string();
+        assert!(last.contains("/kith list"), "{last}");
+        assert!(!last.contains("/kith due"), "{last}");
     }
 }

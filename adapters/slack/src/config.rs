@@ -20,7 +20,9 @@ pub struct SlackConfig {
     /// Signing secret, to verify HTTP requests from Slack.
     #[serde(with = "kith_bot::domain::optional_secret")]
     pub signing_secret: Option<Secret>,
-    /// OAuth client id, for installs into many workspaces.
+    /// OAuth client id, for installs into many workspaces. Text, whatever
+    /// it looks like (`1234567890.1234567890` is not a number).
+    #[serde(deserialize_with = "kith_bot::domain::optional_text::deserialize")]
     pub client_id: Option<String>,
     /// OAuth client secret.
     #[serde(with = "kith_bot::domain::optional_secret")]
@@ -50,6 +52,7 @@ impl SlackConfig {
             || self.app_token.is_some()
             || self.signing_secret.is_some()
             || self.client_id.is_some()
+            || self.client_secret.is_some()
     }
 
     /// OAuth client id and secret, when installs from a link are enabled.

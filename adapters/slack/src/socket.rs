@@ -5,16 +5,22 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use kith_bot::domain::Platform;
 use kith_bot::domain::Secret;
+use kith_bot::observe::Link;
 use slack_morphism::prelude::*;
-use tracing::error;
+use tracing::{error, info};
 
 use crate::app::SlackApp;
 
 /// A running Socket Mode connection; [`SocketMode::shutdown`] closes it.
 pub struct SocketMode {
     listener: SlackClientSocketModeListener<SlackClientHyperHttpsConnector>,
+    link: Link,
 }
+
+/// How long to wait before connecting again after a connection failed.
+const RECONNECT_AFTER_SECS: u64 = 5;
 
 impl SocketMode {
     /// Connects with the app-level token (`apps.connections.open`, then a
@@ -24,16 +30,33 @@ impl SocketMode {
         app_token: &Secret,
         connections: u32,
     ) -> anyhow::Result<SocketMode> {
+        SocketMode::start_with(app, app_token, connections, Link::new(Platform::Slack)).await
+    }
+
+    /// [`SocketMode::start`], reporting the connection's state on `link`:
+    /// up on each `hello` from Slack, down on a socket error. slack-morphism
+    /// reconnects by itself and tells us nothing of a clean close, so a
+    /// close followed by failing reconnects shows only in its log.
+    pub async fn start_with(
+        app: Arc<SlackApp>,
+        app_token: &Secret,
+        connections: u32,
+        link: Link,
+    ) -> anyhow::Result<SocketMode> {
         let environment = Arc::new(
             SlackClientEventsListenerEnvironment::new(app.web().client().clone())
                 .with_error_handler(on_error)
-                .with_user_state(app),
+                .with_user_state(app)
+                .with_user_state(link.clone()),
         );
         let callbacks = SlackSocketModeListenerCallbacks::new()
+            .with_hello_events(on_hello)
             .with_command_events(on_command)
             .with_interaction_events(on_interaction)
             .with_push_events(on_push);
-        let config = SlackClientSocketModeConfig::new().with_max_connections_count(connections);
+        let config = SlackClientSocketModeConfig::new()
+            .with_max_connections_count(connections)
+            .with_reconnect_timeout_in_seconds(RECONNECT_AFTER_SECS);
         let listener = SlackClientSocketModeListener::new(&config, environment, callbacks);
         let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose().to_string()));
         listener
@@ -42,7 +65,12 @@ impl SocketMode {
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("could not open a Socket Mode connection (check KITH_SLACK_APP_TOKEN)")?;
         listener.start().await;
-        Ok(SocketMode { listener })
+        Ok(SocketMode { listener, link })
+    }
+
+    /// Whether Slack's side is connected (see [`SocketMode::start_with`]).
+    pub fn link(&self) -> &Link {
+        &self.link
     }
 
     pub async fn shutdown(&self) {
@@ -60,6 +88,22 @@ async fn app(state: &SlackClientEventsUserState) -> Result<Arc<SlackApp>, BoxErr
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Slack's `hello` on every new connection. (Generic over the event:
+/// slack-morphism does not export its type.)
+async fn on_hello<HelloEvent>(
+    _event: HelloEvent,
+    _client: Arc<SlackHyperClient>,
+    state: SlackClientEventsUserState,
+) {
+    if let Some(link) = state.read().await.get_user_state::<Link>() {
+        link.connected();
+        info!(
+            reconnect = link.connects() > 1,
+            "connected to Slack (Socket Mode)"
+        );
+    }
+}
 
 async fn on_command(
     event: SlackCommandEvent,
@@ -93,9 +137,19 @@ async fn on_push(
 fn on_error(
     err: BoxError,
     _client: Arc<SlackHyperClient>,
-    _state: SlackClientEventsUserState,
+    state: SlackClientEventsUserState,
 ) -> HttpStatusCode {
     error!(error = %err, "Socket Mode error");
+    if let Some(link) = link_of(&state) {
+        link.disconnected();
+    }
     // Not acknowledged: Slack redelivers, and event ids keep it to once.
     HttpStatusCode::INTERNAL_SERVER_ERROR
+}
+
+/// The link in `state`, read without waiting: the error handler is not
+/// async. A state busy at that moment (a callback holds it) misses one
+/// update, which the next `hello` or error puts right.
+fn link_of(state: &SlackClientEventsUserState) -> Option<Link> {
+    state.try_read().ok()?.get_user_state::<Link>().cloned()
 }

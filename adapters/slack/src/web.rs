@@ -304,11 +304,13 @@ impl SlackWeb {
                 }
                 debug!(method, ?wait, "inside a Retry-After window; waiting");
                 tokio::time::sleep(wait).await;
+                kith_bot::observe::rate_limit_wait(Platform::Slack, wait);
             }
             match attempt().await {
                 Ok(value) => return Ok(value),
                 Err(e) => match classify(method, e) {
                     CallError::RateLimited { retry_after, .. } => {
+                        kith_bot::observe::rate_limited(Platform::Slack);
                         let until = self.clock.now()
                             + chrono::Duration::from_std(retry_after)
                                 .unwrap_or(chrono::Duration::MAX);

@@ -12,7 +12,10 @@ use crate::domain::{ContactRef, Mention, Span};
 pub struct ParseError {
     pub message: String,
     /// The usage line of the command, when the mistake is in one.
-    pub usage: Option<&'static str>,
+    pub usage: Option<String>,
+    /// The slot the mistake is in, when a builder can tell (a form shows it
+    /// against that field).
+    pub field: Option<&'static str>,
 }
 
 impl ParseError {
@@ -20,17 +23,24 @@ impl ParseError {
         ParseError {
             message: message.into(),
             usage: None,
+            field: None,
         }
     }
 
-    pub fn with_usage(mut self, usage: &'static str) -> ParseError {
+    pub fn with_usage(mut self, usage: String) -> ParseError {
         self.usage.get_or_insert(usage);
+        self
+    }
+
+    /// The same mistake, told against the slot `field`.
+    pub fn in_field(mut self, field: &'static str) -> ParseError {
+        self.field = Some(field);
         self
     }
 
     /// The message as a member reads it.
     pub fn to_user_text(&self) -> String {
-        match self.usage {
+        match &self.usage {
             Some(usage) => format!("{}\nUsage: {usage}", self.message),
             None => self.message.clone(),
         }

@@ -4,8 +4,8 @@
 
 use chrono::Duration;
 
-use super::args::{Args, ParseError, capitalise};
-use super::{Command, CommandError, Ctx, Spec};
+use super::args::{ParseError, capitalise};
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec, Values, Variant};
 use crate::community::{
     Channel, Community, CommunityChange, PairingChange, PairingSetup, PairingStatus,
 };
@@ -15,7 +15,6 @@ use crate::reply::{Reply, Table};
 
 pub const PAIRING: Spec = Spec {
     name: "pairing",
-    usage: "pairing [join | leave | pause <how long>]",
     summary: "Coffee pairing: join, leave or pause it, or see where you stand.",
     details: "Each round pairs the members who joined, avoiding recent partners and preferring \
               close time zones. You get a message introducing your pair, and later one asking \
@@ -26,12 +25,72 @@ pub const PAIRING: Spec = Spec {
         "pairing pause 2w",
         "pairing leave",
     ],
-    parse: parse_pairing,
+    group: Group::Community,
+    form: Form::Variants {
+        bare: Some(Variant {
+            name: "status",
+            aliases: &[],
+            summary: "Where you stand in coffee pairing.",
+            slots: &[],
+        }),
+        variants: &[
+            Variant {
+                name: "join",
+                aliases: &["in"],
+                summary: "Join coffee pairing.",
+                slots: &[],
+            },
+            Variant {
+                name: "leave",
+                aliases: &["out"],
+                summary: "Leave coffee pairing.",
+                slots: &[],
+            },
+            Variant {
+                name: "pause",
+                aliases: &[],
+                summary: "Skip pairing rounds for a while.",
+                slots: &[HOW_LONG.ask("Pause for how long? e.g. pairing pause 2w")],
+            },
+        ],
+        unknown: "Pairing can join, leave or pause, not \"{}\".",
+    },
+    build: |values| {
+        let what = match values.variant {
+            Some("join") => Pairing::Join,
+            Some("leave") => Pairing::Leave,
+            Some("pause") => Pairing::Pause(
+                values
+                    .span("how_long")
+                    .ok_or_else(|| ParseError::new("Pause for how long?"))?,
+            ),
+            _ => return Ok(Command::Pairing(None)),
+        };
+        Ok(Command::Pairing(Some(what)))
+    },
 };
+
+const HOW_LONG: Slot = Slot::new(
+    "how_long",
+    Kind::Duration,
+    "How long",
+    "<how long>",
+    "How long, like 10d, 2w or 1 month",
+);
+
+const fn channel_or_off(help: &'static str, ask: &'static str) -> Slot {
+    Slot::new(
+        "channel",
+        Kind::Channel { off: true },
+        "Channel",
+        "#channel|off",
+        help,
+    )
+    .ask(ask)
+}
 
 pub const ADMIN: Spec = Spec {
     name: "admin",
-    usage: "admin [resources #channel|off | intros #channel|off | followup <how long> | pairing #channel [every 2w]|off]",
     summary: "Organisers: the community channels, introduction follow-ups, coffee pairing.",
     details: "Only workspace admins may use it (Slack: admins and owners; Discord: Manage Server). \
               resources: where shared links are posted. intros: on Discord, introductions become \
@@ -46,8 +105,104 @@ pub const ADMIN: Spec = Spec {
         "admin pairing #coffee every 2w",
         "admin pairing off",
     ],
-    parse: parse_admin,
+    group: Group::Admin,
+    form: Form::Variants {
+        bare: Some(Variant {
+            name: "show",
+            aliases: &[],
+            summary: "See the community's settings.",
+            slots: &[],
+        }),
+        variants: &[
+            Variant {
+                name: "resources",
+                aliases: &[],
+                summary: "The channel shared links are posted in, or off.",
+                slots: &[channel_or_off(
+                    "The channel shared links are posted in",
+                    "Which channel should shared links go to? e.g. admin resources #resources",
+                )],
+            },
+            Variant {
+                name: "intros",
+                aliases: &[],
+                summary: "The channel introductions are made in (a private thread each), or off.",
+                slots: &[channel_or_off(
+                    "The channel introductions are made in, a private thread each",
+                    "Which channel should introductions be made in? e.g. admin intros #intros",
+                )],
+            },
+            Variant {
+                name: "followup",
+                aliases: &["follow-up"],
+                summary: "How long after an introduction to ask the introducer how it went.",
+                slots: &[HOW_LONG.ask("How long after an introduction? e.g. admin followup 14d")],
+            },
+            Variant {
+                name: "pairing",
+                aliases: &[],
+                summary: "The channel coffee pairing rounds are announced in, how often, or off.",
+                slots: &[
+                    channel_or_off(
+                        "The channel coffee pairing rounds are announced in",
+                        "Which channel should pairing rounds be announced in? e.g. admin pairing #coffee every 2w",
+                    ),
+                    Slot::new(
+                        "every",
+                        Kind::Duration,
+                        "How often",
+                        "2w",
+                        "How often rounds come, like 2w (the default) or 1 month",
+                    )
+                    .optional()
+                    .after("every")
+                    .ask("How often? e.g. admin pairing #coffee every 2w"),
+                ],
+            },
+        ],
+        unknown: "admin can set resources, intros, followup or pairing, not \"{}\".",
+    },
+    build: build_admin,
 };
+
+fn build_admin(values: &Values) -> Result<Command, ParseError> {
+    let channel = || {
+        values
+            .channel("channel")
+            .ok_or_else(|| ParseError::new("Which channel?"))
+    };
+    let change = match values.variant {
+        Some("resources") => CommunityChange::Resources(channel()?),
+        Some("intros") => CommunityChange::Intros(channel()?),
+        Some("followup") => CommunityChange::Followup(
+            values
+                .span("how_long")
+                .ok_or_else(|| ParseError::new("How long?"))?,
+        ),
+        Some("pairing") => match channel()? {
+            None if values.span("every").is_some() => {
+                return Err(
+                    ParseError::new("\"every\" goes with a channel to set, not with off.")
+                        .in_field("every"),
+                );
+            }
+            None => CommunityChange::Pairing(None),
+            Some(channel) => {
+                let every = match values.span("every") {
+                    Some(every) => every,
+                    None => Span::parse(&["2w"]).map_err(|e| ParseError::new(e.to_string()))?,
+                };
+                CommunityChange::Pairing(Some(PairingSetup {
+                    channel,
+                    every,
+                    first_round_at: None,
+                }))
+            }
+        },
+        _ => return Ok(Command::Admin(None)),
+    };
+    Ok(Command::Admin(Some(change)))
+}
 
 /// What `pairing` was asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,87 +210,6 @@ pub enum Pairing {
     Join,
     Leave,
     Pause(Span),
-}
-
-fn parse_pairing(args: &mut Args) -> Result<Command, ParseError> {
-    let Some(word) = args.next_word() else {
-        return Ok(Command::Pairing(None));
-    };
-    let what = match word.text.to_ascii_lowercase().as_str() {
-        "join" | "in" => Pairing::Join,
-        "leave" | "out" => Pairing::Leave,
-        "pause" => Pairing::Pause(args.span("Pause for how long? e.g. pairing pause 2w")?),
-        _ => {
-            return Err(ParseError::new(format!(
-                "Pairing can join, leave or pause, not \"{}\".",
-                word.typed()
-            )));
-        }
-    };
-    args.finish()?;
-    Ok(Command::Pairing(Some(what)))
-}
-
-fn channel(args: &mut Args, question: &str) -> Result<Option<Channel>, ParseError> {
-    let word = args
-        .next_word()
-        .ok_or_else(|| ParseError::new(question.to_string()))?;
-    if word.text.eq_ignore_ascii_case("off") && !word.quoted {
-        return Ok(None);
-    }
-    Channel::parse(&word.text).map(Some).ok_or_else(|| {
-        ParseError::new(format!(
-            "\"{}\" is not a channel; write it like #general, or off.",
-            word.typed()
-        ))
-    })
-}
-
-fn parse_admin(args: &mut Args) -> Result<Command, ParseError> {
-    let Some(what) = args.next_word() else {
-        return Ok(Command::Admin(None));
-    };
-    let change = match what.text.to_ascii_lowercase().as_str() {
-        "resources" => CommunityChange::Resources(channel(
-            args,
-            "Which channel should shared links go to? e.g. admin resources #resources",
-        )?),
-        "intros" => CommunityChange::Intros(channel(
-            args,
-            "Which channel should introductions be made in? e.g. admin intros #intros",
-        )?),
-        "followup" | "follow-up" => CommunityChange::Followup(
-            args.span("How long after an introduction? e.g. admin followup 14d")?,
-        ),
-        "pairing" => {
-            match channel(
-                args,
-                "Which channel should pairing rounds be announced in? e.g. admin pairing #coffee every 2w",
-            )? {
-                None => CommunityChange::Pairing(None),
-                Some(channel) => {
-                    let every = if args.eat("every") {
-                        args.span("How often? e.g. admin pairing #coffee every 2w")?
-                    } else {
-                        Span::parse(&["2w"]).map_err(|e| ParseError::new(e.to_string()))?
-                    };
-                    CommunityChange::Pairing(Some(PairingSetup {
-                        channel,
-                        every,
-                        first_round_at: None,
-                    }))
-                }
-            }
-        }
-        _ => {
-            return Err(ParseError::new(format!(
-                "admin can set resources, intros, followup or pairing, not \"{}\".",
-                what.typed()
-            )));
-        }
-    };
-    args.finish()?;
-    Ok(Command::Admin(Some(change)))
 }
 
 pub(super) async fn pairing(ctx: &Ctx<'_>, what: Option<Pairing>) -> Result<Reply, CommandError> {

@@ -2,13 +2,25 @@
 
 use chrono::Duration;
 
-use super::args::{Args, ParseError};
-use super::{Command, CommandError, Ctx, Spec};
+use super::args::ParseError;
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec};
 use crate::domain::{Cadence, Contact, ContactChange, ContactDraft, ContactRef, Span, Tag, Tier};
 use crate::format::{date, plural, relative, signed};
 use crate::reply::{Reply, Table};
 
 const WHO: &str = "Who? Mention a member like @alice, or put an outside person's name in quotes, like \"Jane Doe\".";
+
+/// Who a command is about: a fellow member or an outside person.
+pub const WHO_SLOT: Slot = Slot::new(
+    "who",
+    Kind::Contact,
+    "Who",
+    "@someone",
+    "A fellow member, or an outside person's name",
+)
+.ask(WHO);
+
+const TIER_HELP: &str = "inner (every 14 days), close (30) or wider (90)";
 
 /// What `add` was asked to set.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +34,6 @@ pub struct Add {
 
 pub const ADD: Spec = Spec {
     name: "add",
-    usage: "add @someone [inner|close|wider] [every 3w] [at \"Company\"] [#tag ...]",
     summary: "Add someone to your network (or update them).",
     details: "Tiers set how often to check in: inner every 14 days, close every 30, wider every 90 (close if you don't say). `every` overrides the tier's cadence. Adding someone already in your network updates what you give.",
     examples: &[
@@ -30,88 +41,51 @@ pub const ADD: Spec = Spec {
         "add \"Jane Doe\" wider at \"Acme\" #design",
         "add @bob every 3w #mentor",
     ],
-    parse: parse_add,
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        WHO_SLOT,
+        Slot::new("tier", Kind::Tier, "Tier", "inner|close|wider", TIER_HELP).optional(),
+        Slot::new(
+            "every",
+            Kind::Duration,
+            "How often",
+            "3w",
+            "How often to check in, like 10d, 3w or 2 months; overrides the tier",
+        )
+        .optional()
+        .after("every")
+        .ask("How often? Write it like every 3w or every 10 days."),
+        Slot::new(
+            "company",
+            Kind::Phrase {
+                max: crate::limits::COMPANY,
+            },
+            "Company",
+            "\"Company\"",
+            "Where they work, like Acme Corp",
+        )
+        .optional()
+        .after("at")
+        .ask("At which company? Write it like at \"Acme Corp\"."),
+        Slot::new(
+            "tags",
+            Kind::Tags,
+            "Tags",
+            "#tag ...",
+            "Words to find them by later, like #design #mentor",
+        )
+        .optional(),
+    ]),
+    build: |values| {
+        Ok(Command::Add(Add {
+            who: values.contact("who")?,
+            tier: values.tier("tier"),
+            every: values.span("every"),
+            company: values.text("company"),
+            tags: values.tags("tags"),
+        }))
+    },
 };
-
-fn parse_add(args: &mut Args) -> Result<Command, ParseError> {
-    let who = args.contact(WHO)?;
-    let mut add = Add {
-        who,
-        tier: None,
-        every: None,
-        company: None,
-        tags: Vec::new(),
-    };
-    while let Some(word) = args.peek().cloned() {
-        if !word.quoted
-            && let Some(tier) = Tier::parse(&word.text)
-        {
-            args.next_word();
-            add.tier = Some(tier);
-        } else if args.eat("every") {
-            add.every = Some(args.span("How often? Write it like every 3w or every 10 days.")?);
-        } else if args.eat("at") {
-            add.company = Some(company(args)?);
-        } else if !word.quoted && word.text.starts_with('#') {
-            args.next_word();
-            let tag = Tag::parse(&word.text).ok_or_else(|| {
-                ParseError::new(format!(
-                    "\"{}\" is not a tag I can use; tags are one word of letters, digits, - or _, like #design.",
-                    word.text
-                ))
-            })?;
-            if !add.tags.contains(&tag) {
-                if add.tags.len() == crate::limits::TAGS {
-                    return Err(too_many_tags());
-                }
-                add.tags.push(tag);
-            }
-        } else {
-            return Err(ParseError::new(format!(
-                "I didn't understand \"{}\". After the name you can give a tier (inner, close, wider), every <how often>, at \"Company\" and #tags.",
-                word.typed()
-            )));
-        }
-    }
-    Ok(Command::Add(add))
-}
-
-fn too_many_tags() -> ParseError {
-    ParseError::new(format!(
-        "A contact can have at most {} tags; use fewer, broader ones.",
-        crate::limits::TAGS
-    ))
-}
-
-/// The company after `at`: a quoted name, or words up to the next option.
-fn company(args: &mut Args) -> Result<String, ParseError> {
-    const QUESTION: &str = "At which company? Write it like at \"Acme Corp\".";
-    let mut parts = Vec::new();
-    while let Some(word) = args.peek() {
-        let option = !word.quoted
-            && (Tier::parse(&word.text).is_some()
-                || word.text.starts_with('#')
-                || word.text.eq_ignore_ascii_case("every"));
-        if option || (word.quoted && !parts.is_empty()) {
-            break;
-        }
-        let quoted = word.quoted;
-        parts.push(word.text.clone());
-        args.next_word();
-        if quoted {
-            break;
-        }
-    }
-    let name = parts.join(" ").trim().to_string();
-    match name.chars().count() {
-        0 => Err(ParseError::new(QUESTION)),
-        n if n > crate::limits::COMPANY => Err(ParseError::new(format!(
-            "That company name is longer than {} characters.",
-            crate::limits::COMPANY
-        ))),
-        _ => Ok(name),
-    }
-}
 
 pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
     refuse_self(ctx, &add.who)?;
@@ -139,7 +113,10 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
                 .cloned(),
         );
         if tags.len() > crate::limits::TAGS {
-            return Err(CommandError::User(too_many_tags().message));
+            return Err(CommandError::User(format!(
+                "A contact can have at most {} tags; use fewer, broader ones.",
+                crate::limits::TAGS
+            )));
         }
         let change = ContactChange::Details {
             tier: add.tier,
@@ -241,15 +218,12 @@ pub(super) async fn find(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Contact, Com
 
 pub const SHOW: Spec = Spec {
     name: "show",
-    usage: "show @someone",
     summary: "Everything you have logged about someone.",
     details: "Shows the tier, cadence, last contact, next check-in, favour balance and the latest entries.",
     examples: &["show @alice", "show \"Jane Doe\""],
-    parse: |args| {
-        let who = args.contact(WHO)?;
-        args.finish()?;
-        Ok(Command::Show(who))
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[WHO_SLOT]),
+    build: |values| Ok(Command::Show(values.contact("who")?)),
 };
 
 const HISTORY: u32 = 10;
@@ -316,27 +290,32 @@ pub enum ListFilter {
 
 pub const LIST: Spec = Spec {
     name: "list",
-    usage: "list [#tag|inner|close|wider]",
     summary: "Your network, or the part with one tag or tier.",
     details: "Sorted by tier, then name.",
     examples: &["list", "list inner", "list #design"],
-    parse: |args| {
-        let filter = match args.next_word() {
-            None => None,
-            Some(word) => {
-                if let Some(tier) = Tier::parse(&word.text).filter(|_| !word.quoted) {
-                    Some(ListFilter::Tier(tier))
-                } else if let Some(tag) = Tag::parse(&word.text).filter(|_| !word.quoted) {
-                    Some(ListFilter::Tag(tag))
-                } else {
-                    return Err(ParseError::new(format!(
-                        "I can list by tier (inner, close, wider) or by #tag, not by \"{}\".",
-                        word.typed()
-                    )));
-                }
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        Slot::new("tier", Kind::Tier, "Tier", "inner|close|wider", TIER_HELP).optional(),
+        Slot::new(
+            "tag",
+            Kind::Tag,
+            "Tag",
+            "#tag",
+            "Only those with this tag, like #design",
+        )
+        .optional(),
+    ]),
+    build: |values| {
+        let filter = match (values.tier("tier"), values.tag("tag")) {
+            (Some(_), Some(_)) => {
+                return Err(ParseError::new(
+                    "List by a tier or by a #tag, not both at once.",
+                ));
             }
+            (Some(tier), None) => Some(ListFilter::Tier(tier)),
+            (None, Some(tag)) => Some(ListFilter::Tag(tag)),
+            (None, None) => None,
         };
-        args.finish()?;
         Ok(Command::List(filter))
     },
 };
@@ -415,15 +394,26 @@ pub(super) fn due_cell(ctx: &Ctx<'_>, contact: &Contact) -> String {
 
 pub const SNOOZE: Spec = Spec {
     name: "snooze",
-    usage: "snooze @someone <how long>",
     summary: "No reminders about someone for a while.",
     details: "How long is like 3d, 2w, 3 weeks or 1 month. A check-in before then still counts.",
     examples: &["snooze @alice 2w", "snooze \"Jane Doe\" 1 month"],
-    parse: |args| {
-        let who = args.contact(WHO)?;
-        let span = args.span("For how long? Write it like 2w or 10 days.")?;
-        args.finish()?;
-        Ok(Command::Snooze(who, span))
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        WHO_SLOT,
+        Slot::new(
+            "how_long",
+            Kind::Duration,
+            "How long",
+            "<how long>",
+            "How long to wait, like 3d, 2w or 1 month",
+        )
+        .ask("For how long? Write it like 2w or 10 days."),
+    ]),
+    build: |values| {
+        let span = values
+            .span("how_long")
+            .ok_or_else(|| ParseError::new("For how long?"))?;
+        Ok(Command::Snooze(values.contact("who")?, span))
     },
 };
 
@@ -455,15 +445,26 @@ pub async fn snooze(ctx: &Ctx<'_>, who: &ContactRef, span: Span) -> Result<Reply
 
 pub const EVERY: Spec = Spec {
     name: "every",
-    usage: "every @someone <how often>",
     summary: "Check in with someone on their own cadence.",
     details: "Overrides the tier's cadence for this person: 10d, 2w, 3 weeks, 1 month.",
     examples: &["every @alice 10d", "every \"Jane Doe\" 2 months"],
-    parse: |args| {
-        let who = args.contact(WHO)?;
-        let span = args.span("How often? Write it like 10d, 3w or 1 month.")?;
-        args.finish()?;
-        Ok(Command::Every(who, span))
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        WHO_SLOT,
+        Slot::new(
+            "how_often",
+            Kind::Duration,
+            "How often",
+            "<how often>",
+            "How often to check in, like 10d, 3w or 1 month",
+        )
+        .ask("How often? Write it like 10d, 3w or 1 month."),
+    ]),
+    build: |values| {
+        let span = values
+            .span("how_often")
+            .ok_or_else(|| ParseError::new("How often?"))?;
+        Ok(Command::Every(values.contact("who")?, span))
     },
 };
 
@@ -487,25 +488,20 @@ pub async fn every(ctx: &Ctx<'_>, who: &ContactRef, span: Span) -> Result<Reply,
 
 pub const TIER: Spec = Spec {
     name: "tier",
-    usage: "tier @someone inner|close|wider",
     summary: "Move someone to another tier.",
     details: "inner: every 14 days, close: every 30, wider: every 90. A cadence set with `every` stays.",
     examples: &["tier @alice inner", "tier \"Jane Doe\" wider"],
-    parse: |args| {
-        let who = args.contact(WHO)?;
-        let tier = match args.next_word() {
-            None => return Err(ParseError::new("Which tier? inner, close or wider.")),
-            Some(word) => Tier::parse(&word.text)
-                .filter(|_| !word.quoted)
-                .ok_or_else(|| {
-                    ParseError::new(format!(
-                        "\"{}\" is not a tier; the tiers are inner, close and wider.",
-                        word.typed()
-                    ))
-                })?,
-        };
-        args.finish()?;
-        Ok(Command::Tier(who, tier))
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        WHO_SLOT,
+        Slot::new("tier", Kind::Tier, "Tier", "inner|close|wider", TIER_HELP)
+            .ask("Which tier? inner, close or wider."),
+    ]),
+    build: |values| {
+        let tier = values
+            .tier("tier")
+            .ok_or_else(|| ParseError::new("Which tier?"))?;
+        Ok(Command::Tier(values.contact("who")?, tier))
     },
 };
 
@@ -529,15 +525,12 @@ pub async fn tier(ctx: &Ctx<'_>, who: &ContactRef, tier: Tier) -> Result<Reply, 
 
 pub const REMOVE: Spec = Spec {
     name: "remove",
-    usage: "remove @someone",
     summary: "Take someone out of your network, with everything logged about them.",
     details: "This cannot be undone.",
     examples: &["remove @alice", "remove \"Jane Doe\""],
-    parse: |args| {
-        let who = args.contact(WHO)?;
-        args.finish()?;
-        Ok(Command::Remove(who))
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[WHO_SLOT]),
+    build: |values| Ok(Command::Remove(values.contact("who")?)),
 };
 
 pub async fn remove(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError> {
@@ -670,7 +663,7 @@ mod tests {
             parse("list inner #x")
                 .expect_err("two")
                 .message
-                .contains("didn't expect")
+                .contains("not both")
         );
     }
 

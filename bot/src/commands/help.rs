@@ -1,21 +1,23 @@
 //! `help`: the command card, and one command in detail.
 
-use super::{COMMANDS, Command, Spec, spec};
+use super::{COMMANDS, Command, Form, Group, Kind, Slot, Spec, spec};
 use crate::reply::{Reply, Table};
 
 pub const HELP: Spec = Spec {
     name: "help",
-    usage: "help [command]",
     summary: "This card, or one command in detail.",
     details: "",
     examples: &["help", "help gave"],
-    parse: |args| {
-        let topic = args
-            .next_word()
-            .map(|w| w.text.trim_start_matches('/').to_lowercase());
-        args.finish()?;
-        Ok(Command::Help(topic))
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[Slot::new(
+        "command",
+        Kind::CommandName,
+        "Command",
+        "command",
+        "The command to explain, like gave",
+    )
+    .optional()]),
+    build: |values| Ok(Command::Help(values.text("command"))),
 };
 
 pub fn help(topic: Option<&str>) -> Reply {
@@ -33,7 +35,7 @@ pub fn help(topic: Option<&str>) -> Reply {
 fn card() -> Reply {
     let mut table = Table::new(["Command", "What it does"]);
     for spec in COMMANDS {
-        table.row([spec.usage.to_string(), spec.summary.to_string()]);
+        table.row([spec.usage(), spec.summary.to_string()]);
     }
     let mut reply = Reply::text("Kith keeps your networking ledger, privately. Commands:");
     reply.push_table(table);
@@ -45,7 +47,7 @@ fn card() -> Reply {
 }
 
 fn detail(spec: &Spec) -> Reply {
-    let mut text = format!("{}\n{}", spec.usage, spec.summary);
+    let mut text = format!("{}\n{}", spec.usage(), spec.summary);
     if !spec.details.is_empty() {
         text.push('\n');
         text.push_str(spec.details);
@@ -66,7 +68,7 @@ mod tests {
     fn the_card_lists_every_command() {
         let text = help(None).plain_text();
         for spec in COMMANDS {
-            assert!(text.contains(spec.usage), "missing {}", spec.name);
+            assert!(text.contains(&spec.usage()), "missing {}", spec.name);
         }
     }
 

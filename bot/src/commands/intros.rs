@@ -4,11 +4,11 @@
 
 use chrono::Duration;
 
-use super::args::{Args, ParseError, join_typed, parse_contact};
-use super::{Command, CommandError, Ctx, Spec};
+use super::args::ParseError;
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec};
 use crate::community::notices::{NewNotice, NoticeKind, intro_ask, mention};
 use crate::community::{Answer, INTRO_LAPSES_AFTER_DAYS, Intro, IntroState, NewIntro};
-use crate::domain::{ContactRef, Member, Mention};
+use crate::domain::{Member, Mention};
 use crate::format::date;
 use crate::reply::{Reply, Table};
 
@@ -16,71 +16,53 @@ const MAX_WHY: usize = crate::limits::REASON;
 
 pub const INTRO: Spec = Spec {
     name: "intro",
-    usage: "intro @member @member <why>",
     summary: "Offer to introduce two members; both are asked privately first.",
     details: "Each of them gets a private message asking whether they would like the introduction, \
               with your reason. Only when both say yes are they connected; if one says no, nobody \
               is told who. A request not answered by both within 7 days lapses. You are credited \
               with a favour to each of them.",
     examples: &["intro @alice @bob both work on sales enablement"],
-    parse: parse_intro,
+    group: Group::Community,
+    form: Form::Slots(&[
+        Slot::new("first", Kind::Member, "First member", "@member", "One of the two members to introduce")
+            .ask("Whom would you like to introduce? e.g. intro @alice @bob both work on sales enablement"),
+        Slot::new("second", Kind::Member, "Second member", "@member", "The other member to introduce")
+            .ask("Introduce them to whom? Mention a second member, e.g. intro @alice @bob why"),
+        Slot::new(
+            "why",
+            Kind::Text { max: MAX_WHY },
+            "Why",
+            "<why>",
+            "Why they should meet; both of them read this",
+        )
+        .ask("Why should they meet? Both will see your reason, e.g. intro @alice @bob both work on sales enablement"),
+    ]),
+    build: |values| {
+        let (Some(first), Some(second)) = (values.member("first"), values.member("second")) else {
+            return Err(ParseError::new("Mention two members."));
+        };
+        if first.id == second.id {
+            return Err(ParseError::new(
+                "Those are the same person; mention two different members.",
+            )
+            .in_field("second"));
+        }
+        Ok(Command::Intro {
+            parties: [first, second],
+            why: values.text("why").unwrap_or_default(),
+        })
+    },
 };
 
 pub const INTROS: Spec = Spec {
     name: "intros",
-    usage: "intros",
     summary: "Introductions you offered or were offered, and where each stands.",
     details: "",
     examples: &["intros"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Intros)
-    },
+    group: Group::Community,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Intros),
 };
-
-fn member(args: &mut Args, question: &str) -> Result<Mention, ParseError> {
-    let word = args
-        .next_word()
-        .ok_or_else(|| ParseError::new(question.to_string()))?;
-    match parse_contact(&word)? {
-        ContactRef::Member(mention) => Ok(mention),
-        ContactRef::Named(name) => Err(ParseError::new(format!(
-            "I can only introduce members of this workspace, and \"{name}\" is an outside name. \
-             Mention them like @alice."
-        ))),
-    }
-}
-
-fn parse_intro(args: &mut Args) -> Result<Command, ParseError> {
-    let first = member(
-        args,
-        "Whom would you like to introduce? e.g. intro @alice @bob both work on sales enablement",
-    )?;
-    let second = member(
-        args,
-        "Introduce them to whom? Mention a second member, e.g. intro @alice @bob why",
-    )?;
-    if first.id == second.id {
-        return Err(ParseError::new(
-            "Those are the same person; mention two different members.",
-        ));
-    }
-    let why = join_typed(&args.rest());
-    if why.is_empty() {
-        return Err(ParseError::new(
-            "Why should they meet? Both will see your reason, e.g. intro @alice @bob both work on sales enablement",
-        ));
-    }
-    if why.chars().count() > MAX_WHY {
-        return Err(ParseError::new(format!(
-            "Keep the reason to {MAX_WHY} characters; a sentence or two is plenty."
-        )));
-    }
-    Ok(Command::Intro {
-        parties: [first, second],
-        why,
-    })
-}
 
 pub(super) async fn intro(
     ctx: &Ctx<'_>,

@@ -1,9 +1,9 @@
 //! Commands that log what happened: gave, got, touch, note. Each counts as
 //! contact and resets the cadence; someone not yet in the network is added.
 
-use super::args::{Args, ParseError, When, join_typed};
-use super::contacts::{next_check_in, refuse_self};
-use super::{Command, CommandError, Ctx, Spec};
+use super::args::{ParseError, When};
+use super::contacts::{WHO_SLOT, next_check_in, refuse_self};
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec, Values};
 use crate::domain::{ContactDraft, ContactRef, Entry, EntryKind, Tier};
 use crate::format::{date, relative, signed};
 use crate::reply::Reply;
@@ -21,33 +21,60 @@ const MAX_TEXT: usize = crate::limits::TEXT;
 const WHEN_HELP: &str =
     "[when] is like yesterday, 3 days ago, 2w ago or on 2026-11-02; without it, now.";
 
+/// When it happened, after the text of an entry.
+pub const WHEN_SLOT: Slot = Slot::new(
+    "when",
+    Kind::When,
+    "When",
+    "when",
+    "Yesterday, 3 days ago, 2w ago or 2026-11-02; leave it out for today",
+)
+.optional();
+
+const fn what(help: &'static str, ask: fn(&Values) -> String) -> Slot {
+    Slot::new("what", Kind::Text { max: MAX_TEXT }, "What", "<what>", help).ask_with(ask)
+}
+
 pub const GAVE: Spec = Spec {
     name: "gave",
-    usage: "gave @someone <what> [when]",
     summary: "Log a favour you did for someone.",
     details: WHEN_HELP,
     examples: &[
         "gave @alice reviewed her resume",
         "gave \"Jane Doe\" intro to a recruiter yesterday",
     ],
-    parse: |args| parse_log(args, EntryKind::Gave),
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        WHO_SLOT.ask("Who did you do a favour for? Mention them like @alice."),
+        what("What you did for them, like reviewed their resume", |v| {
+            missing_what(v, EntryKind::Gave)
+        }),
+        WHEN_SLOT,
+    ]),
+    build: |values| build_log(values, EntryKind::Gave),
 };
 
 pub const GOT: Spec = Spec {
     name: "got",
-    usage: "got @someone <what> [when]",
     summary: "Log a favour someone did for you.",
     details: WHEN_HELP,
     examples: &[
         "got @bob intro to Carol 2 days ago",
         "got @alice feedback on my talk on 2026-11-02",
     ],
-    parse: |args| parse_log(args, EntryKind::Got),
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        WHO_SLOT.ask("Who did you a favour? Mention them like @alice."),
+        what("What they did for you, like an intro to Carol", |v| {
+            missing_what(v, EntryKind::Got)
+        }),
+        WHEN_SLOT,
+    ]),
+    build: |values| build_log(values, EntryKind::Got),
 };
 
 pub const TOUCH: Spec = Spec {
     name: "touch",
-    usage: "touch @someone [<what>] [when]",
     summary: "Log a check-in: a coffee, a call, a message.",
     details: WHEN_HELP,
     examples: &[
@@ -55,34 +82,62 @@ pub const TOUCH: Spec = Spec {
         "touch @bob",
         "touch \"Jane Doe\" call 3 days ago",
     ],
-    parse: |args| parse_log(args, EntryKind::Touch),
+    group: Group::Ledger,
+    form: Form::Slots(&[
+        WHO_SLOT.ask("Who did you check in with? Mention them like @alice."),
+        what("What you talked about, like coffee, new puppy Rex", |v| {
+            missing_what(v, EntryKind::Touch)
+        })
+        .optional(),
+        WHEN_SLOT,
+    ]),
+    build: |values| build_log(values, EntryKind::Touch),
 };
 
 pub const NOTE: Spec = Spec {
     name: "note",
-    usage: "note @someone <text>",
     summary: "Remember a small thing about someone for next time.",
     details: "The latest note shows up in your next reminder about them.",
     examples: &["note @alice daughter starts college in Sept"],
-    parse: |args| parse_log(args, EntryKind::Note),
+    group: Group::Ledger,
+    // A note is all text: "starts a new job next week" is not a date.
+    form: Form::Slots(&[
+        WHO_SLOT.ask("Who is the note about? Mention them like @alice."),
+        Slot::new(
+            "text",
+            Kind::Text { max: MAX_TEXT },
+            "Note",
+            "<text>",
+            "What to remember, like daughter starts college in Sept",
+        )
+        .ask_with(|v| missing_what(v, EntryKind::Note)),
+    ]),
+    build: |values| build_log(values, EntryKind::Note),
 };
 
-fn parse_log(args: &mut Args, kind: EntryKind) -> Result<Command, ParseError> {
-    let question = match kind {
-        EntryKind::Gave => "Who did you do a favour for? Mention them like @alice.",
-        EntryKind::Got => "Who did you a favour? Mention them like @alice.",
-        EntryKind::Touch => "Who did you check in with? Mention them like @alice.",
-        EntryKind::Note => "Who is the note about? Mention them like @alice.",
+fn build_log(values: &Values, kind: EntryKind) -> Result<Command, ParseError> {
+    let who = values.contact("who")?;
+    let what = values
+        .text(if kind == EntryKind::Note {
+            "text"
+        } else {
+            "what"
+        })
+        .unwrap_or_default();
+    Ok(Command::Log(Log {
+        kind,
+        who,
+        what,
+        when: values.when("when"),
+    }))
+}
+
+/// Asks for the text of an entry, naming who it is about.
+fn missing_what(values: &Values, kind: EntryKind) -> String {
+    let Ok(who) = values.contact("who") else {
+        return "What was it?".into();
     };
-    let who = args.contact(question)?;
-    let rest = args.rest();
-    let (text, when) = match kind {
-        // A note is all text: "starts a new job next week" is not a date.
-        EntryKind::Note => (rest, None),
-        _ => When::split_off(&rest)?,
-    };
-    let what = join_typed(&text);
-    if what.is_empty() {
+    {
         let missing = match kind {
             EntryKind::Gave => Some(format!(
                 "What did you do for {}? e.g. gave {} reviewed their resume",
@@ -101,21 +156,8 @@ fn parse_log(args: &mut Args, kind: EntryKind) -> Result<Command, ParseError> {
             )),
             EntryKind::Touch => None,
         };
-        if let Some(message) = missing {
-            return Err(ParseError::new(message));
-        }
+        missing.unwrap_or_else(|| "What was it?".into())
     }
-    if what.chars().count() > MAX_TEXT {
-        return Err(ParseError::new(format!(
-            "That is longer than {MAX_TEXT} characters; keep it to a line or two."
-        )));
-    }
-    Ok(Command::Log(Log {
-        kind,
-        who,
-        what,
-        when,
-    }))
 }
 
 fn typed(who: &ContactRef) -> String {

@@ -1,6 +1,9 @@
 //! The command language, shared by every adapter. Each command is defined
-//! once — its help, its parser and its handler side by side in the module
-//! that owns it — and listed in [`COMMANDS`].
+//! once — its typed slots and help (a [`Spec`]), the function that makes a
+//! [`Command`] of its values, and its handler, side by side in the module
+//! that owns it — and listed in [`COMMANDS`]. The text grammar, the usage
+//! lines and the typed inputs of every platform come from the slots
+//! (see [`schema`]).
 
 pub mod args;
 mod community;
@@ -11,6 +14,7 @@ mod ledger;
 mod overview;
 mod portability;
 mod resources;
+pub mod schema;
 mod settings;
 
 use chrono::{DateTime, Utc};
@@ -21,8 +25,9 @@ use crate::reply::Reply;
 pub use args::ParseError;
 use args::{Args, split_words};
 pub use community::Pairing;
-pub use portability::{forget_now, import_parsed};
+pub use portability::{IMPORT_LINE, forget_now, import_parsed};
 pub use resources::{Share, read_url};
+pub use schema::{Field, FieldErrors, Form, Group, Kind, Slot, Values, Variant, from_fields};
 pub use settings::time_zone;
 
 /// A command as the core understands it, whatever platform it came from.
@@ -58,6 +63,39 @@ pub enum Command {
 }
 
 impl Command {
+    /// The command's name, as typed (a metric label: never the member's text).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Add(_) => "add",
+            Command::Log(log) => match log.kind {
+                crate::domain::EntryKind::Gave => "gave",
+                crate::domain::EntryKind::Got => "got",
+                crate::domain::EntryKind::Touch => "touch",
+                crate::domain::EntryKind::Note => "note",
+            },
+            Command::Show(_) => "show",
+            Command::List(_) => "list",
+            Command::Due => "due",
+            Command::Balance => "balance",
+            Command::Snooze(..) => "snooze",
+            Command::Every(..) => "every",
+            Command::Tier(..) => "tier",
+            Command::Remove(_) => "remove",
+            Command::Settings(_) => "settings",
+            Command::Map => "map",
+            Command::Export => "export",
+            Command::Import => "import",
+            Command::Forget { .. } => "forget",
+            Command::Intro { .. } => "intro",
+            Command::Intros => "intros",
+            Command::Share(_) => "share",
+            Command::Resources(_) => "resources",
+            Command::Pairing(_) => "pairing",
+            Command::Admin(_) => "admin",
+            Command::Help(_) => "help",
+        }
+    }
+
     /// Every mention of a fellow member in the command, to give each the
     /// name the platform vouched for (see [`Command::trust_only`]).
     fn mentions_mut(&mut self) -> Vec<&mut crate::domain::Mention> {
@@ -105,18 +143,24 @@ impl Command {
     }
 }
 
-/// One command's definition: its name, help and parser.
+/// One command's definition: its name, help, typed arguments, and how its
+/// values make a [`Command`].
 pub struct Spec {
     pub name: &'static str,
-    /// The form to type, e.g. `gave @someone <what> [when]`.
-    pub usage: &'static str,
-    /// One line on what it does.
+    /// One line on what it does (at most 100 characters).
     pub summary: &'static str,
     /// Lines to try, shown by `help <name>`.
     pub examples: &'static [&'static str],
     /// More detail for `help <name>`.
     pub details: &'static str,
-    parse: fn(&mut Args) -> Result<Command, ParseError>,
+    /// Which part of Kith it belongs to (a platform may offer each part as
+    /// a command of its own).
+    pub group: Group,
+    /// Its arguments, as typed slots.
+    pub form: Form,
+    /// Makes the command from its slots' values, checking what no one slot
+    /// can (two members who must differ, a window with its days).
+    pub build: fn(&Values) -> Result<Command, ParseError>,
 }
 
 /// Every command, in the order `help` lists them.
@@ -171,7 +215,9 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         return Err(unknown_command(&name.text));
     };
     let mut args = Args::new(words.collect());
-    (spec.parse)(&mut args).map_err(|e| e.with_usage(spec.usage))
+    schema::read_line(spec, &mut args)
+        .and_then(|values| (spec.build)(&values))
+        .map_err(|e| e.with_usage(spec.usage()))
 }
 
 fn unknown_command(name: &str) -> ParseError {
@@ -302,7 +348,7 @@ mod tests {
     #[test]
     fn mistakes_in_a_command_show_its_usage() {
         let err = parse("snooze @alice").expect_err("no span");
-        assert_eq!(err.usage, Some(contacts::SNOOZE.usage));
+        assert_eq!(err.usage, Some(contacts::SNOOZE.usage()));
     }
 
     #[test]
@@ -312,8 +358,9 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), COMMANDS.len());
         for spec in COMMANDS {
-            assert!(spec.usage.starts_with(spec.name), "{}", spec.name);
+            assert!(spec.usage().starts_with(spec.name), "{}", spec.name);
             assert!(!spec.summary.is_empty(), "{}", spec.name);
+            assert!(spec.summary.chars().count() <= 100, "{}", spec.name);
             assert!(!spec.examples.is_empty(), "{}", spec.name);
         }
     }

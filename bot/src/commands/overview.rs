@@ -1,20 +1,18 @@
 //! Commands that look across the network: due, balance.
 
 use super::contacts::{command_ref, due_cell};
-use super::{Command, CommandError, Ctx, Spec};
+use super::{Command, CommandError, Ctx, Form, Group, Spec};
 use crate::format::{date, plural, relative, signed};
 use crate::reply::{Reply, Table};
 
 pub const DUE: Spec = Spec {
     name: "due",
-    usage: "due",
     summary: "Who is due a check-in, most overdue first.",
     details: "Someone is due once their cadence has passed since your last touch, favour or note (or since you added them), unless snoozed.",
     examples: &["due"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Due)
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Due),
 };
 
 pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -66,14 +64,12 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 
 pub const MAP: Spec = Spec {
     name: "map",
-    usage: "map",
     summary: "A picture of your network: rings by tier, dots by status.",
     details: "Inner, close and wider rings around you; green on track, amber due, red overdue; bigger dots for more recent contact; colleagues side by side. Sent as a PNG.",
     examples: &["map"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Map)
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Map),
 };
 
 pub async fn map(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -100,31 +96,31 @@ pub async fn map(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 
 pub const BALANCE: Spec = Spec {
     name: "balance",
-    usage: "balance",
     summary: "Favours given and received, per person.",
     details: "Balance is favours you gave minus favours you received: negative means you owe one, positive that they have only been taking.",
     examples: &["balance"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Balance)
-    },
+    group: Group::Ledger,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Balance),
 };
 
+/// How many people `balance` shows: the most lopsided, the ones to act on.
+/// A long table is hard to read in a chat (and Discord cuts messages at
+/// 2,000 characters); `export` has everyone.
+pub const BALANCE_ROWS: u32 = 20;
+
 pub async fn balance(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
-    let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
-    contacts.retain(|c| c.favours_given + c.favours_received > 0);
-    if contacts.is_empty() {
+    let balance = ctx
+        .store
+        .favour_balance(ctx.member.scope(), BALANCE_ROWS)
+        .await?;
+    if balance.people == 0 {
         return Ok(Reply::text(
             "No favours logged yet. Log one with: gave @alice reviewed her resume (or got @alice ...)",
         ));
     }
-    // Most lopsided first, either way, so the ones to act on are on top.
-    contacts.sort_by_key(|c| (-c.balance().abs(), c.balance(), c.name.to_lowercase()));
     let mut table = Table::new(["Contact", "Gave", "Got", "Balance"]);
-    let (mut given, mut received) = (0u32, 0u32);
-    for c in &contacts {
-        given += c.favours_given;
-        received += c.favours_received;
+    for c in &balance.top {
         table.row([
             c.shown(),
             c.favours_given.to_string(),
@@ -132,20 +128,36 @@ pub async fn balance(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             signed(c.balance()),
         ]);
     }
-    let mut reply = Reply::text("Your favour balance (gave minus got)");
+    let shown = balance.top.len() as u32;
+    let mut reply = Reply::text(if shown < balance.people {
+        format!(
+            "Your favour balance (gave minus got): the {shown} most lopsided of {} people",
+            balance.people
+        )
+    } else {
+        "Your favour balance (gave minus got)".to_string()
+    });
     reply.push_table(table);
     let mut summary = format!(
         "In all you gave {} and got {}.",
-        plural(given, "favour", "favours"),
-        plural(received, "favour", "favours")
+        plural(balance.given, "favour", "favours"),
+        plural(balance.received, "favour", "favours")
     );
-    let owe: Vec<String> = contacts
+    let owe: Vec<String> = balance
+        .top
         .iter()
         .filter(|c| c.balance() < 0)
         .map(|c| c.shown())
         .collect();
     if !owe.is_empty() {
-        summary.push_str(&format!(" You owe: {}.", owe.join(", ")));
+        summary.push_str(&format!(" You owe: {}", owe.join(", ")));
+        match balance.owing.saturating_sub(owe.len() as u32) {
+            0 => summary.push('.'),
+            more => summary.push_str(&format!(" and {more} more.")),
+        }
+    }
+    if shown < balance.people {
+        summary.push_str(" Everyone is in your export (type export).");
     }
     reply.push_text(summary);
     Ok(reply)
@@ -165,6 +177,6 @@ mod tests {
             "{}",
             err.message
         );
-        assert_eq!(err.usage, Some("due"));
+        assert_eq!(err.usage, Some("due".to_string()));
     }
 }

@@ -1,7 +1,6 @@
 //! Commands that move a ledger: export, import, forget me.
 
-use super::args::{Args, ParseError};
-use super::{Command, CommandError, Ctx, Spec};
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec};
 use crate::domain::Entry;
 use crate::format::plural;
 use crate::portability::{self, Format};
@@ -9,14 +8,12 @@ use crate::reply::{Block, Button, File, Reply};
 
 pub const EXPORT: Spec = Spec {
     name: "export",
-    usage: "export",
     summary: "Your whole ledger as files: JSON (imports back into Kith) and CSV.",
     details: "Contacts, check-ins, favours, notes and your settings. Only you get the files.",
     examples: &["export"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Export)
-    },
+    group: Group::Account,
+    form: Form::Slots(&[]),
+    build: |_| Ok(Command::Export),
 };
 
 pub async fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -74,16 +71,23 @@ pub(super) fn file_safe(name: &str) -> String {
     }
 }
 
+/// The line of an import, run later with the file (a queued job).
+pub const IMPORT_LINE: &str = "import";
+
 pub const IMPORT: Spec = Spec {
     name: "import",
-    usage: "import (with a file attached)",
     summary: "Bring contacts in: LinkedIn Connections.csv, vCard (.vcf), CSV, or a Kith export.",
     details: "Imported people land in the wider tier unless the file says otherwise; anyone already in your network is left as is, so importing the same file twice changes nothing. Rows I cannot read are listed with their line numbers; the rest are imported.",
     examples: &["import"],
-    parse: |args| {
-        args.finish()?;
-        Ok(Command::Import)
-    },
+    group: Group::Account,
+    form: Form::Slots(&[Slot::new(
+        "file",
+        Kind::File,
+        "File",
+        "(with a file attached)",
+        "LinkedIn Connections.csv, a vCard (.vcf), a CSV, or a Kith export",
+    )]),
+    build: |_| Ok(Command::Import),
 };
 
 const SHOWN_PROBLEMS: usize = 20;
@@ -197,23 +201,22 @@ pub async fn import_parsed(
 
 pub const FORGET: Spec = Spec {
     name: "forget",
-    usage: "forget me",
     summary: "Delete everything Kith holds about you in this workspace (asks first).",
     details: "Your network, every logged entry, your settings and any queued messages. Export first if you want a copy. To take one person out, use remove.",
     examples: &["forget me"],
-    parse: parse_forget,
+    group: Group::Account,
+    form: Form::Slots(&[
+        Slot::new("me", Kind::Word("me"), "Me", "me", "You: everything Kith holds about you")
+            .ask("Say forget me to delete everything I hold about you here; to take one person out of your network, use remove @someone."),
+        Slot::new("confirm", Kind::Flag("confirm"), "Confirm", "[confirm]", "Yes, delete it all now, without asking again")
+            .optional(),
+    ]),
+    build: |values| {
+        Ok(Command::Forget {
+            confirmed: values.flag("confirm"),
+        })
+    },
 };
-
-fn parse_forget(args: &mut Args) -> Result<Command, ParseError> {
-    if !args.eat("me") {
-        return Err(ParseError::new(
-            "Say forget me to delete everything I hold about you here; to take one person out of your network, use remove @someone.",
-        ));
-    }
-    let confirmed = args.eat("confirm");
-    args.finish()?;
-    Ok(Command::Forget { confirmed })
-}
 
 /// The id of the confirmation block of `forget me`.
 pub const FORGET_BLOCK: &str = "forget";

@@ -1,11 +1,11 @@
 //! `share` and `resources`: the workspace's library of useful links, and
 //! links sent privately to one member (which count as a check-in).
 
-use super::args::{Args, ParseError, join_typed, parse_contact};
-use super::{Command, CommandError, Ctx, Spec};
+use super::args::ParseError;
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec, Values};
 use crate::community::notices::{NewNotice, NoticeKind, mention};
 use crate::community::{Channel, LedgerWrite, NewResource, ResourceQuery, Shared};
-use crate::domain::{ContactRef, Entry, EntryKind, Mention, Tag};
+use crate::domain::{Entry, EntryKind, Mention, Tag};
 use crate::format::date;
 use crate::reply::Reply;
 
@@ -16,7 +16,6 @@ const SHOWN: u32 = 10;
 
 pub const SHARE: Spec = Spec {
     name: "share",
-    usage: "share <url> [with @member] [<why>] [#tag ...]",
     summary: "Share a link with the community, or privately with one member.",
     details: "Without \"with\", the link goes into the workspace's library and is posted to its \
               resources channel with your reason and tags. With \"with @someone\" it is sent to \
@@ -25,12 +24,48 @@ pub const SHARE: Spec = Spec {
         "share https://example.com/the-mom-test great on customer interviews #sales",
         "share https://example.com/pricing-guide with @alice the guide I mentioned",
     ],
-    parse: parse_share,
+    group: Group::Community,
+    form: Form::Slots(&[
+        Slot::new(
+            "url",
+            Kind::Url,
+            "Link",
+            "<url>",
+            "The link, starting with https://",
+        )
+        .ask("Which link? e.g. share https://example.com/article why it is worth reading #tag"),
+        Slot::new(
+            "with",
+            Kind::Member,
+            "With",
+            "@member",
+            "A member to send it to privately (counts as a check-in)",
+        )
+        .optional()
+        .after("with")
+        .ask("Share it with whom? Mention a member, e.g. share <url> with @alice"),
+        Slot::new(
+            "why",
+            Kind::Text { max: MAX_WHY },
+            "Why",
+            "<why>",
+            "Why it is worth reading; everyone it is shown to reads this",
+        )
+        .optional(),
+        Slot::new(
+            "tags",
+            Kind::Tags,
+            "Tags",
+            "#tag ...",
+            "Tags to find it by, like #sales #pricing",
+        )
+        .optional(),
+    ]),
+    build: build_share,
 };
 
 pub const RESOURCES: Spec = Spec {
     name: "resources",
-    usage: "resources [<search>]",
     summary: "Search the library of shared links.",
     details: "Search words are looked for in titles, reasons and tags; #tag shows the links with \
               that tag. Without a search, the latest links.",
@@ -39,7 +74,18 @@ pub const RESOURCES: Spec = Spec {
         "resources customer interviews",
         "resources #sales",
     ],
-    parse: parse_resources,
+    group: Group::Community,
+    form: Form::Slots(&[Slot::new(
+        "search",
+        Kind::Text {
+            max: crate::limits::LINE,
+        },
+        "Search",
+        "<search>",
+        "Words to look for in titles, reasons and tags, or one #tag",
+    )
+    .optional()]),
+    build: build_resources,
 };
 
 /// A link to share, as typed.
@@ -216,92 +262,37 @@ fn tag(word: &str) -> Option<Tag> {
     })
 }
 
-fn parse_share(args: &mut Args) -> Result<Command, ParseError> {
-    let typed = args.next_word().ok_or_else(|| {
-        ParseError::new(
-            "Which link? e.g. share https://example.com/article why it is worth reading #tag",
-        )
-    })?;
-    let (url, key, title) = read_url(&typed.text)?;
-    // "with" is the keyword only before someone: "share <url> with care" is a reason.
-    let names_someone = args
-        .peek_after(1)
-        .is_some_and(|w| w.quoted || w.text.starts_with('@') || w.text.starts_with("<@"));
-    let dangling = args
-        .peek()
-        .is_some_and(|w| w.text.eq_ignore_ascii_case("with") && !w.quoted)
-        && args.peek_after(1).is_none();
-    let with = if (names_someone || dangling) && args.eat("with") {
-        let word = args.next_word().ok_or_else(|| {
-            ParseError::new("Share it with whom? Mention a member, e.g. share <url> with @alice")
-        })?;
-        match parse_contact(&word)? {
-            ContactRef::Member(m) => Some(m),
-            ContactRef::Named(name) => {
-                return Err(ParseError::new(format!(
-                    "I can only send links to members of this workspace, and \"{name}\" is an outside \
-                     name. Send it yourself and log it with touch \"{name}\" sent {url}"
-                )));
-            }
-        }
-    } else {
-        None
-    };
-    let mut tags = Vec::new();
-    let mut words = Vec::new();
-    for word in args.rest() {
-        match tag(&word.text).filter(|_| !word.quoted) {
-            Some(t) => {
-                if !tags.contains(&t) {
-                    if tags.len() == crate::limits::TAGS {
-                        return Err(ParseError::new(format!(
-                            "A link can have at most {} tags; use fewer, broader ones.",
-                            crate::limits::TAGS
-                        )));
-                    }
-                    tags.push(t);
-                }
-            }
-            None => words.push(word),
-        }
-    }
-    let why = Some(join_typed(&words)).filter(|w| !w.is_empty());
-    if why.as_ref().is_some_and(|w| w.chars().count() > MAX_WHY) {
-        return Err(ParseError::new(format!(
-            "Keep the reason to {MAX_WHY} characters; a sentence or two is plenty."
-        )));
-    }
+fn build_share(values: &Values) -> Result<Command, ParseError> {
+    let typed = values.text("url").unwrap_or_default();
+    let (url, key, title) = read_url(&typed).map_err(|e| e.in_field("url"))?;
     Ok(Command::Share(Share {
         url,
         key,
         title,
-        with,
-        why,
-        tags,
+        with: values.member("with"),
+        why: values.text("why"),
+        tags: values.tags("tags"),
     }))
 }
 
-fn parse_resources(args: &mut Args) -> Result<Command, ParseError> {
-    let words = args.rest();
-    let query = match words.as_slice() {
-        [] => ResourceQuery::Latest,
-        [one] if one.text.starts_with('#') || one.text.starts_with("<#") => {
-            ResourceQuery::Tag(tag(&one.text).ok_or_else(|| {
-                ParseError::new(format!(
-                    "\"{}\" is not a tag; tags are like #sales (letters, digits, - and _).",
-                    one.text
-                ))
-            })?)
-        }
-        _ if crate::community::search_terms(&join_typed(&words)).count()
-            > crate::limits::SEARCH_TERMS =>
-        {
-            return Err(ParseError::new(format!(
-                "Search with at most {} words; a few distinctive ones find the most.",
-                crate::limits::SEARCH_TERMS
-            )));
-        }
-        _ => ResourceQuery::Text(join_typed(&words)),
+fn build_resources(values: &Values) -> Result<Command, ParseError> {
+    let Some(search) = values.text("search") else {
+        return Ok(Command::Resources(ResourceQuery::Latest));
+    };
+    let one_word = !search.contains(char::is_whitespace);
+    let query = if one_word && (search.starts_with('#') || search.starts_with("<#")) {
+        ResourceQuery::Tag(tag(&search).ok_or_else(|| {
+            ParseError::new(format!(
+                "\"{search}\" is not a tag; tags are like #sales (letters, digits, - and _)."
+            ))
+        })?)
+    } else if crate::community::search_terms(&search).count() > crate::limits::SEARCH_TERMS {
+        return Err(ParseError::new(format!(
+            "Search with at most {} words; a few distinctive ones find the most.",
+            crate::limits::SEARCH_TERMS
+        )));
+    } else {
+        ResourceQuery::Text(search)
     };
     Ok(Command::Resources(query))
 }

@@ -2,8 +2,8 @@
 
 use chrono_tz::{TZ_VARIANTS, Tz};
 
-use super::args::{Args, ParseError, capitalise};
-use super::{Command, CommandError, Ctx, Spec};
+use super::args::{ParseError, capitalise};
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec, Values, Variant};
 use crate::domain::{Member, SettingsChange, TzSource};
 use crate::format::date;
 use crate::reply::Reply;
@@ -11,7 +11,6 @@ use crate::schedule::{Digest, Window};
 
 pub const SETTINGS: Spec = Spec {
     name: "settings",
-    usage: "settings [tz <Zone> | window 09:00-10:00 [weekdays|daily] | digest \"<cron>\"|off | dms on|off]",
     summary: "Your time zone, when reminders come, the weekly digest, DMs on or off.",
     details: "Time zones are IANA names (Europe/Berlin, America/New_York). Reminders come once a day inside your window, weekdays unless you say daily. The digest schedule is a cron line with seconds first, read in your time zone: \"0 0 9 * * Mon\" is Mondays at 09:00.",
     examples: &[
@@ -23,75 +22,107 @@ pub const SETTINGS: Spec = Spec {
         "settings digest off",
         "settings dms off",
     ],
-    parse: parse_settings,
+    group: Group::Account,
+    form: Form::Variants {
+        bare: Some(Variant {
+            name: "show",
+            aliases: &[],
+            summary: "See your settings.",
+            slots: &[],
+        }),
+        variants: &[
+            Variant {
+                name: "tz",
+                aliases: &["timezone", "zone"],
+                summary: "Your time zone.",
+                slots: &[Slot::new(
+                    "zone",
+                    Kind::Zone,
+                    "Time zone",
+                    "<Zone>",
+                    "An IANA time zone, like Europe/Berlin or America/New_York",
+                )
+                .ask("Which time zone? e.g. settings tz Europe/Berlin")],
+            },
+            Variant {
+                name: "window",
+                aliases: &[],
+                summary: "When reminders come.",
+                slots: &[
+                    Slot::new(
+                        "hours",
+                        Kind::Hours,
+                        "Hours",
+                        "09:00-10:00",
+                        "From and until, in your time zone, like 09:00-11:00",
+                    )
+                    .ask("Between which times? e.g. settings window 09:00-11:00"),
+                    Slot::new(
+                        "days",
+                        Kind::Choice(&["weekdays", "daily"]),
+                        "Days",
+                        "weekdays|daily",
+                        "Weekdays only (the default), or every day",
+                    )
+                    .optional(),
+                ],
+            },
+            Variant {
+                name: "digest",
+                aliases: &[],
+                summary: "When the weekly digest comes, or off.",
+                slots: &[Slot::new(
+                    "schedule",
+                    Kind::Schedule,
+                    "Schedule",
+                    "\"<cron>\"|off",
+                    "A cron line, seconds first (0 0 9 * * Mon is Mondays 09:00), or off",
+                )
+                .ask("When? e.g. settings digest \"0 0 9 * * Mon\" (Mondays at 09:00), or settings digest off")],
+            },
+            Variant {
+                name: "dms",
+                aliases: &["dm"],
+                summary: "Direct messages from Kith on or off.",
+                slots: &[Slot::new(
+                    "dms",
+                    Kind::Choice(&["on", "off"]),
+                    "Direct messages",
+                    "on|off",
+                    "on to get reminders and digests as DMs, off for none",
+                )
+                .ask("Say settings dms on or settings dms off.")],
+            },
+        ],
+        unknown: "I have no setting \"{}\"; there are tz, window, digest and dms.",
+    },
+    build: build_settings,
 };
 
-fn parse_settings(args: &mut Args) -> Result<Command, ParseError> {
-    let Some(what) = args.next_word() else {
-        return Ok(Command::Settings(None));
-    };
-    let change = match what.text.to_ascii_lowercase().as_str() {
-        "tz" | "timezone" | "zone" => {
-            let zone = args.next_word().ok_or_else(|| {
-                ParseError::new("Which time zone? e.g. settings tz Europe/Berlin")
-            })?;
-            SettingsChange::Tz(time_zone(&zone.text)?)
-        }
-        "window" => {
-            let range = args.next_word().ok_or_else(|| {
-                ParseError::new("Between which times? e.g. settings window 09:00-11:00")
-            })?;
-            let daily = match args.next_word() {
-                None => false,
-                Some(w) if w.text.eq_ignore_ascii_case("weekdays") => false,
-                Some(w) if w.text.eq_ignore_ascii_case("daily") => true,
-                Some(w) => {
-                    return Err(ParseError::new(format!(
-                        "After the window say weekdays or daily, not \"{}\".",
-                        w.typed()
-                    )));
-                }
-            };
-            let window = Window::parse(&range.text, daily)
-                .map_err(|e| ParseError::new(capitalise(&e.to_string()) + "."))?;
+fn build_settings(values: &Values) -> Result<Command, ParseError> {
+    let change = match values.variant {
+        Some("tz") => SettingsChange::Tz(
+            values
+                .zone("zone")
+                .ok_or_else(|| ParseError::new("Which time zone?"))?,
+        ),
+        Some("window") => {
+            let hours = values.text("hours").unwrap_or_default();
+            let daily = values.text("days").as_deref() == Some("daily");
+            let window = Window::parse(&hours, daily)
+                .map_err(|e| ParseError::new(capitalise(&e.to_string()) + ".").in_field("hours"))?;
             SettingsChange::Window(window)
         }
-        "digest" => {
-            let rest = args.rest();
-            let line = rest
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            match line.to_ascii_lowercase().as_str() {
-                "" => {
-                    return Err(ParseError::new(
-                        "When? e.g. settings digest \"0 0 9 * * Mon\" (Mondays at 09:00), or settings digest off",
-                    ));
-                }
-                "off" => SettingsChange::Digest(None),
-                _ => SettingsChange::Digest(Some(
-                    Digest::parse(&line).map_err(|e| ParseError::new(capitalise(&e) + "."))?,
-                )),
-            }
-        }
-        "dms" | "dm" => match args
-            .next_word()
-            .map(|w| w.text.to_ascii_lowercase())
-            .as_deref()
-        {
-            Some("on") => SettingsChange::Dms(true),
-            Some("off") => SettingsChange::Dms(false),
-            _ => return Err(ParseError::new("Say settings dms on or settings dms off.")),
+        Some("digest") => match values.text("schedule").as_deref() {
+            None | Some("off") => SettingsChange::Digest(None),
+            Some(line) => SettingsChange::Digest(Some(
+                Digest::parse(line)
+                    .map_err(|e| ParseError::new(capitalise(&e) + ".").in_field("schedule"))?,
+            )),
         },
-        _ => {
-            return Err(ParseError::new(format!(
-                "I have no setting \"{}\"; there are tz, window, digest and dms.",
-                what.typed()
-            )));
-        }
+        Some("dms") => SettingsChange::Dms(values.text("dms").as_deref() == Some("on")),
+        _ => return Ok(Command::Settings(None)),
     };
-    args.finish()?;
     Ok(Command::Settings(Some(change)))
 }
 

@@ -14,7 +14,7 @@ use kith_bot::domain::{
     Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind, Installation,
     Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, WorkspaceId,
 };
-use kith_bot::ports::{Recorded, Store};
+use kith_bot::ports::{FavourBalance, Recorded, Store};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
@@ -967,6 +967,43 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter().map(Contact::try_from).collect()
+    }
+
+    async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {
+        let (people, given, received, owing): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(c.given), 0)::bigint,
+                    COALESCE(SUM(c.received), 0)::bigint,
+                    COUNT(*) FILTER (WHERE c.given < c.received)
+             FROM contacts c
+             WHERE c.workspace_id = $1 AND c.owner_id = $2 AND c.given + c.received > 0",
+        )
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<ContactRow> = sqlx::query_as(concat!(
+            pg_contact_select!(),
+            " AND c.given + c.received > 0
+             ORDER BY abs(c.given - c.received) DESC, c.given - c.received,
+                      lower(COALESCE(m.display_name, c.name))
+             LIMIT $3"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |n: i64| u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"));
+        Ok(FavourBalance {
+            top: rows
+                .into_iter()
+                .map(Contact::try_from)
+                .collect::<anyhow::Result<_>>()?,
+            people: count(people)?,
+            given: count(given)?,
+            received: count(received)?,
+            owing: count(owing)?,
+        })
     }
 
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {

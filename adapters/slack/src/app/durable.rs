@@ -82,7 +82,10 @@ impl SlackApp {
             }
             Err(e) => {
                 warn!(error = %e, "a stored answer does not read back");
-                super::ephemeral(&kith_bot::reply::Reply::text(kith_bot::once::ALREADY_DONE))
+                super::ephemeral(
+                    &kith_bot::reply::Reply::text(kith_bot::once::ALREADY_DONE),
+                    "",
+                )
             }
         }
     }
@@ -108,7 +111,10 @@ impl SlackApp {
             }
         }
         info!("a command delivered again was already carried out");
-        super::ephemeral(&kith_bot::reply::Reply::text(kith_bot::once::ALREADY_DONE))
+        super::ephemeral(
+            &kith_bot::reply::Reply::text(kith_bot::once::ALREADY_DONE),
+            "",
+        )
     }
 
     /// Runs a button press once per delivery id (`trigger_id`): a press
