@@ -422,7 +422,7 @@ impl Harness {
                 // A little slack for the time between Kith's pacing and
                 // the fake taking the request.
                 assert!(
-                    gap >= Duration::from_millis(950),
+                    gap >= Duration::from_millis(900),
                     "{channel} got two messages {gap:?} apart"
                 );
             }

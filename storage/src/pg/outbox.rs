@@ -496,8 +496,8 @@ fn sender_of(lease: &str) -> &str {
 }
 
 /// Where the claim `lease` has nothing left to send, its process's hold on
-/// the workspace ends a second from `now`: another sender may then post
-/// there without two messages reaching one channel within a second.
+/// the workspace ends a second or two from `now`: another sender may then
+/// post there without two messages reaching one channel within a second.
 async fn hand_over(tx: &mut PgConnection, lease: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE workspaces w SET send_until = LEAST(w.send_until, $3)
@@ -509,7 +509,8 @@ async fn hand_over(tx: &mut PgConnection, lease: &str, now: DateTime<Utc>) -> an
     )
     .bind(lease)
     .bind(sender_of(lease))
-    .bind(to_secs(now) + 1)
+    // Times are whole seconds: two of them make at least one.
+    .bind(to_secs(now) + 2)
     .execute(&mut *tx)
     .await?;
     Ok(())
