@@ -141,6 +141,24 @@ async fn copy_table(
     .bind(table)
     .fetch_all(&mut **tx)
     .await?;
+    // Columns only PostgreSQL has (its replicas' own bookkeeping, like the
+    // senders' workspace leases) keep their defaults; a column only SQLite
+    // has would be data left behind, so the copy stops.
+    let source: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+        .bind(table)
+        .fetch_all(from.pool())
+        .await?;
+    let left: Vec<&String> = source
+        .iter()
+        .filter(|c| !columns.iter().any(|(name, _)| name == *c))
+        .collect();
+    if !left.is_empty() {
+        bail!("PostgreSQL has no column for {table}'s {left:?}: is this Kith older than the file?");
+    }
+    let columns: Vec<(String, String)> = columns
+        .into_iter()
+        .filter(|(name, _)| source.contains(name))
+        .collect();
     let kinds: Vec<Kind> = columns
         .iter()
         .map(|(name, data_type)| match data_type.as_str() {
