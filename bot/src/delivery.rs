@@ -860,6 +860,8 @@ pub struct Delivery {
     clock: Arc<dyn Clock>,
     nudge: Option<Arc<tokio::sync::Notify>>,
     stopping: Stopping,
+    /// When inbound records were last cleaned up (see [`crate::jobs::Retention`]).
+    cleaned: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Delivery {
@@ -886,6 +888,7 @@ impl Delivery {
             clock,
             nudge: None,
             stopping,
+            cleaned: std::sync::Mutex::new(None),
         }
     }
 
@@ -903,7 +906,30 @@ impl Delivery {
         self.scheduler.tick(now).await?;
         crate::observe::tick(started.elapsed());
         crate::community::run_due_rounds(self.store.as_ref(), now).await?;
-        self.sender.drain().await
+        let report = self.sender.drain().await;
+        self.clean_up(now).await;
+        report
+    }
+
+    /// Forgets inbound records past any repeat, at most once an hour;
+    /// a failure is logged and tried again next time.
+    async fn clean_up(&self, now: DateTime<Utc>) {
+        use crate::jobs::Retention;
+        {
+            let mut cleaned = self.cleaned.lock().unwrap_or_else(|e| e.into_inner());
+            if cleaned.is_some_and(|at| now - at < Retention::EVERY && now >= at) {
+                return;
+            }
+            *cleaned = Some(now);
+        }
+        match self.store.forget_handled(&Retention::horizon(now)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "forgot inbound records past any repeat"),
+            Err(e) => {
+                warn!(error = %e, "could not clean up inbound records");
+                *self.cleaned.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            }
+        }
     }
 
     /// Works every schedule out afresh from the clock, which was moved back.

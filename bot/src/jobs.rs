@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use tracing::warn;
 
 use crate::domain::Platform;
@@ -94,6 +95,34 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => return,
             () = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// How long inbound records are kept, past any repeat a platform can send.
+pub struct Retention;
+
+impl Retention {
+    /// Slack retries an event within the hour; Discord resumes a gateway
+    /// session within minutes. A week is ample.
+    pub const EVENTS: chrono::Duration = chrono::Duration::days(7);
+    /// A command is delivered again within minutes (Slack's response_url
+    /// lives 30 minutes).
+    pub const ANSWERS: chrono::Duration = chrono::Duration::days(1);
+    /// A memo serves the retry of a delivery, which the outbox gives up
+    /// on within days.
+    pub const MEMOS: chrono::Duration = chrono::Duration::days(30);
+    /// Finished jobs stay a while for whoever looks into a failure.
+    pub const JOBS: chrono::Duration = chrono::Duration::days(30);
+    /// How often the clean-up runs.
+    pub const EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+    pub fn horizon(now: DateTime<Utc>) -> crate::ports::Horizon {
+        crate::ports::Horizon {
+            events: now - Self::EVENTS,
+            answers: now - Self::ANSWERS,
+            memos: now - Self::MEMOS,
+            jobs: now - Self::JOBS,
         }
     }
 }

@@ -514,6 +514,20 @@ pub trait Inbox: Send + Sync {
 
     /// What was kept for a delivery `key`.
     async fn recall(&self, platform: Platform, key: &str) -> anyhow::Result<Option<String>>;
+
+    /// Forgets what only guarded against repeats that can no longer come:
+    /// events seen, command answers, delivery memos and finished jobs from
+    /// before their horizon. How many rows went.
+    async fn forget_handled(&self, horizon: &Horizon) -> anyhow::Result<u64>;
+}
+
+/// Up to when each kind of inbound record may be forgotten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    pub events: DateTime<Utc>,
+    pub answers: DateTime<Utc>,
+    pub memos: DateTime<Utc>,
+    pub jobs: DateTime<Utc>,
 }
 
 /// What a workspace event does.

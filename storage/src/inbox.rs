@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use kith_bot::domain::Platform;
-use kith_bot::ports::{CommandSlot, Inbox, Job, NewJob, WorkspaceEffect};
+use kith_bot::ports::{CommandSlot, Horizon, Inbox, Job, NewJob, WorkspaceEffect};
 
 use crate::{SqliteStore, from_secs, to_secs};
 
@@ -194,6 +194,51 @@ impl Inbox for SqliteStore {
                 })
             })
             .await
+    }
+
+    async fn forget_handled(&self, horizon: &Horizon) -> anyhow::Result<u64> {
+        // In slices, so the write lock is never held for long.
+        const SLICE: i64 = 2_000;
+        let steps: [(&'static str, i64); 4] = [
+            (
+                "DELETE FROM seen_events WHERE rowid IN
+                 (SELECT rowid FROM seen_events WHERE seen_at < ? LIMIT ?)",
+                to_secs(horizon.events),
+            ),
+            (
+                "DELETE FROM command_answers WHERE rowid IN
+                 (SELECT rowid FROM command_answers WHERE started_at < ? LIMIT ?)",
+                to_secs(horizon.answers),
+            ),
+            (
+                "DELETE FROM delivery_memos WHERE rowid IN
+                 (SELECT rowid FROM delivery_memos WHERE created_at < ? LIMIT ?)",
+                to_secs(horizon.memos),
+            ),
+            (
+                "DELETE FROM jobs WHERE id IN
+                 (SELECT id FROM jobs WHERE state <> 'pending' AND finished_at < ? LIMIT ?)",
+                to_secs(horizon.jobs),
+            ),
+        ];
+        let mut gone = 0;
+        for (sql, before) in steps {
+            loop {
+                let mut tx = self.write().await?;
+                let n = sqlx::query(sql)
+                    .bind(before)
+                    .bind(SLICE)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                gone += n;
+                if n < SLICE as u64 {
+                    break;
+                }
+            }
+        }
+        Ok(gone)
     }
 
     async fn remember(

@@ -571,11 +571,13 @@ impl Discord {
             Ok(command) => self.kith.run_command(actor, command, file).await,
             Err(line) => self.kith.handle_with(actor, line, file).await,
         };
-        let still_default = match self.kith.member(actor).await {
-            Ok(member) => member.tz_source == TzSource::Default,
-            Err(_) => false,
-        };
-        if first_use && still_default {
+        // Looked up again only on first use (the command may have set it).
+        let still_default = first_use
+            && match self.kith.member(actor).await {
+                Ok(member) => member.tz_source == TzSource::Default,
+                Err(_) => false,
+            };
+        if still_default {
             // After the welcome, before the answer to the command.
             let at = usize::from(!reply.blocks.is_empty());
             reply.blocks.insert(at, Block::Text(TZ_ON_DISCORD.into()));
