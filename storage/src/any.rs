@@ -18,8 +18,8 @@ use kith_bot::domain::{
     MemberId, Platform, Scope, SettingsChange, WorkspaceId,
 };
 use kith_bot::ports::{
-    AnswerEffects, Claimed, CommandSlot, CommunityStore, FavourBalance, Inbox, Job, NewJob, Outbox,
-    Pending, Plan, Queue, Recorded, Settle, Store, WorkspaceEffect,
+    AnswerEffects, Claimed, CommandSlot, CommunityStore, FavourBalance, Horizon, Inbox, Job,
+    NewJob, Outbox, Pending, Plan, Queue, Recorded, Settle, Store, WorkspaceEffect,
 };
 
 use crate::{PgStore, SqliteStore};
@@ -523,6 +523,10 @@ impl Inbox for AnyStore {
 
     async fn recall(&self, platform: Platform, key: &str) -> anyhow::Result<Option<String>> {
         to_store!(self.recall(platform, key))
+    }
+
+    async fn forget_handled(&self, horizon: &Horizon) -> anyhow::Result<u64> {
+        to_store!(self.forget_handled(horizon))
     }
 }
 

@@ -6,7 +6,7 @@ use kith_bot::domain::{ContactDraft, ContactRef, Platform, Tier};
 use kith_bot::jobs::Retention;
 use kith_bot::once::Seal;
 use kith_bot::ports::{CommandSlot, Inbox, NewJob, Store};
-use kith_storage::SqliteStore;
+use kith_storage::{AnyStore, testing};
 
 fn day(d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, d, 10, 0, 0)
@@ -22,9 +22,9 @@ fn job() -> NewJob {
     }
 }
 
-async fn count(store: &SqliteStore, table: &str) -> i64 {
+async fn count(sql: &sqlx::AnyPool, table: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-        .fetch_one(store.pool())
+        .fetch_one(sql)
         .await
         .expect("count")
 }
@@ -32,9 +32,10 @@ async fn count(store: &SqliteStore, table: &str) -> i64 {
 #[tokio::test]
 async fn old_records_go_recent_ones_and_pending_jobs_stay() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("k.db").display().to_string())
-        .await
-        .expect("opens");
+    // SQLite, or PostgreSQL with TEST_DATABASE=postgres.
+    let url = testing::database_url(&dir.path().join("k.db")).await;
+    let store = AnyStore::open(&url).await.expect("opens");
+    let sql = testing::inspector(&url).await;
     let ws = store
         .workspace(Platform::Slack, "T1", day(1))
         .await
@@ -108,7 +109,7 @@ async fn old_records_go_recent_ones_and_pending_jobs_stay() {
     // (A pending job's event may go: the job's own key keeps it single.)
     assert_eq!(gone, 6);
     assert_eq!(
-        count(&store, "seen_events").await,
+        count(&sql, "seen_events").await,
         2,
         "the new event and the new job's"
     );
@@ -142,7 +143,7 @@ async fn old_records_go_recent_ones_and_pending_jobs_stay() {
         None
     );
     assert_eq!(
-        count(&store, "jobs").await,
+        count(&sql, "jobs").await,
         2,
         "the new job and the pending one"
     );

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use kith_bot::domain::Platform;
-use kith_bot::ports::{CommandSlot, Inbox, Job, NewJob, WorkspaceEffect};
+use kith_bot::ports::{CommandSlot, Horizon, Inbox, Job, NewJob, WorkspaceEffect};
 use sqlx::PgConnection;
 
 use super::PgStore;
@@ -189,6 +189,49 @@ impl Inbox for PgStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn forget_handled(&self, horizon: &Horizon) -> anyhow::Result<u64> {
+        // In slices, so no transaction holds many row locks for long.
+        const SLICE: i64 = 2_000;
+        let steps: [(&'static str, i64); 4] = [
+            (
+                "DELETE FROM seen_events WHERE ctid IN
+                 (SELECT ctid FROM seen_events WHERE seen_at < $1 LIMIT $2)",
+                to_secs(horizon.events),
+            ),
+            (
+                "DELETE FROM command_answers WHERE ctid IN
+                 (SELECT ctid FROM command_answers WHERE started_at < $1 LIMIT $2)",
+                to_secs(horizon.answers),
+            ),
+            (
+                "DELETE FROM delivery_memos WHERE ctid IN
+                 (SELECT ctid FROM delivery_memos WHERE created_at < $1 LIMIT $2)",
+                to_secs(horizon.memos),
+            ),
+            (
+                "DELETE FROM jobs WHERE id IN
+                 (SELECT id FROM jobs WHERE state <> 'pending' AND finished_at < $1 LIMIT $2)",
+                to_secs(horizon.jobs),
+            ),
+        ];
+        let mut gone = 0;
+        for (sql, before) in steps {
+            loop {
+                let n = sqlx::query(sql)
+                    .bind(before)
+                    .bind(SLICE)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                gone += n;
+                if n < SLICE as u64 {
+                    break;
+                }
+            }
+        }
+        Ok(gone)
     }
 
     async fn remember(
