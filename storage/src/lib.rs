@@ -316,20 +316,17 @@ const NETWORK_AS_JSON: &str = concat!(
 );
 /// The most lopsided of a member's contacts with favours logged (at most
 /// the bound limit) as one row of JSON, in order, with totals over all of
-/// them: people, given, received, and how many the member owes.
+/// them: people, given, received, and how many the member owes. The top is
+/// chosen on narrow rows (a bounded sort, no window to materialise); only
+/// its few rows are read whole.
 const BALANCE_AS_JSON: &str = concat!(
-    "WITH ranked AS (
-        SELECT c.id,
-               row_number() OVER (ORDER BY abs(c.given - c.received) DESC,
-                                           c.given - c.received,
-                                           lower(COALESCE(m.display_name, c.name))) AS rank,
-               count(*) OVER () AS people,
-               sum(c.given) OVER () AS given_all,
-               sum(c.received) OVER () AS received_all,
-               sum(c.given < c.received) OVER () AS owing
+    "WITH top AS (
+        SELECT c.id, abs(c.given - c.received) AS size, c.given - c.received AS balance,
+               lower(COALESCE(m.display_name, c.name)) AS sort_name
         FROM contacts c LEFT JOIN members m ON m.id = c.member_id
         WHERE c.workspace_id = ? AND c.owner_id = ? AND c.given + c.received > 0
-     ), top AS (SELECT * FROM ranked WHERE rank <= ?)
+        ORDER BY size DESC, balance, sort_name LIMIT ?
+     )
      SELECT COALESCE((SELECT json_group_array(json_object(
                 'id', id, 'member_external_id', member_external_id, 'name', name,
                 'company', company, 'tier', tier, 'cadence_days', cadence_days,
@@ -338,10 +335,14 @@ const BALANCE_AS_JSON: &str = concat!(
                 'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags))
               FROM (SELECT x.* FROM top JOIN (",
     contact_select!(),
-    " AND c.id IN (SELECT id FROM top)) x ON x.id = top.id ORDER BY top.rank)), '[]'),
-            COALESCE(max(people), 0), COALESCE(max(given_all), 0),
-            COALESCE(max(received_all), 0), COALESCE(max(owing), 0)
-     FROM top"
+    " AND c.id IN (SELECT id FROM top)) x ON x.id = top.id
+                    ORDER BY top.size DESC, top.balance, top.sort_name)), '[]'),
+            totals.people, totals.given, totals.received, totals.owing
+     FROM (SELECT count(*) AS people, COALESCE(sum(given), 0) AS given,
+                  COALESCE(sum(received), 0) AS received,
+                  COALESCE(sum(given < received), 0) AS owing
+           FROM contacts
+           WHERE workspace_id = ? AND owner_id = ? AND given + received > 0) totals"
 );
 const MEMBER_BY_PLATFORM_IDS: &str = concat!(
     "SELECT ",
@@ -1279,6 +1280,8 @@ impl Store for SqliteStore {
                 .bind(i64::from(limit))
                 .bind(scope.workspace.0)
                 .bind(scope.member.0)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
                 .fetch_one(&self.pool)
                 .await?;
         let rows: Vec<ContactRow> = serde_json::from_str(&json)?;
@@ -1331,7 +1334,7 @@ mod tests {
             ("contact by member", CONTACT_BY_MEMBER, 4),
             ("contact by name", CONTACT_BY_NAME, 3),
             ("a whole network", NETWORK_AS_JSON, 2),
-            ("the favour balance", BALANCE_AS_JSON, 5),
+            ("the favour balance", BALANCE_AS_JSON, 7),
             ("member by platform ids", MEMBER_BY_PLATFORM_IDS, 3),
             ("update after an entry", UPDATE_AFTER_ENTRY, 9),
             ("history", HISTORY, 4),
@@ -1359,7 +1362,7 @@ mod tests {
                     !(step.starts_with("SCAN")
                         && !step.contains("USING")
                         && !step.starts_with("SCAN (subquery")
-                        && !matches!(step.as_str(), "SCAN ranked" | "SCAN top")),
+                        && !matches!(step.as_str(), "SCAN top" | "SCAN totals")),
                     "{name} scans a table: {plan:?}"
                 );
             }
