@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use kith_slack::home::OPEN_FAVOUR;
+use kith_slack::home::{OPEN_ADD, OPEN_FAVOUR, OPEN_SETTINGS};
 use kith_slack::modal::{CALLBACK, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT, NOT_A_MEMBER};
 use serde_json::{Value, json};
 
@@ -334,4 +334,67 @@ async fn the_global_shortcut_and_the_home_button_open_the_form_with_a_member_pic
     let (status, body) = submit(&app, &submission(&view, "V7", values)).await;
     assert_eq!((status, body.as_str()), (200, ""));
     assert_eq!(app.entries().await, ["gave: reviewed his resume"]);
+}
+
+#[tokio::test]
+async fn add_someone_and_settings_open_from_the_home_tab_and_save_what_the_form_says() {
+    let app = TestApp::spawn().await;
+    with_bob_due(&app).await;
+    for (action, trigger) in [(OPEN_ADD, "1.add"), (OPEN_SETTINGS, "2.settings")] {
+        let response = app
+            .post_signed(
+                "/slack/actions",
+                FORM,
+                &interaction(&home_press(action, trigger)),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    let opened = app.fake.wait_for("views.open", 2).await;
+    let (add, settings) = (
+        opened[0].params["view"].clone(),
+        opened[1].params["view"].clone(),
+    );
+    assert_eq!(add["title"]["text"], "Add someone");
+    assert_eq!(settings["title"]["text"], "Settings");
+
+    // A member from another workspace is refused; nothing is written.
+    app.fake.set_team("UX1", "T2");
+    let before = app.ledger().await;
+    let foreign = json!({"add.who": {"who": {"type": "users_select", "selected_user": "UX1"}}});
+    let (_, body) = submit(&app, &submission(&add, "VA0", foreign)).await;
+    let answer: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(answer["errors"]["add.who"], NOT_A_MEMBER);
+    // A cadence the grammar cannot read is told in its words.
+    let bad = json!({"add.who": {"who": {"type": "users_select", "selected_user": "U3"}},
+                     "add.every": {"every": {"type": "plain_text_input", "value": "soonish"}}});
+    let (_, body) = submit(&app, &submission(&add, "VA1", bad)).await;
+    let answer: Value = serde_json::from_str(&body).expect("JSON");
+    let typed = kith_bot::commands::parse("add <@U3> every soonish").expect_err("bad");
+    assert_eq!(answer["errors"]["add.every"], typed.message.as_str());
+    assert_eq!(app.ledger().await, before);
+
+    let good = json!({
+        "add.who": {"who": {"type": "users_select", "selected_user": "U3"}},
+        "add.tier": {"tier": {"type": "static_select",
+                     "selected_option": {"text": {"type": "plain_text", "text": "close"}, "value": "close"}}},
+    });
+    let (status, body) = submit(&app, &submission(&add, "VA2", good)).await;
+    assert_eq!((status, body.as_str()), (200, ""));
+    let tier: String = sqlx::query_scalar(
+        "SELECT c.tier FROM contacts c JOIN members m ON m.id = c.member_id WHERE m.external_id = 'U3'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .expect("U3 was added");
+    assert_eq!(tier, "close");
+
+    let tz = json!({"tz.zone": {"zone": {"type": "plain_text_input", "value": "Europe/Berlin"}}});
+    let (status, body) = submit(&app, &submission(&settings, "VS1", tz)).await;
+    assert_eq!((status, body.as_str()), (200, ""));
+    let zone: String = sqlx::query_scalar("SELECT tz FROM members WHERE external_id = 'U1'")
+        .fetch_one(app.store.pool())
+        .await
+        .expect("U1");
+    assert_eq!(zone, "Europe/Berlin");
 }

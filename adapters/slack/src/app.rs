@@ -323,8 +323,9 @@ impl SlackApp {
             self.respond(&event, &refused, false).await;
             return;
         }
-        if encoded == crate::home::OPEN_FAVOUR {
-            self.open_favour_for(&team, &event.trigger_id.0, None).await;
+        if encoded.starts_with("open:") {
+            self.open_from_home(&team, &event.trigger_id.0, &encoded)
+                .await;
             return;
         }
         let actor = self

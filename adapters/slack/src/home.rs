@@ -17,6 +17,8 @@ pub const PUBLISH_EVERY: Duration = Duration::from_secs(3);
 
 /// The buttons at the top of the Home tab: each opens a modal.
 pub const OPEN_FAVOUR: &str = "open:favour";
+pub const OPEN_ADD: &str = "open:add";
+pub const OPEN_SETTINGS: &str = "open:settings";
 
 /// Past this many members, publishes older than the interval are forgotten.
 const KEYS: usize = 10_000;
@@ -30,6 +32,10 @@ pub fn view(home: &Home) -> Value {
         json!({"type": "actions", "block_id": "home:open", "elements": [
             {"type": "button", "action_id": OPEN_FAVOUR, "value": OPEN_FAVOUR, "style": "primary",
              "text": {"type": "plain_text", "text": "Log a favour"}},
+            {"type": "button", "action_id": OPEN_ADD, "value": OPEN_ADD,
+             "text": {"type": "plain_text", "text": "Add someone"}},
+            {"type": "button", "action_id": OPEN_SETTINGS, "value": OPEN_SETTINGS,
+             "text": {"type": "plain_text", "text": "Settings"}},
         ]}),
     ];
     for (title, part) in [

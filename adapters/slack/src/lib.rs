@@ -7,6 +7,7 @@
 mod app;
 pub mod blocks;
 pub mod config;
+pub mod forms;
 pub mod home;
 pub mod http;
 pub mod manifest;

@@ -15,6 +15,7 @@ use slack_morphism::prelude::*;
 use tracing::{debug, info, instrument, warn};
 
 use super::SlackApp;
+use crate::forms;
 use crate::home::{self, Next};
 use crate::modal::{self, Submitted};
 
@@ -74,6 +75,9 @@ impl SlackApp {
                 self.open_favour(&payload, None).await;
                 None
             }
+            "view_submission" if payload["view"]["callback_id"] == forms::CALLBACK => {
+                self.submit_form(&payload).await
+            }
             "view_submission" => match modal::read_submission(&payload)? {
                 Ok(submitted) => self.submit_favour(submitted).await,
                 Err(()) => {
@@ -116,6 +120,126 @@ impl SlackApp {
         {
             warn!(error = %e, "could not open the favour form");
         }
+    }
+
+    /// Opens the modal a Home tab button names (`open:favour`, ...).
+    pub(super) async fn open_from_home(&self, team: &str, trigger: &str, action: &str) {
+        let view = match action {
+            home::OPEN_FAVOUR => modal::favour_modal(None),
+            home::OPEN_ADD => forms::modal(&forms::ADD),
+            home::OPEN_SETTINGS => forms::modal(&forms::SETTINGS),
+            _ => {
+                debug!("a Home tab button Kith does not have");
+                return;
+            }
+        };
+        if let Err(e) = self.web.open_view(team, trigger, &view).await {
+            warn!(error = %e, "could not open a form from the Home tab");
+        }
+    }
+
+    /// Whether Slack says `user` is an active member of `team`.
+    async fn in_team(&self, team: &str, user: &str) -> Option<crate::web::Profile> {
+        self.web
+            .profile(team, user)
+            .await
+            .filter(|p| p.team.as_deref() == Some(team) && !p.inactive)
+    }
+
+    /// Checks and runs a submitted schema-made form (add, settings), once
+    /// per view: every part is read before any runs.
+    #[instrument(skip_all)]
+    async fn submit_form(self: &Arc<Self>, payload: &Value) -> Option<Value> {
+        let view = &payload["view"];
+        let (team, user) = (
+            payload["team"]["id"].as_str().unwrap_or_default(),
+            payload["user"]["id"].as_str().unwrap_or_default(),
+        );
+        let outsider = payload["user"]["team_id"]
+            .as_str()
+            .is_some_and(|t| t != team);
+        let Some(form) =
+            forms::submitted_form(view).filter(|_| !outsider && modal::is_user_id(user))
+        else {
+            info!("a form Kith did not make, or from outside the workspace; refused");
+            // Told on a block of the view as submitted: Slack shows errors
+            // only on input blocks.
+            let block = view["state"]["values"]
+                .as_object()
+                .and_then(|v| v.keys().next().cloned())
+                .unwrap_or_default();
+            return Some(modal::errors_response(&modal::Errors::from([(
+                block,
+                "That form is out of date; nothing was changed.".to_string(),
+            )])));
+        };
+        let commands = match forms::commands(form, view) {
+            Ok(commands) => commands,
+            Err(errors) => return Some(modal::errors_response(&errors)),
+        };
+        let mut actor = self
+            .actor(
+                team,
+                user,
+                payload["user"]["name"].as_str().map(str::to_string),
+                false,
+            )
+            .await;
+        // Members picked in the form: Slack must say they are of this workspace.
+        for (block, picked) in forms::picked_members(view) {
+            match self.in_team(team, &picked).await {
+                Some(profile) => {
+                    if let Some(name) = profile.name {
+                        actor = actor.vouch(picked, name);
+                    }
+                }
+                None => {
+                    info!("a form naming someone outside the workspace; refused");
+                    return Some(modal::errors_response(&modal::Errors::from([(
+                        block,
+                        modal::NOT_A_MEMBER.to_string(),
+                    )])));
+                }
+            }
+        }
+        let key = format!("view:{}", view["id"].as_str().unwrap_or_default());
+        match self.kith.store().command_slot(Platform::Slack, &key).await {
+            Ok(CommandSlot::New) => {}
+            Ok(_) => {
+                info!("a form submitted again; not run twice");
+                return None;
+            }
+            Err(e) => warn!(error = %e, "could not check for a repeated submission"),
+        }
+        let seal = Seal::new(Platform::Slack, key.clone(), self.kith.clock().now());
+        let kith: &Kith = &self.kith;
+        let mut answer = Reply::empty();
+        for command in commands {
+            let reply = seal
+                .clone()
+                .offer(kith.run_command(&actor, command, None))
+                .await;
+            if reply.is_error {
+                let block = forms::first_block(form);
+                return Some(modal::errors_response(&modal::Errors::from([(
+                    block,
+                    reply.plain_text(),
+                )])));
+            }
+            answer.blocks.extend(reply.blocks);
+        }
+        if seal.claimed()
+            && let Err(e) = self
+                .kith
+                .store()
+                .finish_command(Platform::Slack, &key, "{}", self.kith.clock().now())
+                .await
+        {
+            warn!(error = %e, "could not record a submission as handled");
+        }
+        self.confirm(team, user, answer);
+        self.republish_home(team, user);
+        None
     }
 
     /// Checks and runs a submitted favour form, once per view.
