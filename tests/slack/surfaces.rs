@@ -398,3 +398,76 @@ async fn add_someone_and_settings_open_from_the_home_tab_and_save_what_the_form_
         .expect("U1");
     assert_eq!(zone, "Europe/Berlin");
 }
+
+/// The samples in docs/native-surfaces.md are what Kith sends: each JSON
+/// block after a `<!-- generated: name -->` line is compared with the
+/// view made here (`KITH_BLESS_DOCS=1` writes them instead).
+#[tokio::test]
+async fn the_docs_show_the_home_tab_and_the_forms_as_kith_sends_them() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "add <@U2|bob> inner")
+        .await;
+    app.slash_ok(TEAM, "U1", "/kith", "add <@U3|carol> close")
+        .await;
+    app.slash_ok(TEAM, "U1", "/kith", "gave <@U3|carol> reviewed her resume")
+        .await;
+    app.clock.advance(chrono::Duration::days(15));
+    open_home(&app, "U1", "Ev1").await;
+    let home = app.fake.wait_for("views.publish", 1).await[0].params["view"].clone();
+    let favour = opened_from_message(&app).await;
+    let samples = [
+        ("slack-home", home),
+        ("slack-favour-modal", favour),
+        (
+            "slack-add-modal",
+            kith_slack::forms::modal(&kith_slack::forms::ADD),
+        ),
+        (
+            "slack-settings-modal",
+            kith_slack::forms::modal(&kith_slack::forms::SETTINGS),
+        ),
+        (
+            "slack-favour-errors",
+            kith_slack::modal::errors_response(
+                &kith_slack::modal::command(&kith_slack::modal::Submitted {
+                    view_id: "V1".into(),
+                    team: TEAM.into(),
+                    user: "U1".into(),
+                    user_team: Some(TEAM.into()),
+                    user_name: None,
+                    prefill: None,
+                    picked: Some("U2".into()),
+                    verb: None,
+                    what: String::new(),
+                    when: "whenever".into(),
+                })
+                .expect_err("mistakes"),
+            ),
+        ),
+    ];
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/native-surfaces.md");
+    let mut doc = std::fs::read_to_string(&path).expect("the doc");
+    let bless = std::env::var("KITH_BLESS_DOCS").is_ok_and(|v| v == "1");
+    for (name, value) in samples {
+        let marker = format!("<!-- generated: {name} -->\n```json\n");
+        let start = doc
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{marker} in the doc"))
+            + marker.len();
+        let end = start + doc[start..].find("```").expect("the block ends");
+        let made = serde_json::to_string_pretty(&value).expect("JSON") + "\n";
+        if bless {
+            doc.replace_range(start..end, &made);
+        } else {
+            assert_eq!(
+                doc[start..end],
+                made,
+                "the {name} sample is out of date: run with KITH_BLESS_DOCS=1"
+            );
+        }
+    }
+    if bless {
+        std::fs::write(&path, doc).expect("writes the doc");
+    }
+}

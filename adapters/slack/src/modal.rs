@@ -129,6 +129,11 @@ pub fn favour_modal(prefill: Option<&Prefill>) -> Value {
         Some(Kind::Text { max }) => max.min(3000),
         _ => 1000,
     };
+    // The link is kept after the text (" (<link>)"): room is left for it.
+    let kept = prefill
+        .and_then(|p| p.link.as_ref())
+        .map_or(0, |l| l.chars().count() + 3);
+    let max = max.saturating_sub(kept).max(1);
     blocks.push(json!({
         "type": "input", "block_id": WHAT,
         "label": plain(slot(WHAT).map_or("What", |s| s.label)),
