@@ -471,3 +471,22 @@ async fn the_docs_show_the_home_tab_and_the_forms_as_kith_sends_them() {
         std::fs::write(&path, doc).expect("writes the doc");
     }
 }
+
+#[tokio::test]
+async fn a_command_typed_elsewhere_refreshes_an_open_home_tab_and_no_one_elses() {
+    let app = TestApp::spawn_with(|c| c, |a| a.with_home_every(Duration::from_millis(50))).await;
+    with_bob_due(&app).await;
+    open_home(&app, "U1", "Ev1").await;
+    app.fake.wait_for("views.publish", 1).await;
+
+    app.slash_ok(TEAM, "U1", "/kith", "got <@U2|bob> intro to Carol")
+        .await;
+    // U5 never opened the Home tab: their command publishes nothing.
+    app.slash_ok(TEAM, "U5", "/kith", "add <@U2|bob> wider")
+        .await;
+
+    let published = app.fake.wait_for("views.publish", 2).await;
+    assert!(published.iter().all(|c| c.params["user_id"] == "U1"));
+    let after = texts(&published[1].params["view"]);
+    assert!(after.contains("gave you “intro to Carol”"), "{after}");
+}

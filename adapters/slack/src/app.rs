@@ -342,6 +342,9 @@ impl SlackApp {
             self.republish_home(&team, &user.id.0);
             return;
         }
+        if pressed.settles.is_some() {
+            self.refresh_home(&team, &user.id.0);
+        }
         let outcome = pressed.outcome.plain_text();
 
         let Some(block_id) = pressed.settles else {

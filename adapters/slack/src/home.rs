@@ -113,6 +113,13 @@ impl Publishes {
         Next::After(wait)
     }
 
+    /// Whether the member's Home tab was published (or asked for) since
+    /// this process started: a change made elsewhere is worth showing there.
+    pub fn seen(&self, team: &str, user: &str) -> bool {
+        self.lock()
+            .contains_key(&(team.to_string(), user.to_string()))
+    }
+
     /// The publish is about to read the ledger: a change from now on
     /// needs another one.
     pub fn sent(&self, team: &str, user: &str) {

@@ -38,6 +38,14 @@ impl SlackApp {
         });
     }
 
+    /// After a change made elsewhere (a command, a DM's button): the Home
+    /// tab is republished if the member has it (opened since start-up).
+    pub(super) fn refresh_home(self: &Arc<Self>, team: &str, user: &str) {
+        if self.publishes.seen(team, user) {
+            self.republish_home(team, user);
+        }
+    }
+
     /// views.publish of the member's page; nothing for a workspace or
     /// member Kith does not know.
     #[instrument(skip_all, fields(team = %team))]
