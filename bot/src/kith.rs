@@ -308,6 +308,17 @@ impl Kith {
             .await
     }
 
+    /// The member's page at a glance (see [`crate::home`]), or `None` for
+    /// a workspace or member Kith does not know. Reads only.
+    pub async fn home(&self, actor: &Actor) -> anyhow::Result<Option<crate::home::Home>> {
+        let Some(member) = self.known_member(actor).await? else {
+            return Ok(None);
+        };
+        crate::home::home(self.store.as_ref(), &member, self.clock.now())
+            .await
+            .map(Some)
+    }
+
     /// Finds or creates the acting member (and their workspace): one read
     /// when nothing about them changed, as on almost every command.
     pub async fn member(&self, actor: &Actor) -> anyhow::Result<Member> {

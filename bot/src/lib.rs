@@ -10,6 +10,7 @@ pub mod community;
 pub mod delivery;
 pub mod domain;
 pub mod format;
+pub mod home;
 pub mod jobs;
 mod kith;
 pub mod limits;

@@ -274,6 +274,16 @@ pub trait Store: CommunityStore + Inbox + Send + Sync {
     /// and totals over all of them.
     async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance>;
 
+    /// Who is due a check-in at `now` (their next due time, snoozes
+    /// included, has come): the `limit` most overdue, how many are due in
+    /// all, how many contacts there are, and when nobody is due, who is next.
+    async fn due_contacts(
+        &self,
+        scope: Scope,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> anyhow::Result<DueList>;
+
     /// Entries about one contact, latest first.
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>>;
 }
@@ -572,6 +582,19 @@ pub struct FavourBalance {
     pub received: u32,
     /// Contacts who did more for the member than the member for them.
     pub owing: u32,
+}
+
+/// Who is due, as `due` shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DueList {
+    /// The most overdue first.
+    pub top: Vec<Contact>,
+    /// How many are due in all.
+    pub due: u32,
+    /// How many contacts the member has.
+    pub network: u32,
+    /// The next to come due, when nobody is due now.
+    pub next: Option<Contact>,
 }
 
 /// Where a command delivery stands.

@@ -78,6 +78,8 @@ struct Inner {
     throttled: HashMap<String, VecDeque<u64>>,
     /// users.info answers: user id -> time zone.
     time_zones: HashMap<String, String>,
+    /// users.info answers: user id -> their workspace; T1 otherwise.
+    teams: HashMap<String, String>,
     /// users.info answers: user id -> (is_admin, is_owner); false otherwise.
     roles: HashMap<String, (bool, bool)>,
     /// Per method, Slack error codes the next answers give (`ok: false`).
@@ -177,6 +179,12 @@ impl FakeSlack {
     /// What users.info says of `user`: a workspace admin, an owner.
     pub fn set_role(&self, user: &str, is_admin: bool, is_owner: bool) {
         self.lock().roles.insert(user.into(), (is_admin, is_owner));
+    }
+
+    /// users.info says `user` belongs to `team` (someone from a shared
+    /// channel's other workspace).
+    pub fn set_team(&self, user: &str, team: &str) {
+        self.lock().teams.insert(user.into(), team.into());
     }
 
     pub fn set_time_zone(&self, user: &str, tz: &str) {
@@ -423,15 +431,21 @@ async fn api(
         })),
         "users.info" => {
             let user = p["user"].as_str().unwrap_or("UNKNOWN").to_string();
-            let (tz, (is_admin, is_owner)) = {
+            let (tz, (is_admin, is_owner), team) = {
                 let inner = fake.lock();
                 (
                     inner.time_zones.get(&user).cloned(),
                     inner.roles.get(&user).copied().unwrap_or_default(),
+                    inner
+                        .teams
+                        .get(&user)
+                        .cloned()
+                        .unwrap_or_else(|| "T1".into()),
                 )
             };
             ok(json!({"user": {
-                "id": user, "name": user.to_lowercase(), "real_name": format!("Real {user}"),
+                "id": user, "team_id": team,
+                "name": user.to_lowercase(), "real_name": format!("Real {user}"),
                 "tz": tz, "is_admin": is_admin, "is_owner": is_owner,
                 "is_primary_owner": false, "is_bot": false, "deleted": false,
             }}))

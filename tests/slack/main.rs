@@ -15,3 +15,4 @@ mod install;
 mod names;
 mod reminders;
 mod socket_mode;
+mod surfaces;

@@ -115,3 +115,58 @@ async fn a_button_press_over_socket_mode_settles_the_reminder() {
     assert!(!update.to_string().contains("\"actions\""), "{update}");
     socket.shutdown().await;
 }
+
+#[tokio::test]
+async fn over_socket_mode_the_home_tab_is_published_and_a_bad_form_gets_its_errors_in_the_ack() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "add <@U2|bob> inner")
+        .await;
+    let socket = kith_slack::SocketMode::start(app.slack.clone(), &Secret::new(APP_TOKEN), 1)
+        .await
+        .expect("connects");
+    app.fake.socket.wait_connected().await;
+
+    app.fake.socket.send(json!({
+        "envelope_id": "env-h", "type": "events_api", "accepts_response_payload": false,
+        "payload": {
+            "token": "deprecated", "team_id": TEAM, "api_app_id": "A1",
+            "event": {"type": "app_home_opened", "user": "U1", "channel": "DU1", "tab": "home",
+                      "event_ts": "1700000000.000100"},
+            "type": "event_callback", "event_id": "EvH1", "event_time": 1_700_000_000,
+        },
+    }));
+    assert_eq!(app.fake.socket.receive().await["envelope_id"], "env-h");
+    let published = app.fake.wait_for("views.publish", 1).await;
+    assert_eq!(published[0].params["user_id"], "U1");
+    assert_eq!(published[0].params["view"]["type"], "home");
+
+    // The form Kith opens, submitted with no way chosen and a bad when.
+    let mut view = kith_slack::modal::favour_modal(Some(&kith_slack::modal::Prefill {
+        author: "U2".into(),
+        link: None,
+    }));
+    view["id"] = json!("VS1");
+    view["team_id"] = json!(TEAM);
+    view["hash"] = json!("1.a");
+    view["state"] = json!({"values": {
+        "what": {"what": {"type": "plain_text_input", "value": "lunch"}},
+        "when": {"when": {"type": "plain_text_input", "value": "whenever"}},
+    }});
+    let before = app.ledger().await;
+    app.fake.socket.send(json!({
+        "envelope_id": "env-v", "type": "interactive", "accepts_response_payload": true,
+        "payload": {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "acme"},
+            "user": {"id": "U1", "username": "u1", "name": "u1", "team_id": TEAM},
+            "api_app_id": "A1", "trigger_id": "5.6.7", "view": view,
+        },
+    }));
+    let ack = app.fake.socket.receive().await;
+    assert_eq!(ack["envelope_id"], "env-v");
+    assert_eq!(ack["payload"]["response_action"], "errors", "{ack}");
+    assert!(ack["payload"]["errors"]["verb"].is_string(), "{ack}");
+    assert!(ack["payload"]["errors"]["when"].is_string(), "{ack}");
+    assert_eq!(app.ledger().await, before);
+    socket.shutdown().await;
+}

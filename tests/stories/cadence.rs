@@ -141,3 +141,37 @@ async fn a_custom_cadence_sets_when_they_fall_due() {
         &["every 30 days", "Next check-in: Tue 22 Dec (in 4 weeks)"],
     );
 }
+
+#[tokio::test]
+async fn a_long_due_list_shows_the_twenty_most_overdue_and_counts_the_rest() {
+    let mut app = App::spawn().await;
+    // 25 people added a day apart: the first added is the most overdue.
+    for i in 1..=25 {
+        app.given(&[&format!("add \"Person {i:02}\" inner"), ":tick 1d"])
+            .await;
+    }
+    app.given(&[
+        ":tick 30d",
+        "snooze \"Person 02\" 2w",
+        "add \"Newcomer\" inner",
+    ])
+    .await;
+
+    let out = app.say("due").await;
+    assert_shows(
+        &out,
+        &[
+            "Time to check in: 24 people are due; the 20 most overdue first",
+            "Log a check-in with: touch \"Person 01\" coffee",
+        ],
+    );
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("Person")).collect();
+    assert_eq!(rows.len(), 1 + 20, "the 20 rows and the hint: {out}");
+    assert!(
+        rows[0].contains("Person 01") && rows[1].contains("Person 03"),
+        "{out}"
+    );
+    assert!(rows[19].contains("Person 21"), "most overdue first: {out}");
+    assert!(!out.contains("Person 02 "), "snoozed: {out}");
+    assert!(!out.contains("Newcomer"), "not due yet: {out}");
+}

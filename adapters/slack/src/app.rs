@@ -19,6 +19,7 @@ use crate::oauth;
 use crate::web::{CallError, SlackWeb};
 
 mod durable;
+mod surfaces;
 
 /// How long a command may take before the acknowledgement goes out without
 /// its answer (Slack allows 3 seconds); the answer follows by `response_url`.
@@ -67,6 +68,8 @@ pub struct SlackApp {
     web: Arc<SlackWeb>,
     config: SlackConfig,
     ack_budget: Duration,
+    /// When each member's Home tab was last published.
+    publishes: crate::home::Publishes,
 }
 
 impl SlackApp {
@@ -76,6 +79,15 @@ impl SlackApp {
             web,
             config,
             ack_budget: ACK_BUDGET,
+            publishes: crate::home::Publishes::new(crate::home::PUBLISH_EVERY),
+        }
+    }
+
+    /// Changes the shortest time between two publishes of a member's Home tab.
+    pub fn with_home_every(self, every: Duration) -> SlackApp {
+        SlackApp {
+            publishes: crate::home::Publishes::new(every),
+            ..self
         }
     }
 
@@ -294,7 +306,7 @@ impl SlackApp {
     }
 
     #[instrument(skip_all, fields(team = %event.team.id))]
-    async fn press(&self, event: SlackInteractionBlockActionsEvent) {
+    async fn press(self: &Arc<Self>, event: SlackInteractionBlockActionsEvent) {
         let team = event.team.id.0.clone();
         let (Some(user), Some(action)) = (
             event.user.as_ref(),
@@ -311,6 +323,11 @@ impl SlackApp {
             self.respond(&event, &refused, false).await;
             return;
         }
+        if encoded.starts_with("open:") {
+            self.open_from_home(&team, &event.trigger_id.0, &encoded)
+                .await;
+            return;
+        }
         let actor = self
             .actor(
                 &team,
@@ -320,6 +337,14 @@ impl SlackApp {
             )
             .await;
         let pressed = self.kith.press(&actor, &encoded).await;
+        if let SlackInteractionActionContainer::View(_) = &event.container {
+            // A button on the Home tab: the page shows the change.
+            self.republish_home(&team, &user.id.0);
+            return;
+        }
+        if pressed.settles.is_some() {
+            self.refresh_home(&team, &user.id.0);
+        }
         let outcome = pressed.outcome.plain_text();
 
         let Some(block_id) = pressed.settles else {
@@ -423,6 +448,14 @@ impl SlackApp {
         event: SlackPushEventCallback,
         raw: Option<serde_json::Value>,
     ) -> anyhow::Result<()> {
+        if let SlackEventCallbackBody::AppHomeOpened(opened) = &event.event {
+            // Publishing again is harmless, so a retry needs no mark: an
+            // unknown workspace or member gets nothing and nothing is written.
+            if opened.tab.as_deref() != Some("messages") {
+                self.republish_home(&event.team_id.0, &opened.user.0);
+            }
+            return Ok(());
+        }
         let store = self.kith.store();
         let event_id = event.event_id.0.as_str();
         // Marked handled in the same transaction as its effect (for an

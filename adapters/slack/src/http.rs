@@ -158,20 +158,30 @@ async fn actions(
         Err(refused) => return *refused,
     };
     match decode_action(&body) {
-        Ok(Some(event)) => {
+        Ok(Interaction::Press(event)) => {
             app.interaction(*event).await;
             StatusCode::OK.into_response()
         }
-        // Shortcuts, modals and the like: Kith offers none, so nothing to do.
-        Ok(None) => StatusCode::OK.into_response(),
+        // Shortcuts and modal submissions.
+        Ok(Interaction::Other(payload)) => match app.surface(payload).await {
+            Some(answer) => axum::Json(answer).into_response(),
+            None => StatusCode::OK.into_response(),
+        },
         Err(why) => bad_request(why),
     }
 }
 
-/// Reads an interaction's form body: `None` for a kind Kith does not use.
-pub(crate) fn decode_action(
-    body: &[u8],
-) -> Result<Option<Box<SlackInteractionEvent>>, &'static str> {
+/// An interaction as Kith reads it.
+#[derive(Debug)]
+pub(crate) enum Interaction {
+    /// A button press (`block_actions`).
+    Press(Box<SlackInteractionEvent>),
+    /// Anything else (shortcuts, view submissions), as Slack sent it.
+    Other(serde_json::Value),
+}
+
+/// Reads an interaction's form body.
+pub(crate) fn decode_action(body: &[u8]) -> Result<Interaction, &'static str> {
     let payload = serde_urlencoded::from_bytes::<HashMap<String, String>>(body)
         .ok()
         .and_then(|mut form| form.remove("payload"))
@@ -179,14 +189,13 @@ pub(crate) fn decode_action(
     let value = serde_json::from_str::<serde_json::Value>(&payload)
         .map_err(|_| "That is not a Slack interaction payload.")?;
     if value["type"] != "block_actions" {
-        debug!(kind = %value["type"], "ignoring an interaction Kith does not use");
-        return Ok(None);
+        return Ok(Interaction::Other(value));
     }
     let event: SlackInteractionEvent = serde_json::from_value(value).map_err(|e| {
         debug!(error = %e, "a malformed interaction payload");
         "That is not a Slack interaction payload."
     })?;
-    Ok(Some(Box::new(event)))
+    Ok(Interaction::Press(Box::new(event)))
 }
 
 async fn events(

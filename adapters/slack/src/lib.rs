@@ -7,8 +7,11 @@
 mod app;
 pub mod blocks;
 pub mod config;
+pub mod forms;
+pub mod home;
 pub mod http;
 pub mod manifest;
+pub mod modal;
 pub mod oauth;
 #[cfg(test)]
 mod props;

@@ -47,7 +47,9 @@ pub fn manifest(url: Option<&str>) -> Result<Value, NotHttps> {
         })
         .collect();
     let mut oauth = json!({ "scopes": { "bot": BOT_SCOPES } });
-    let mut events = json!({ "bot_events": ["app_uninstalled", "tokens_revoked", "message.im"] });
+    let mut events = json!({
+        "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked", "message.im"],
+    });
     let mut interactivity = json!({ "is_enabled": true });
     if let Some(commands) = at("/slack/commands") {
         kith["url"] = json!(commands);
@@ -77,6 +79,21 @@ pub fn manifest(url: Option<&str>) -> Result<Value, NotHttps> {
                 "messages_tab_read_only_enabled": false,
             },
             "bot_user": { "display_name": "Kith", "always_online": false },
+            // Shortcuts need the `commands` scope, which /kith already asks for.
+            "shortcuts": [
+                {
+                    "name": "Log a favour",
+                    "type": "message",
+                    "callback_id": crate::modal::MESSAGE_SHORTCUT,
+                    "description": "Log a favour with the person who wrote this message",
+                },
+                {
+                    "name": "Log a favour",
+                    "type": "global",
+                    "callback_id": crate::modal::GLOBAL_SHORTCUT,
+                    "description": "Log a favour you gave or got",
+                },
+            ],
             "slash_commands": slash_commands,
         },
         "oauth_config": oauth,
@@ -182,7 +199,50 @@ mod tests {
         );
         assert_eq!(
             m["settings"]["event_subscriptions"]["bot_events"],
-            json!(["app_uninstalled", "tokens_revoked", "message.im"])
+            json!([
+                "app_home_opened",
+                "app_uninstalled",
+                "tokens_revoked",
+                "message.im"
+            ])
+        );
+    }
+
+    #[test]
+    fn both_favour_shortcuts_are_declared_with_the_callback_ids_kith_answers() {
+        let m = manifest(None).expect("a manifest");
+        let shortcuts = m["features"]["shortcuts"].as_array().expect("shortcuts");
+        let declared: Vec<(&str, &str)> = shortcuts
+            .iter()
+            .map(|s| {
+                (
+                    s["type"].as_str().unwrap_or_default(),
+                    s["callback_id"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            declared,
+            [
+                ("message", crate::modal::MESSAGE_SHORTCUT),
+                ("global", crate::modal::GLOBAL_SHORTCUT)
+            ]
+        );
+        for shortcut in shortcuts {
+            // Slack's limits: name 24 characters, description 150.
+            assert!(shortcut["name"].as_str().is_some_and(|n| n.len() <= 24));
+            assert!(
+                shortcut["description"]
+                    .as_str()
+                    .is_some_and(|d| d.len() <= 150)
+            );
+        }
+        let scopes = m["oauth_config"]["scopes"]["bot"].to_string();
+        assert!(scopes.contains("\"commands\""), "{scopes}");
+        assert!(
+            m["settings"]["event_subscriptions"]["bot_events"]
+                .to_string()
+                .contains("app_home_opened")
         );
     }
 }

@@ -158,7 +158,7 @@ proptest! {
                          "text": {"type": "plain_text", "text": "a"}, "value": value, "action_ts": "1.2"}],
         });
         for body in [form(&[("payload", payload.to_string())]).into_bytes(), noise] {
-            if let Ok(Some(event)) = decode_action(&body) {
+            if let Ok(crate::http::Interaction::Press(event)) = decode_action(&body) {
                 // What the adapter reads of a press before anything else.
                 prop_assert!(matches!(*event, SlackInteractionEvent::BlockActions(_)));
             }

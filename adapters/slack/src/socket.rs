@@ -118,8 +118,19 @@ async fn on_interaction(
     _client: Arc<SlackHyperClient>,
     state: SlackClientEventsUserState,
 ) -> Result<SlackInteractionResponse, BoxError> {
-    app(&state).await?.interaction(event).await;
-    Ok(SlackInteractionResponse::Empty)
+    let app = app(&state).await?;
+    if let SlackInteractionEvent::BlockActions(_) = event {
+        app.interaction(event).await;
+        return Ok(SlackInteractionResponse::Empty);
+    }
+    // Shortcuts and submissions are read as JSON, as over HTTP.
+    let payload = serde_json::to_value(&event)?;
+    match app.surface(payload).await {
+        Some(answer) => Ok(SlackInteractionResponse::ViewSubmission(
+            serde_json::from_value(answer)?,
+        )),
+        None => Ok(SlackInteractionResponse::Empty),
+    }
 }
 
 async fn on_push(

@@ -168,6 +168,11 @@ pub struct Profile {
     /// A workspace admin or owner (`is_admin || is_owner`): may change the
     /// community settings.
     pub admin: bool,
+    /// The member's own workspace (`team_id`): another one's for someone
+    /// from a shared (Slack Connect) channel.
+    pub team: Option<String>,
+    /// A deactivated account or a bot: not someone to log a favour with.
+    pub inactive: bool,
 }
 
 const PROFILE_TTL: Duration = Duration::from_secs(6 * 60 * 60);
@@ -424,6 +429,49 @@ impl SlackWeb {
         Ok(())
     }
 
+    /// views.publish: shows `view` (a Home tab, as JSON) to `user`, within
+    /// Tier 4 for the team.
+    pub async fn publish_view(
+        &self,
+        team: &str,
+        user: &str,
+        view: &serde_json::Value,
+    ) -> Result<(), CallError> {
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        let request = serde_json::json!({ "user_id": user, "view": view });
+        self.tier4.until_key_ready(&team.to_string()).await;
+        let _: serde_json::Value = self
+            .call(team, "views.publish", || {
+                session
+                    .http_session_api
+                    .http_post("views.publish", &request, None)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// views.open: opens `view` (a modal, as JSON) for the interaction
+    /// whose `trigger_id` is given (valid for 3 seconds).
+    pub async fn open_view(
+        &self,
+        team: &str,
+        trigger_id: &str,
+        view: &serde_json::Value,
+    ) -> Result<(), CallError> {
+        let token = self.token(team).await?;
+        let session = self.client.open_session(&token);
+        let request = serde_json::json!({ "trigger_id": trigger_id, "view": view });
+        let _: serde_json::Value = self
+            .call(team, "views.open", || {
+                session
+                    .http_session_api
+                    .http_post("views.open", &request, None)
+            })
+            .await?;
+        Ok(())
+    }
+
     /// A member's name, time zone and admin flag from users.info, cached
     /// for hours and kept within Tier 4. `None` when Slack cannot tell us
     /// right now; a command goes ahead without it.
@@ -501,7 +549,13 @@ impl SlackWeb {
             .as_deref()
             .and_then(|tz| chrono_tz::Tz::from_str(tz).ok());
         let admin = info.flags.is_admin == Some(true) || info.flags.is_owner == Some(true);
-        let profile = Profile { name, tz, admin };
+        let profile = Profile {
+            name,
+            tz,
+            admin,
+            team: info.team_id.as_ref().map(|t| t.0.clone()),
+            inactive: info.deleted == Some(true) || info.flags.is_bot == Some(true),
+        };
         self.lock_profiles()
             .insert(key, (Some(profile.clone()), Instant::now() + PROFILE_TTL));
         Some(profile)

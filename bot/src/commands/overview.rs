@@ -15,18 +15,23 @@ pub const DUE: Spec = Spec {
     build: |_| Ok(Command::Due),
 };
 
+/// How many people `due` shows: the most overdue first; the count says
+/// how many more.
+pub const DUE_ROWS: u32 = 20;
+
 pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
-    let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
-    if contacts.is_empty() {
+    let list = ctx
+        .store
+        .due_contacts(ctx.member.scope(), ctx.now, DUE_ROWS)
+        .await?;
+    if list.network == 0 {
         return Ok(Reply::text(
             "Your network is empty. Start with: add @alice inner",
         ));
     }
-    contacts.sort_by_key(|c| (c.next_due(), c.name.to_lowercase()));
     let tz = ctx.member.tz;
-    let (due, later): (Vec<_>, Vec<_>) = contacts.iter().partition(|c| c.is_due(ctx.now));
-    let Some(first) = due.first() else {
-        let next = later.first().map(|c| {
+    let Some(first) = list.top.first() else {
+        let next = list.next.as_ref().map(|c| {
             format!(
                 " Next up: {}, {} ({}).",
                 c.shown(),
@@ -40,7 +45,7 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         )));
     };
     let mut table = Table::new(["Contact", "Tier", "Last contact", "Due"]);
-    for c in &due {
+    for c in &list.top {
         table.row([
             c.shown(),
             c.tier.to_string(),
@@ -50,10 +55,18 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             due_cell(ctx, c),
         ]);
     }
-    let mut reply = Reply::text(format!(
-        "Time to check in: {} due",
-        plural(due.len() as i64, "person is", "people are")
-    ));
+    let shown = list.top.len() as u32;
+    let mut reply = Reply::text(if shown < list.due {
+        format!(
+            "Time to check in: {} due; the {shown} most overdue first",
+            plural(i64::from(list.due), "person is", "people are")
+        )
+    } else {
+        format!(
+            "Time to check in: {} due",
+            plural(i64::from(list.due), "person is", "people are")
+        )
+    });
     reply.push_table(table);
     reply.push_text(format!(
         "Log a check-in with: touch {} coffee",

@@ -28,6 +28,7 @@ impl SlackApp {
         user_name: Option<String>,
     ) -> SlackCommandEventResponse {
         let key = event.trigger_id.0.clone();
+        let (team, user) = (event.team_id.0.clone(), event.user_id.0.clone());
         let deadline = tokio::time::Instant::now() + self.ack_budget;
         match self.kith.store().command_slot(Platform::Slack, &key).await {
             Ok(CommandSlot::New) => {}
@@ -53,6 +54,7 @@ impl SlackApp {
             return self.await_answer(&key, deadline).await;
         }
         if seal.claimed() {
+            self.refresh_home(&team, &user);
             // Kept for a redelivery; the member need not wait for it (a
             // redelivery meanwhile finds the command carried out and waits).
             match serde_json::to_string(&answer) {
