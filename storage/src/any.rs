@@ -18,8 +18,8 @@ use kith_bot::domain::{
     MemberId, Platform, Scope, SettingsChange, WorkspaceId,
 };
 use kith_bot::ports::{
-    AnswerEffects, Claimed, CommandSlot, CommunityStore, FavourBalance, Horizon, Inbox, Job,
-    NewJob, Outbox, Pending, Plan, Queue, Recorded, Settle, Store, WorkspaceEffect,
+    AnswerEffects, Claimed, CommandSlot, CommunityStore, DueList, FavourBalance, Horizon, Inbox,
+    Job, NewJob, Outbox, Pending, Plan, Queue, Recorded, Settle, Store, WorkspaceEffect,
 };
 
 use crate::{PgStore, SqliteStore};
@@ -280,6 +280,15 @@ impl Store for AnyStore {
 
     async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {
         to_store!(self.favour_balance(scope, limit))
+    }
+
+    async fn due_contacts(
+        &self,
+        scope: Scope,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> anyhow::Result<DueList> {
+        to_store!(self.due_contacts(scope, now, limit))
     }
 
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {

@@ -14,7 +14,7 @@ use kith_bot::domain::{
     Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind, Installation,
     Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, WorkspaceId,
 };
-use kith_bot::ports::{FavourBalance, Recorded, Store};
+use kith_bot::ports::{DueList, FavourBalance, Recorded, Store};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
@@ -1003,6 +1003,59 @@ impl Store for PgStore {
             given: count(given)?,
             received: count(received)?,
             owing: count(owing)?,
+        })
+    }
+
+    async fn due_contacts(
+        &self,
+        scope: Scope,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> anyhow::Result<DueList> {
+        let (due, network): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE due_at <= $3), COUNT(*) FROM contacts
+             WHERE workspace_id = $1 AND owner_id = $2",
+        )
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(to_secs(now))
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<ContactRow> = sqlx::query_as(concat!(
+            pg_contact_select!(),
+            " AND c.due_at <= $3 ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name))
+             LIMIT $4"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(to_secs(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let next = if due == 0 && network > 0 {
+            let row: Option<ContactRow> = sqlx::query_as(concat!(
+                pg_contact_select!(),
+                " AND c.due_at > $3 ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name))
+                 LIMIT 1"
+            ))
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .bind(to_secs(now))
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(Contact::try_from).transpose()?
+        } else {
+            None
+        };
+        let count = |n: i64| u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"));
+        Ok(DueList {
+            top: rows
+                .into_iter()
+                .map(Contact::try_from)
+                .collect::<anyhow::Result<_>>()?,
+            due: count(due)?,
+            network: count(network)?,
+            next,
         })
     }
 
