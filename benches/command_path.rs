@@ -14,8 +14,9 @@
 //! 1, 8 and 64 concurrent connections for a fixed time, in interleaved
 //! rounds, printing requests/s, p50 and p99 and the ratios to the
 //! baselines. Scenarios: `gave` from one member about one contact, `gave`
-//! spread over 1,000 members, and `balance` for a member with 500 contacts
-//! and ~8,000 entries; on Discord, `gave` spread over 50 members.
+//! spread over 1,000 members, and `balance`, `due` and `list` for a member
+//! with 500 contacts (all due) and ~8,000 entries; on Discord, `gave` spread
+//! over 50 members.
 //!
 //!     cargo bench --bench command_path
 //!     KITH_BENCH_SECS=15 KITH_BENCH_ROUNDS=3 cargo bench --bench command_path
@@ -443,10 +444,11 @@ async fn main() -> anyhow::Result<()> {
     let (kith, db) = kith(dir.path()).await?;
 
     // The reader: one member with 500 contacts and ~8,000 entries.
-    println!("seeding the balance reader (500 contacts, 8,000 entries)...");
+    println!("seeding the reader (500 contacts, 8,000 entries)...");
     let http = reqwest::Client::new();
     for n in 0..8_000u64 {
-        let text = format!("gave <@V{}> favour {n}", n % 500);
+        // Ten weeks ago, so that every one of them is due.
+        let text = format!("gave <@V{}> favour {n} 10w ago", n % 500);
         let request = slack(command_body("T1", "UREADER", &text, &format!("seed.{n}")));
         let [(h1, v1), (h2, v2)] = request.headers;
         http.post(format!("{kith}/slack/commands"))
@@ -478,6 +480,8 @@ async fn main() -> anyhow::Result<()> {
     });
     let balance: Maker =
         Arc::new(|n| slack(command_body("T1", "UREADER", "balance", &format!("t.{n}"))));
+    let due: Maker = Arc::new(|n| slack(command_body("T1", "UREADER", "due", &format!("t.{n}"))));
+    let list: Maker = Arc::new(|n| slack(command_body("T1", "UREADER", "list", &format!("t.{n}"))));
     let baseline_body: Maker = gave_one.clone();
     let discord_gave: Maker = Arc::new(|n| discord(interaction(n)));
     let discord_url = |base: &str| format!("{base}/discord/interactions");
@@ -505,6 +509,8 @@ async fn main() -> anyhow::Result<()> {
             discord_url(&discord_kith),
             discord_gave,
         ),
+        ("Kith due, 500 contacts all due", url(&kith), due),
+        ("Kith list, 500 contacts", url(&kith), list),
     ];
     // KITH_BENCH_ONLY=balance KITH_BENCH_CONCURRENCY=64: one target at one
     // level, e.g. under a profiler.
@@ -540,7 +546,7 @@ async fn main() -> anyhow::Result<()> {
     if !only.is_empty() {
         return Ok(());
     }
-    for concurrency in [1usize, 8, 64] {
+    for &concurrency in &levels {
         let rate = |i: usize| median(seen[&(concurrency, i)].iter().map(|f| f.rate).collect());
         let (b_rate, read_rate) = (rate(1), rate(2));
         for (i, (name, _, _)) in targets.iter().enumerate() {
@@ -548,7 +554,7 @@ async fn main() -> anyhow::Result<()> {
             let r = rate(i);
             let ratio = match i {
                 0..=2 | 6 | 7 => String::new(),
-                5 => format!("{:.2}x B-read", r / read_rate),
+                5 | 9 | 10 => format!("{:.2}x B-read", r / read_rate),
                 8 => format!("{:.2}x B-Discord", r / rate(7)),
                 _ => format!("{:.2}x B", r / b_rate),
             };

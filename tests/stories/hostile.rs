@@ -313,3 +313,39 @@ async fn an_invalid_byte_in_piped_input_does_not_stop_the_console() {
         ],
     );
 }
+
+#[tokio::test]
+async fn a_command_marked_read_only_writes_nothing_so_its_redelivery_needs_no_record() {
+    // `Command::read_only` lets Slack skip looking up a repeated delivery:
+    // that is only sound if running one again changes nothing.
+    let mut app = alice_and_bob().await;
+    app.given(&[
+        "gave @alice reviewed her resume",
+        "note @alice new puppy",
+        "share https://example.org/guide #tips a good guide",
+    ])
+    .await;
+    for line in [
+        "show @alice",
+        "list",
+        "list #tips",
+        "due",
+        "balance",
+        "map",
+        "export",
+        "intros",
+        "resources guide",
+        "help",
+        "help gave",
+    ] {
+        let command = kith_bot::commands::parse(line).expect(line);
+        assert!(command.read_only(), "{line}");
+        let before = app.everything().await;
+        app.say(line).await;
+        assert_eq!(app.everything().await, before, "{line} wrote something");
+    }
+    for line in ["gave @alice coffee", "add @carol", "settings tz Europe/Paris"] {
+        let command = kith_bot::commands::parse(line).expect(line);
+        assert!(!command.read_only(), "{line}");
+    }
+}

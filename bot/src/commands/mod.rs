@@ -96,6 +96,24 @@ impl Command {
         }
     }
 
+    /// Whether the command only reads: running it again writes nothing,
+    /// so a second delivery of it needs no look-up of the first one's
+    /// answer (see `crate::once`).
+    pub fn read_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Show(_)
+                | Command::List(_)
+                | Command::Due
+                | Command::Balance
+                | Command::Map
+                | Command::Export
+                | Command::Intros
+                | Command::Resources(_)
+                | Command::Help(_)
+        )
+    }
+
     /// Every mention of a fellow member in the command, to give each the
     /// name the platform vouched for (see [`Command::trust_only`]).
     fn mentions_mut(&mut self) -> Vec<&mut crate::domain::Mention> {

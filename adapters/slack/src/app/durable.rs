@@ -30,7 +30,17 @@ impl SlackApp {
         let key = event.trigger_id.0.clone();
         let (team, user) = (event.team_id.0.clone(), event.user_id.0.clone());
         let deadline = tokio::time::Instant::now() + self.ack_budget;
-        match self.kith.store().command_slot(Platform::Slack, &key).await {
+        // A command that only reads (or does not parse) keeps no answer:
+        // there is nothing to look up.
+        let reads_only = super::command_line(&event.command.0, event.text.as_deref().unwrap_or(""))
+            .ok()
+            .and_then(|(line, _)| kith_bot::commands::parse(&line).ok())
+            .is_none_or(|command| command.read_only());
+        let slot = match reads_only {
+            true => Ok(CommandSlot::New),
+            false => self.kith.store().command_slot(Platform::Slack, &key).await,
+        };
+        match slot {
             Ok(CommandSlot::New) => {}
             Ok(CommandSlot::Answered(answer)) => return self.answer_again(&answer),
             Ok(CommandSlot::Unanswered { since }) => {
