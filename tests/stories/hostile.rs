@@ -344,7 +344,11 @@ async fn a_command_marked_read_only_writes_nothing_so_its_redelivery_needs_no_re
         app.say(line).await;
         assert_eq!(app.everything().await, before, "{line} wrote something");
     }
-    for line in ["gave @alice coffee", "add @carol", "settings tz Europe/Paris"] {
+    for line in [
+        "gave @alice coffee",
+        "add @carol",
+        "settings tz Europe/Paris",
+    ] {
         let command = kith_bot::commands::parse(line).expect(line);
         assert!(!command.read_only(), "{line}");
     }
