@@ -86,15 +86,18 @@ impl Seal {
         SEALED.try_with(Clone::clone).ok()
     }
 
-    /// Called by a store once a write has claimed the key for this owner
-    /// (in a transaction that may still roll back).
-    pub fn mark_claimed(&self) {
-        self.state.claimed.store(true, Ordering::Relaxed);
-    }
-
-    /// Called by a store when another delivery had claimed the key.
-    pub fn mark_refused(&self) {
-        self.state.refused.store(true, Ordering::Relaxed);
+    /// Settles a claim, given the owner a store found holding the key
+    /// after inserting its own claim (in a transaction that may still roll
+    /// back): this delivery's own, so its write goes ahead; or another's,
+    /// so the write must fail with [`AlreadyCarriedOut`].
+    pub fn settle(&self, holder: Option<&str>) -> Result<(), AlreadyCarriedOut> {
+        if holder == Some(self.owner.as_str()) {
+            self.state.claimed.store(true, Ordering::Relaxed);
+            Ok(())
+        } else {
+            self.state.refused.store(true, Ordering::Relaxed);
+            Err(AlreadyCarriedOut)
+        }
     }
 
     /// Whether a write of this delivery claimed its key: its answer is
@@ -141,7 +144,13 @@ mod tests {
         let a = Seal::new(Platform::Slack, "t", Utc::now());
         let b = Seal::new(Platform::Slack, "t", Utc::now());
         assert_ne!(a.owner, b.owner);
-        a.mark_claimed();
+        assert!(a.settle(Some(&a.owner)).is_ok());
         assert!(a.claimed() && !b.claimed(), "state is per delivery");
+        assert!(b.settle(Some(&a.owner)).is_err());
+        assert!(b.refused() && !b.claimed());
+        assert!(
+            b.settle(None).is_err(),
+            "a claim without an owner (older rows) is not ours"
+        );
     }
 }

@@ -303,6 +303,46 @@ impl Stored {
     }
 }
 
+/// A count the database returned, as the core counts.
+fn count(n: i64) -> anyhow::Result<u32> {
+    u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"))
+}
+
+/// A favour balance from its top rows and its totals over everyone
+/// (people, given, received, owing), whichever engine read them.
+fn favour_balance(rows: Vec<ContactRow>, totals: [i64; 4]) -> anyhow::Result<FavourBalance> {
+    let [people, given, received, owing] = totals;
+    Ok(FavourBalance {
+        top: rows
+            .into_iter()
+            .map(Contact::try_from)
+            .collect::<anyhow::Result<_>>()?,
+        people: count(people)?,
+        given: count(given)?,
+        received: count(received)?,
+        owing: count(owing)?,
+    })
+}
+
+/// Who is due from the rows shown, the counts (due, network) and the next
+/// to come due, whichever engine read them.
+fn due_list(
+    rows: Vec<ContactRow>,
+    due: i64,
+    network: i64,
+    next: Option<ContactRow>,
+) -> anyhow::Result<DueList> {
+    Ok(DueList {
+        top: rows
+            .into_iter()
+            .map(Contact::try_from)
+            .collect::<anyhow::Result<_>>()?,
+        due: count(due)?,
+        network: count(network)?,
+        next: next.map(Contact::try_from).transpose()?,
+    })
+}
+
 impl TryFrom<ContactRow> for Contact {
     type Error = anyhow::Error;
 
@@ -1385,18 +1425,10 @@ impl Store for SqliteStore {
                 .bind(scope.member.0)
                 .fetch_one(&self.pool)
                 .await?;
-        let rows: Vec<ContactRow> = serde_json::from_str(&json)?;
-        let count = |n: i64| u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"));
-        Ok(FavourBalance {
-            top: rows
-                .into_iter()
-                .map(Contact::try_from)
-                .collect::<anyhow::Result<_>>()?,
-            people: count(people)?,
-            given: count(given)?,
-            received: count(received)?,
-            owing: count(owing)?,
-        })
+        favour_balance(
+            serde_json::from_str(&json)?,
+            [people, given, received, owing],
+        )
     }
 
     async fn due_contacts(
@@ -1417,28 +1449,17 @@ impl Store for SqliteStore {
             .bind(scope.workspace.0)
             .fetch_one(&self.pool)
             .await?;
-        let rows: Vec<ContactRow> = serde_json::from_str(&json)?;
-        let count = |n: i64| u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"));
         let next = if due == 0 && network > 0 {
-            let row: Option<ContactRow> = sqlx::query_as(NEXT_DUE)
+            sqlx::query_as(NEXT_DUE)
                 .bind(scope.workspace.0)
                 .bind(scope.member.0)
                 .bind(to_secs(now))
                 .fetch_optional(&self.pool)
-                .await?;
-            row.map(Contact::try_from).transpose()?
+                .await?
         } else {
             None
         };
-        Ok(DueList {
-            top: rows
-                .into_iter()
-                .map(Contact::try_from)
-                .collect::<anyhow::Result<_>>()?,
-            due: count(due)?,
-            network: count(network)?,
-            next,
-        })
+        due_list(serde_json::from_str(&json)?, due, network, next)
     }
 
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {

@@ -1,13 +1,14 @@
 //! Claiming a command's delivery key in the transaction of its write (see
 //! `kith_bot::once`).
 
-use kith_bot::once::{AlreadyCarriedOut, Seal};
+use kith_bot::once::Seal;
 use sqlx::SqliteConnection;
 
 /// Claims `seal`'s delivery key for its owner inside the open transaction:
 /// the first write of a delivery inserts the claim, its later writes find
 /// their own, and a write of another delivery fails with
-/// [`AlreadyCarriedOut`], to be rolled back with everything it wrote.
+/// `AlreadyCarriedOut` ([`Seal::settle`]), to be rolled back with
+/// everything it wrote.
 pub async fn claim(conn: &mut SqliteConnection, seal: &Seal) -> anyhow::Result<()> {
     let owner: Option<String> = sqlx::query_scalar(
         "INSERT INTO command_answers (platform, delivery_key, owner, started_at)
@@ -21,11 +22,5 @@ pub async fn claim(conn: &mut SqliteConnection, seal: &Seal) -> anyhow::Result<(
     .bind(seal.at.timestamp())
     .fetch_one(&mut *conn)
     .await?;
-    if owner.as_deref() == Some(seal.owner.as_str()) {
-        seal.mark_claimed();
-        Ok(())
-    } else {
-        seal.mark_refused();
-        Err(AlreadyCarriedOut.into())
-    }
+    Ok(seal.settle(owner.as_deref())?)
 }

@@ -19,8 +19,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::{
-    ContactRow, Imported, MemberRow, Stored, from_secs, imported, new_contact, not_present,
-    to_secs, tz_hint_applies,
+    ContactRow, Imported, MemberRow, Stored, due_list, favour_balance, from_secs, imported,
+    new_contact, not_present, to_secs, tz_hint_applies,
 };
 
 mod community;
@@ -109,13 +109,7 @@ async fn claim(conn: &mut PgConnection, seal: &kith_bot::once::Seal) -> anyhow::
     .bind(seal.at.timestamp())
     .fetch_one(&mut *conn)
     .await?;
-    if owner.as_deref() == Some(seal.owner.as_str()) {
-        seal.mark_claimed();
-        Ok(())
-    } else {
-        seal.mark_refused();
-        Err(kith_bot::once::AlreadyCarriedOut.into())
-    }
+    Ok(seal.settle(owner.as_deref())?)
 }
 
 /// An error's text with the URL's password (if any) masked, should a
@@ -993,17 +987,7 @@ impl Store for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        let count = |n: i64| u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"));
-        Ok(FavourBalance {
-            top: rows
-                .into_iter()
-                .map(Contact::try_from)
-                .collect::<anyhow::Result<_>>()?,
-            people: count(people)?,
-            given: count(given)?,
-            received: count(received)?,
-            owing: count(owing)?,
-        })
+        favour_balance(rows, [people, given, received, owing])
     }
 
     async fn due_contacts(
@@ -1033,7 +1017,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         let next = if due == 0 && network > 0 {
-            let row: Option<ContactRow> = sqlx::query_as(concat!(
+            sqlx::query_as(concat!(
                 pg_contact_select!(),
                 " AND c.due_at > $3 ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name))
                  LIMIT 1"
@@ -1042,21 +1026,11 @@ impl Store for PgStore {
             .bind(scope.member.0)
             .bind(to_secs(now))
             .fetch_optional(&self.pool)
-            .await?;
-            row.map(Contact::try_from).transpose()?
+            .await?
         } else {
             None
         };
-        let count = |n: i64| u32::try_from(n).map_err(|_| anyhow!("count {n} out of range"));
-        Ok(DueList {
-            top: rows
-                .into_iter()
-                .map(Contact::try_from)
-                .collect::<anyhow::Result<_>>()?,
-            due: count(due)?,
-            network: count(network)?,
-            next,
-        })
+        due_list(rows, due, network, next)
     }
 
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {
