@@ -177,7 +177,7 @@ impl Readiness {
             reasons.push("stopping".to_string());
         }
         for link in &self.links {
-            if !link.is_up() {
+            if !link.is_ready() {
                 reasons.push(match link.platform() {
                     kith_bot::domain::Platform::Slack => {
                         "Slack Socket Mode is not connected".into()

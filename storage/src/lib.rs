@@ -34,6 +34,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: writer::Writer,
+    /// Each pace's next due time (see [`coordination`]).
+    paces: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 impl SqliteStore {
@@ -67,6 +69,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             writer: writer::Writer::start(conn),
+            paces: Default::default(),
         })
     }
 
@@ -202,6 +205,7 @@ macro_rules! member_columns {
 
 mod any;
 mod community;
+mod coordination;
 pub mod copy;
 mod inbox;
 mod outbox;

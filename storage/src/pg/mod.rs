@@ -24,6 +24,7 @@ use crate::{
 };
 
 mod community;
+mod coordination;
 mod inbox;
 mod outbox;
 pub mod testing;
