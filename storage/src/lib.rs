@@ -25,7 +25,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// The SQLite store: a pool for reads (and the rarer writes), and one
 /// writer connection that batches the ledger's writes (group commit, see
@@ -210,6 +210,7 @@ pub mod copy;
 mod inbox;
 mod outbox;
 pub mod pg;
+pub mod probe;
 mod seal;
 pub mod writer;
 
