@@ -11,7 +11,7 @@ use sqlx::{Postgres, Row};
 use crate::{PgStore, SqliteStore};
 
 /// Every table, parents before children.
-pub const TABLES: [&str; 18] = [
+pub const TABLES: [&str; 21] = [
     "workspaces",
     "members",
     "contacts",
@@ -21,6 +21,9 @@ pub const TABLES: [&str; 18] = [
     "seen_events",
     "outbox",
     "intros",
+    "goals",
+    "reach_asks",
+    "reach_asked",
     "resources",
     "pairing_members",
     "pairing_rounds",
