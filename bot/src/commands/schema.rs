@@ -1051,7 +1051,7 @@ mod tests {
         );
         assert_eq!(
             usage("settings"),
-            "settings [tz <Zone> | window 09:00-10:00 [weekdays|daily] | digest \"<cron>\"|off | dms on|off]"
+            "settings [tz <Zone> | window 09:00-10:00 [weekdays|daily] | digest \"<cron>\"|off | dms on|off | reach on|off]"
         );
     }
 
