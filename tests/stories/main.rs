@@ -19,4 +19,5 @@ mod mistakes;
 mod outbox;
 mod portability;
 mod properties;
+mod reach;
 mod reminders;
