@@ -90,7 +90,7 @@ pub struct Recorded {
 /// Every method that reads or writes a network takes a [`Scope`]; an
 /// implementation must never return or change rows outside it.
 #[async_trait]
-pub trait Store: CommunityStore + Inbox + Send + Sync {
+pub trait Store: CommunityStore + Inbox + crate::web::WebStore + Send + Sync {
     /// Finds or creates the workspace with this platform id.
     async fn workspace(
         &self,

@@ -207,6 +207,7 @@ mod inbox;
 mod outbox;
 pub mod pg;
 mod seal;
+mod web;
 pub mod writer;
 
 pub use any::{AnyStore, Engine};

@@ -16,6 +16,7 @@ mod portability;
 mod resources;
 pub mod schema;
 mod settings;
+mod web;
 
 use chrono::{DateTime, Utc};
 
@@ -29,6 +30,7 @@ pub use portability::{IMPORT_LINE, forget_now, import_parsed};
 pub use resources::{Share, read_url};
 pub use schema::{Field, FieldErrors, Form, Group, Kind, Slot, Values, Variant, from_fields};
 pub use settings::time_zone;
+pub use web::Web;
 
 /// A command as the core understands it, whatever platform it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +62,7 @@ pub enum Command {
     Pairing(Option<Pairing>),
     Admin(Option<crate::community::CommunityChange>),
     Help(Option<String>),
+    Web(Web),
 }
 
 impl Command {
@@ -93,6 +96,7 @@ impl Command {
             Command::Pairing(_) => "pairing",
             Command::Admin(_) => "admin",
             Command::Help(_) => "help",
+            Command::Web(_) => "web",
         }
     }
 
@@ -201,6 +205,7 @@ pub static COMMANDS: &[Spec] = &[
     portability::EXPORT,
     portability::IMPORT,
     portability::FORGET,
+    web::WEB,
     intros::INTRO,
     intros::INTROS,
     resources::SHARE,
@@ -268,6 +273,8 @@ pub struct Ctx<'a> {
     pub actor: &'a crate::Actor,
     /// A file sent with the command (for `import`).
     pub attachment: Option<&'a crate::reply::File>,
+    /// Where the member's web page is served (`KITH_PUBLIC_URL`), if it is.
+    pub web_url: Option<&'a str>,
 }
 
 /// Why a command did not succeed.
@@ -311,6 +318,7 @@ pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError>
         Command::Pairing(what) => community::pairing(ctx, what).await,
         Command::Admin(change) => community::admin(ctx, change).await,
         Command::Help(topic) => Ok(help::help(topic.as_deref())),
+        Command::Web(what) => web::web(ctx, what).await,
     }
 }
 

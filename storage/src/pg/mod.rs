@@ -28,6 +28,8 @@ mod inbox;
 mod outbox;
 pub mod testing;
 
+crate::web::web_store!(PgStore);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The PostgreSQL store: a connection pool; every write is one transaction.
