@@ -21,6 +21,20 @@ async fn a_link_opens_the_page_with_the_map_and_who_is_due() {
     assert!(due.contains("Ann Lee") && due.contains("Bo Chen"), "{due}");
     assert!(!due.contains("Cy Park"), "Cy is not due: {due}");
     assert!(due.contains("2 people are due"), "{due}");
+    // Done, Snooze and Skip for each, as on a reminder.
+    for verb in ["Done", "Snooze 1 week", "Skip"] {
+        let shown = b
+            .client
+            .find(fantoccini::Locator::Css(&format!(
+                "button[aria-label='{verb}: Ann Lee']"
+            )))
+            .await
+            .expect("a button")
+            .is_displayed()
+            .await
+            .expect("shown?");
+        assert!(shown, "{verb} is shown");
+    }
     // Ann is overdue the longest, so first.
     assert!(due.find("Ann Lee") < due.find("Bo Chen"), "{due}");
     let balance = b.text_of("#balance").await;
