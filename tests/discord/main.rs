@@ -16,4 +16,5 @@ mod names;
 mod portability;
 mod registration;
 mod reminders;
+mod replicas;
 mod surfaces;

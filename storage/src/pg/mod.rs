@@ -24,13 +24,14 @@ use crate::{
 };
 
 mod community;
+mod coordination;
 mod inbox;
 mod outbox;
 pub mod testing;
 
 crate::web::web_store!(PgStore);
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The PostgreSQL store: a connection pool; every write is one transaction.
 #[derive(Debug, Clone)]
