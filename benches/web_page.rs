@@ -72,21 +72,26 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // 2. The whole request: 500 contacts in the store, some with favours.
+    // Quotes end a quoted name in the command line: the demo's hostile
+    // names get plain ones, numbered so none is a duplicate.
     for (i, c) in contacts.iter().enumerate() {
         let line = format!(
-            "add \"{}\" {}{}",
-            c.name,
+            "add \"{} {i}\" {}{}",
+            c.name.replace('"', "'"),
             c.tier.as_str(),
             c.company
                 .as_ref()
-                .map(|co| format!(" at \"{co}\""))
+                .map(|co| format!(" at \"{}\"", co.replace('"', "'")))
                 .unwrap_or_default()
         );
         let reply = kith.handle(&actor, &line).await;
         anyhow::ensure!(!reply.is_error, "{line}: {}", reply.plain_text());
         if i % 7 == 0 {
-            kith.handle(&actor, &format!("gave \"{}\" an intro", c.name))
-                .await;
+            kith.handle(
+                &actor,
+                &format!("gave \"{} {i}\" an intro", c.name.replace('"', "'")),
+            )
+            .await;
         }
     }
     clock.advance(chrono::Duration::days(45));
