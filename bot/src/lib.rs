@@ -25,5 +25,6 @@ pub mod reminders;
 pub mod reply;
 pub mod schedule;
 pub mod suggest;
+pub mod web;
 
 pub use kith::{Actor, Kith, Pressed};
