@@ -56,12 +56,17 @@ async fn main() -> anyhow::Result<()> {
         network: 500,
         next: None,
     };
-    let balance = kith_bot::ports::FavourBalance::default();
+    let data = kith_web::HomeData {
+        contacts,
+        due,
+        balance: kith_bot::ports::FavourBalance::default(),
+        goals: Vec::new(),
+    };
     let mut times = Vec::new();
     let mut size = 0;
     for _ in 0..RUNS {
         let started = Instant::now();
-        let html = kith_web::render_home(&member, "csrf", None, &contacts, &due, &balance, now)?;
+        let html = kith_web::render_home(&member, "csrf", None, &data, now)?;
         times.push(started.elapsed());
         size = html.len();
     }
@@ -74,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
     // 2. The whole request: 500 contacts in the store, some with favours.
     // Quotes end a quoted name in the command line: the demo's hostile
     // names get plain ones, numbered so none is a duplicate.
-    for (i, c) in contacts.iter().enumerate() {
+    for (i, c) in data.contacts.iter().enumerate() {
         let line = format!(
             "add \"{} {i}\" {}{}",
             c.name.replace('"', "'"),

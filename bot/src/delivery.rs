@@ -926,7 +926,8 @@ impl Sender {
                     .store
                     .favours_since(scope, now - Duration::days(7))
                     .await?;
-                reminders::digest(&row.member, &contacts, favours, now)
+                let goals = self.store.goals(scope).await?;
+                reminders::digest(&row.member, &contacts, favours, &goals, now)
             }
         })
     }

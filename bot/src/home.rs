@@ -1,6 +1,6 @@
 //! A member's page at a glance (Slack's App Home): who is due, with the
 //! same Done / Snooze / Skip buttons as a reminder; the favour balance in
-//! brief; the latest entries. Read-only, from the member's own ledger.
+//! brief; the latest entries; goals where the member has any. Read-only, from the member's own ledger.
 
 use chrono::{DateTime, Utc};
 
@@ -23,6 +23,8 @@ pub struct Home {
     pub balance: Reply,
     /// The latest touches, favours and notes, newest first.
     pub recent: Reply,
+    /// The member's open goals, each with who can help; `None` without any.
+    pub goals: Option<Reply>,
 }
 
 /// The member's page, read from the store; writes nothing.
@@ -65,10 +67,17 @@ pub async fn home(store: &dyn Store, member: &Member, now: DateTime<Utc>) -> any
         reply
     };
     let recent = recent(store, member, &contacts, now).await?;
+    let goals = store.goals(scope).await?;
+    let goals = (!goals.is_empty()).then(|| {
+        let mut reply = Reply::text(crate::reach::listed(&goals, &contacts, now).join("\n"));
+        reply.push_text("End one with /kith goal done N or /kith goal drop N.");
+        reply
+    });
     Ok(Home {
         due,
         balance,
         recent,
+        goals,
     })
 }
 

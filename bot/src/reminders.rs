@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::actions::{Action, block_id};
 use crate::domain::{Contact, Member};
 use crate::format::{date, plural, relative, span_in_days};
+use crate::reach::Goal;
 use crate::reply::{Button, Reply};
 
 /// At most this many contacts in one reminder.
@@ -100,6 +101,7 @@ pub fn digest(
     member: &Member,
     contacts: &[Contact],
     favours_this_week: (u32, u32),
+    goals: &[Goal],
     now: DateTime<Utc>,
 ) -> Option<Reply> {
     if contacts.is_empty() {
@@ -176,6 +178,7 @@ pub fn digest(
             quiet.join(", ")
         ));
     }
+    lines.extend(goals.iter().map(|g| g.digest_line(contacts, now)));
     lines.push("Sharing a useful article counts as a check-in: share <url> with @someone".into());
     let mut reply = Reply::text(format!("Your week in networking ({})", date(now, now, tz)));
     reply.push_text(
@@ -336,7 +339,7 @@ mod tests {
             tier: Tier::Close,
             ..contact(3, "carol", 95)
         };
-        let reply = digest(&member(), &[alice, dave, carol], (3, 1), now()).expect("digest");
+        let reply = digest(&member(), &[alice, dave, carol], (3, 1), &[], now()).expect("digest");
         let text = reply.plain_text();
         for line in [
             "Your week in networking (Mon 23 Nov)",
@@ -352,6 +355,6 @@ mod tests {
 
     #[test]
     fn an_empty_network_gets_no_digest() {
-        assert_eq!(digest(&member(), &[], (0, 0), now()), None);
+        assert_eq!(digest(&member(), &[], (0, 0), &[], now()), None);
     }
 }

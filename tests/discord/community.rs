@@ -25,12 +25,12 @@ use crate::fake_discord::{
 };
 use crate::helpers::App;
 
-const ALICE: u64 = 2_000_000_000_000_000_001;
-const BOB: u64 = 2_000_000_000_000_000_002;
-const CAROL: u64 = 2_000_000_000_000_000_003;
-const DANA: u64 = 2_000_000_000_000_000_004;
+pub(crate) const ALICE: u64 = 2_000_000_000_000_000_001;
+pub(crate) const BOB: u64 = 2_000_000_000_000_000_002;
+pub(crate) const CAROL: u64 = 2_000_000_000_000_000_003;
+pub(crate) const DANA: u64 = 2_000_000_000_000_000_004;
 /// The guild's text channels.
-const INTROS: u64 = 1_300_000_000_000_000_101;
+pub(crate) const INTROS: u64 = 1_300_000_000_000_000_101;
 const LIBRARY: u64 = 1_300_000_000_000_000_102;
 const COFFEE: u64 = 1_300_000_000_000_000_103;
 
@@ -46,13 +46,13 @@ const DRINKERS: [(u64, &str); 6] = [
 
 /// Someone in the guild, as an interaction names them.
 #[derive(Clone, Copy)]
-struct Who {
+pub(crate) struct Who {
     id: u64,
     name: &'static str,
     permissions: &'static str,
 }
 
-const fn member(id: u64, name: &'static str) -> Who {
+pub(crate) const fn member(id: u64, name: &'static str) -> Who {
     Who {
         id,
         name,
@@ -60,30 +60,30 @@ const fn member(id: u64, name: &'static str) -> Who {
     }
 }
 
-const ALICE_: Who = member(ALICE, "alice");
-const BOB_: Who = member(BOB, "bob");
-const CAROL_: Who = member(CAROL, "carol");
-const DANA_: Who = Who {
+pub(crate) const ALICE_: Who = member(ALICE, "alice");
+pub(crate) const BOB_: Who = member(BOB, "bob");
+pub(crate) const CAROL_: Who = member(CAROL, "carol");
+pub(crate) const DANA_: Who = Who {
     id: DANA,
     name: "dana",
     permissions: MANAGER_PERMISSIONS,
 };
 
 /// The app, and the interaction ids handed out so far.
-struct Guild {
-    app: App,
+pub(crate) struct Guild {
+    pub(crate) app: App,
     next: Cell<u64>,
 }
 
 impl Guild {
-    async fn new() -> Guild {
+    pub(crate) async fn new() -> Guild {
         Guild {
             app: App::spawn().await,
             next: Cell::new(9_000),
         }
     }
 
-    fn id(&self) -> u64 {
+    pub(crate) fn id(&self) -> u64 {
         let id = self.next.get() + 1;
         self.next.set(id);
         id
@@ -92,7 +92,7 @@ impl Guild {
     /// Runs `/kith sub options...` as `who`; returns the private answer.
     /// Runs `/kith sub`, or the command a `sub` such as `kith-admin
     /// resources` names.
-    async fn run(&self, who: Who, sub: &str, options: &[Opt]) -> String {
+    pub(crate) async fn run(&self, who: Who, sub: &str, options: &[Opt]) -> String {
         let (command, path) = match sub.split_once(' ') {
             Some((command, path)) if command.starts_with("kith-") => (command, path),
             _ => ("kith", sub),
@@ -117,7 +117,7 @@ impl Guild {
 
     /// Presses the button of `message` whose action starts with `verb`
     /// (`intro-yes`); returns the interaction's answer.
-    async fn press(&self, who: Who, message: &Value, verb: &str) -> Value {
+    pub(crate) async fn press(&self, who: Who, message: &Value, verb: &str) -> Value {
         let custom_id = buttons(message)
             .into_iter()
             .map(|(_, id)| id)
@@ -136,7 +136,7 @@ impl Guild {
     }
 
     /// Sends everything due at the clock's time, as a running Kith would.
-    async fn catch_up(&self) -> StepReport {
+    pub(crate) async fn catch_up(&self) -> StepReport {
         Delivery::new(
             Arc::new(self.app.store.clone()),
             Arc::new(self.app.store.clone()),
@@ -150,7 +150,7 @@ impl Guild {
     }
 
     /// The DMs `user` received whose text contains `text`.
-    fn dms_containing(&self, user: u64, text: &str) -> Vec<Value> {
+    pub(crate) fn dms_containing(&self, user: u64, text: &str) -> Vec<Value> {
         self.app
             .fake
             .dms_to(user)
@@ -160,7 +160,7 @@ impl Guild {
     }
 
     /// The one DM `user` received containing `text`.
-    fn dm(&self, user: u64, text: &str) -> Value {
+    pub(crate) fn dm(&self, user: u64, text: &str) -> Value {
         let found = self.dms_containing(user, text);
         assert_eq!(
             found.len(),
@@ -242,7 +242,7 @@ impl Guild {
     }
 
     /// Every thread started in `channel`, with the users added to it.
-    fn threads_in(&self, channel: u64) -> Vec<(Value, BTreeSet<u64>)> {
+    pub(crate) fn threads_in(&self, channel: u64) -> Vec<(Value, BTreeSet<u64>)> {
         self.app
             .fake
             .threads()
@@ -257,12 +257,12 @@ impl Guild {
     }
 }
 
-fn content(message: &Value) -> &str {
+pub(crate) fn content(message: &Value) -> &str {
     message["content"].as_str().unwrap_or_default()
 }
 
 /// A message's buttons as (label, custom_id).
-fn buttons(message: &Value) -> Vec<(String, String)> {
+pub(crate) fn buttons(message: &Value) -> Vec<(String, String)> {
     message["components"]
         .as_array()
         .into_iter()
@@ -278,7 +278,7 @@ fn buttons(message: &Value) -> Vec<(String, String)> {
 }
 
 /// A pressed button's answer: the message updated, its buttons gone.
-fn settled(answer: &Value) -> &str {
+pub(crate) fn settled(answer: &Value) -> &str {
     assert_eq!(answer["type"], 7, "the message is updated: {answer:#}");
     assert_eq!(answer["data"]["components"], json!([]), "{answer:#}");
     answer["data"]["content"].as_str().expect("content")

@@ -454,6 +454,8 @@ pub enum Opt {
     /// A text channel: option name, id, channel name.
     Channel(&'static str, u64, &'static str),
     Bool(&'static str, bool),
+    /// A whole number: option name, value.
+    Int(&'static str, i64),
 }
 
 /// Who runs a slash command: their id, username and permissions.
@@ -528,6 +530,7 @@ pub fn slash_by(id: u64, invoker: &Invoker, command: &str, sub: &str, options: &
             }
             Opt::Str(name, value) => json!({"name": name, "type": 3, "value": value}),
             Opt::Bool(name, value) => json!({"name": name, "type": 5, "value": value}),
+            Opt::Int(name, value) => json!({"name": name, "type": 4, "value": value}),
             Opt::File(name, filename, url, size) => {
                 let id = "1500000000000000001";
                 resolved_attachments.insert(

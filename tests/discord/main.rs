@@ -14,6 +14,7 @@ mod helpers;
 mod http_endpoint;
 mod names;
 mod portability;
+mod reach;
 mod registration;
 mod reminders;
 mod replicas;

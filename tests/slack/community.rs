@@ -20,24 +20,24 @@ use crate::helpers::{FORM, TEAM, TestApp, press_form, text_of};
 
 /// Kith on a fresh fake Slack, with the delivery loop the binary runs
 /// (stepped by the test).
-async fn spawn() -> (TestApp, Delivery) {
+pub(crate) async fn spawn() -> (TestApp, Delivery) {
     let app = TestApp::spawn().await;
     let delivery = kith::slack_delivery(&app.store, &app.slack, Arc::new(app.clock.clone()));
     (app, delivery)
 }
 
 /// A `/kith` command's answer text, asserting a 200.
-async fn kith(app: &TestApp, user: &str, text: &str) -> String {
+pub(crate) async fn kith(app: &TestApp, user: &str, text: &str) -> String {
     text_of(&app.slash_ok(TEAM, user, "/kith", text).await)
 }
 
 /// The DMs Kith sent `user`, oldest first.
-fn dms(app: &TestApp, user: &str) -> Vec<Posted> {
+pub(crate) fn dms(app: &TestApp, user: &str) -> Vec<Posted> {
     app.fake.posted_in(&format!("D{user}"))
 }
 
 /// The one DM to `user` with a button `verb:…`, and that button's action.
-fn asked(app: &TestApp, user: &str, verb: &str) -> (Posted, String) {
+pub(crate) fn asked(app: &TestApp, user: &str, verb: &str) -> (Posted, String) {
     let mut found: Vec<(Posted, String)> = dms(app, user)
         .into_iter()
         .filter_map(|m| {
@@ -53,7 +53,7 @@ fn asked(app: &TestApp, user: &str, verb: &str) -> (Posted, String) {
 }
 
 /// `user` presses `action` on `message`; Kith answers Slack with 200.
-async fn press(app: &TestApp, user: &str, message: &Posted, action: &str) {
+pub(crate) async fn press(app: &TestApp, user: &str, message: &Posted, action: &str) {
     let body = press_form(
         &app.fake,
         user,
@@ -68,7 +68,7 @@ async fn press(app: &TestApp, user: &str, message: &Posted, action: &str) {
 
 /// The text the last chat.update of the message at `ts` put in place of
 /// its buttons (and no buttons are left to press).
-fn settled_text(app: &TestApp, ts: &str) -> String {
+pub(crate) fn settled_text(app: &TestApp, ts: &str) -> String {
     let update = app
         .fake
         .calls_to("chat.update")
@@ -96,7 +96,7 @@ fn settled_text(app: &TestApp, ts: &str) -> String {
 }
 
 /// The users of each group conversations.open (several users) was asked for.
-fn groups_opened(app: &TestApp) -> Vec<Vec<String>> {
+pub(crate) fn groups_opened(app: &TestApp) -> Vec<Vec<String>> {
     app.fake
         .calls_to("conversations.open")
         .iter()
@@ -107,7 +107,7 @@ fn groups_opened(app: &TestApp) -> Vec<Vec<String>> {
 }
 
 /// Every ledger entry as `owner kind about: what`, oldest first.
-async fn ledgers(app: &TestApp) -> Vec<String> {
+pub(crate) async fn ledgers(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT o.external_id || ' ' || e.kind || ' ' || m.external_id || ': ' || e.what \
          FROM entries e JOIN contacts c ON c.id = e.contact_id \

@@ -143,6 +143,10 @@ async fn the_home_tab_is_published_on_app_home_opened_with_who_is_due() {
     }
     assert!(blocks.contains(OPEN_FAVOUR), "{blocks}");
     assert!(blocks.contains("Favour balance"), "{blocks}");
+    assert!(
+        !blocks.contains("Your goals"),
+        "no goals, no heading: {blocks}"
+    );
 }
 
 #[tokio::test]
@@ -411,9 +415,30 @@ async fn the_docs_show_the_home_tab_and_the_forms_as_kith_sends_them() {
         .await;
     app.slash_ok(TEAM, "U1", "/kith", "gave <@U3|carol> reviewed her resume")
         .await;
+    app.slash_ok(
+        TEAM,
+        "U1",
+        "/kith",
+        "add \"Jane Doe\" wider at \"Acme Corp\"",
+    )
+    .await;
+    app.slash_ok(
+        TEAM,
+        "U1",
+        "/kith",
+        "goal Move into sales enablement at \"Acme\"",
+    )
+    .await;
     app.clock.advance(chrono::Duration::days(15));
     open_home(&app, "U1", "Ev1").await;
     let home = app.fake.wait_for("views.publish", 1).await[0].params["view"].clone();
+    let blocks = texts(&home);
+    assert!(
+        blocks.contains("Your goals")
+            && blocks.contains("1. Move into sales enablement · at Acme")
+            && blocks.contains("Can help: Jane Doe"),
+        "the goal and who can help: {blocks}"
+    );
     let favour = opened_from_message(&app).await;
     let samples = [
         ("slack-home", home),

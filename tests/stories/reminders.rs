@@ -329,6 +329,7 @@ async fn settings_show_and_change_what_was_asked() {
             "Reminders: weekdays, 09:00–10:00",
             "Weekly digest: \"0 0 9 * * Mon\" (next: Mon 23 Nov 09:00)",
             "Direct messages: on",
+            "Reach: off (turn on with: settings reach on)",
         ],
     );
     assert_eq!(
@@ -354,6 +355,18 @@ async fn settings_show_and_change_what_was_asked() {
             "Reminders: every day, 08:00–09:30",
             "Weekly digest: off",
         ],
+    );
+    app.given(&["settings reach on"]).await;
+    assert_shows(
+        &app.say("settings").await,
+        &[
+            "Reach: on (members may see you in a count of who knows someone at a company, never who)",
+        ],
+    );
+    app.given(&["settings reach off"]).await;
+    assert_shows(
+        &app.say("settings").await,
+        &["Reach: off (turn on with: settings reach on)"],
     );
 }
 
@@ -392,4 +405,42 @@ async fn bad_settings_are_explained_and_change_nothing() {
         assert_shows(&out, &[expected]);
     }
     assert_eq!(app.ledger().await, before);
+}
+
+#[tokio::test]
+async fn the_digest_has_a_line_per_open_goal_with_who_can_help_and_who_is_due() {
+    let mut app = App::spawn().await;
+    app.given(&[
+        ":clock 2026-11-01T12:00:00Z",
+        "settings digest \"0 0 9 * * Mon\"",
+        "add \"Jane Doe\" close at \"Acme Corp\"",
+        "touch \"Jane Doe\" coffee 40 days ago",
+        "add \"Bob Ortiz\" at \"ACME, Inc.\"",
+        "goal Move into sales enablement at \"Acme\"",
+        "goal \"Get better at pitching\" #sales",
+        "goal Meet a designer at \"Initech\"",
+    ])
+    .await;
+
+    let out = app.say(":tick 1d").await;
+    assert_shows(
+        &out,
+        &[
+            "── DM to @me · Mon 2 Nov 2026 09:00 UTC ──\nYour week in networking (Mon 2 Nov)",
+            "- Move into sales enablement: 2 people at Acme; Jane Doe is due\n",
+            "- Get better at pitching: nobody in your network with #sales yet\n",
+            "- Meet a designer: nobody in your network at Initech yet; reach Initech shows who else might know someone\n",
+        ],
+    );
+
+    // Ended goals leave the digest; the other stays. (Numbers are as goals
+    // lists them now: after goal 1 is done, pitching is goal 1.)
+    app.given(&["goal done 1", "goal drop 1"]).await;
+    let out = app.say(":tick 7d").await;
+    assert_shows(
+        &out,
+        &["Your week in networking (Mon 9 Nov)", "- Meet a designer:"],
+    );
+    assert!(!out.contains("sales enablement"), "{out}");
+    assert!(!out.contains("pitching"), "{out}");
 }

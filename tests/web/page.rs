@@ -312,3 +312,45 @@ async fn web_revoke_and_forget_me_end_every_session() {
     assert!(b.text().await.contains("open it with a link from Kith"));
     b.close().await;
 }
+
+#[tokio::test]
+async fn goals_show_with_who_can_help_only_when_there_are_some() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    app.alice_with_a_network().await;
+    b.open(&app.link("alice").await).await;
+    assert_eq!(b.count("#goals").await, 0, "no goals, no section");
+
+    for line in [
+        "goal Move into design at \"ACME, Inc.\"",
+        "goal \"Get better at pitching\" #sales",
+    ] {
+        let said = app.say("alice", line).await;
+        assert!(said.starts_with("Added goal"), "{line}: {said}");
+    }
+    b.open(&format!("{}/me", app.base)).await;
+    let goals = b.text_of("#goals").await;
+    assert!(goals.contains("Your goals"), "{goals}");
+    assert!(
+        goals.contains("Move into design · at ACME, Inc.")
+            && goals.contains("Can help: Ann Lee (due)"),
+        "Ann is at Acme and due: {goals}"
+    );
+    assert!(
+        goals.contains("Get better at pitching · #sales")
+            && goals.contains("Nobody in your network matches it yet."),
+        "{goals}"
+    );
+    assert!(!goals.contains("Bo Chen"), "{goals}");
+    // Who can help opens their page.
+    b.click("#goals a").await;
+    let ann = app.contact_id("alice", "Ann Lee").await;
+    assert_eq!(b.path().await, format!("/me/contacts/{}", ann.0));
+
+    // Ended goals leave the page; with none left, so does the section.
+    app.say("alice", "goal done 1").await;
+    app.say("alice", "goal drop 1").await;
+    b.open(&format!("{}/me", app.base)).await;
+    assert_eq!(b.count("#goals").await, 0);
+    b.close().await;
+}

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 pub const SUB_COMMAND: u8 = 1;
 pub const SUB_COMMAND_GROUP: u8 = 2;
 pub const STRING: u8 = 3;
+pub const INTEGER: u8 = 4;
 pub const BOOLEAN: u8 = 5;
 pub const USER: u8 = 6;
 pub const CHANNEL: u8 = 7;
@@ -149,6 +150,12 @@ pub fn slot_options(slot: &Slot) -> Vec<Value> {
             let mut choice = string(slot.required);
             choice["choices"] = choices(words);
             vec![choice]
+        }
+        Kind::Number { max } => {
+            let mut number = option(INTEGER, slot.name, slot.help, slot.required);
+            number["min_value"] = json!(1);
+            number["max_value"] = json!(max);
+            vec![number]
         }
         Kind::Zone | Kind::CommandName => {
             let mut auto = string(slot.required);

@@ -38,11 +38,13 @@ pub fn view(home: &Home) -> Value {
              "text": {"type": "plain_text", "text": "Settings"}},
         ]}),
     ];
-    for (title, part) in [
-        ("Who is due", &home.due),
-        ("Favour balance", &home.balance),
-        ("Recent", &home.recent),
-    ] {
+    let parts = [
+        ("Who is due", Some(&home.due)),
+        ("Your goals", home.goals.as_ref()),
+        ("Favour balance", Some(&home.balance)),
+        ("Recent", Some(&home.recent)),
+    ];
+    for (title, part) in parts.into_iter().filter_map(|(t, p)| Some((t, p?))) {
         out.push(json!({"type": "divider"}));
         out.push(json!({"type": "header", "text": {"type": "plain_text", "text": title}}));
         let rendered = blocks::render_answer(part, "/kith due");
@@ -165,6 +167,7 @@ mod tests {
             due: Reply::text("Nobody is due for a check-in. Nice work."),
             balance: Reply::text("In all you gave 1 favour and got 0 favours."),
             recent: Reply::text("today · you gave @bob \u{201C}lunch\u{201D}"),
+            goals: None,
         };
         let view = view(&home);
         assert_eq!(view["type"], "home");
@@ -178,5 +181,24 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
+        assert!(!text.contains("Your goals"), "no goals, no heading: {text}");
+    }
+
+    #[test]
+    fn goals_have_their_own_heading_after_who_is_due() {
+        let home = Home {
+            due: Reply::text("Nobody is due for a check-in. Nice work."),
+            balance: Reply::text("No favours logged yet."),
+            recent: Reply::text("Nothing logged yet."),
+            goals: Some(Reply::text(
+                "1. Move into sales enablement · at Acme\n   Can help: Jane Doe (due)",
+            )),
+        };
+        let text = view(&home).to_string();
+        let due = text.find("Who is due").expect("due heading");
+        let goals = text.find("Your goals").expect("goals heading");
+        let balance = text.find("Favour balance").expect("balance heading");
+        assert!(due < goals && goals < balance, "{text}");
+        assert!(text.contains("Can help: Jane Doe (due)"), "{text}");
     }
 }

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tracing::error;
 
-pub use pages::render_home;
+pub use pages::{HomeData, render_home};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "kith_session";

@@ -8,6 +8,7 @@ use kith_bot::domain::{Contact, ContactId, EntryKind, Member};
 use kith_bot::format::{date, plural, relative, signed};
 use kith_bot::map::{self, Links};
 use kith_bot::ports::Store;
+use kith_bot::reach::{self, Goal};
 
 /// How many people the due list shows (the most overdue first).
 const DUE_ROWS: u32 = 20;
@@ -61,6 +62,39 @@ struct Balance {
     balance: String,
 }
 
+/// One goal, with the people in the member's network who can help.
+struct GoalRow {
+    what: String,
+    /// " · at Acme #sales", or nothing.
+    about: String,
+    helpers: Vec<Helper>,
+}
+
+/// Someone who can help with a goal.
+struct Helper {
+    id: i64,
+    name: String,
+    due: bool,
+}
+
+impl GoalRow {
+    fn of(goal: &Goal, contacts: &[Contact], now: DateTime<Utc>) -> GoalRow {
+        GoalRow {
+            what: goal.what.clone(),
+            about: reach::about(goal.company.as_deref(), &goal.tags),
+            helpers: goal
+                .helpers(contacts, now)
+                .into_iter()
+                .map(|c| Helper {
+                    id: c.id.0,
+                    name: c.shown(),
+                    due: c.is_due(now),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home<'a> {
@@ -73,9 +107,18 @@ struct Home<'a> {
     balance: Vec<Balance>,
     balance_note: String,
     map: String,
+    goals: Vec<GoalRow>,
 }
 
-/// The member's page: the map, who is due, the balance.
+/// What the member's page shows, as read from the store.
+pub struct HomeData {
+    pub contacts: Vec<Contact>,
+    pub due: kith_bot::ports::DueList,
+    pub balance: kith_bot::ports::FavourBalance,
+    pub goals: Vec<Goal>,
+}
+
+/// The member's page: the map, who is due, the balance, goals if any.
 pub async fn home(
     store: &dyn Store,
     member: &Member,
@@ -84,12 +127,13 @@ pub async fn home(
     now: DateTime<Utc>,
 ) -> anyhow::Result<String> {
     let scope = member.scope();
-    let due = store.due_contacts(scope, now, DUE_ROWS).await?;
-    let balance = store.favour_balance(scope, BALANCE_ROWS).await?;
-    let contacts = store.contacts(scope).await?;
-    Ok(render_home(
-        member, csrf, flash, &contacts, &due, &balance, now,
-    )?)
+    let data = HomeData {
+        due: store.due_contacts(scope, now, DUE_ROWS).await?,
+        balance: store.favour_balance(scope, BALANCE_ROWS).await?,
+        contacts: store.contacts(scope).await?,
+        goals: store.goals(scope).await?,
+    };
+    Ok(render_home(member, csrf, flash, &data, now)?)
 }
 
 /// Renders the member's page from what the store gave (the benchmark
@@ -98,11 +142,15 @@ pub fn render_home(
     member: &Member,
     csrf: &str,
     flash: Option<String>,
-    contacts: &[Contact],
-    due: &kith_bot::ports::DueList,
-    balance: &kith_bot::ports::FavourBalance,
+    data: &HomeData,
     now: DateTime<Utc>,
 ) -> askama::Result<String> {
+    let HomeData {
+        contacts,
+        due,
+        balance,
+        goals,
+    } = data;
     let tz = member.tz;
     let href = |c: &Contact| format!("/me/contacts/{}", c.id.0);
     let map = map::linked_svg(
@@ -149,6 +197,10 @@ pub fn render_home(
             .collect(),
         balance_note,
         map,
+        goals: goals
+            .iter()
+            .map(|g| GoalRow::of(g, contacts, now))
+            .collect(),
     }
     .render()
 }

@@ -5,11 +5,13 @@
 use chrono::Duration;
 
 use super::args::ParseError;
-use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec};
-use crate::domain::{Contact, Tag, company_key};
+use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec, Variant};
+use crate::domain::{Contact, company_key};
 use crate::format::plural;
 use crate::reach::asks::{ask_button, count_line};
-use crate::reach::{ASK_LAPSES_AFTER_DAYS, GoalEnd, MAX_GOALS, NewAsk, NewGoal};
+use crate::reach::{
+    ASK_LAPSES_AFTER_DAYS, GoalEnd, MAX_GOALS, NewAsk, NewGoal, about, listed, names,
+};
 use crate::reply::Reply;
 
 const fn company_slot(help: &'static str) -> Slot {
@@ -52,61 +54,91 @@ pub const GOAL: Spec = Spec {
         "goal drop 2",
     ],
     group: Group::Community,
-    form: Form::Slots(&[
-        Slot::new(
-            "what",
-            Kind::Phrase {
-                max: crate::limits::REASON,
+    form: Form::Variants {
+        bare: Some(Variant {
+            name: "add",
+            aliases: &[],
+            summary: "Add a goal, with the company or tags of those who can help.",
+            slots: &[
+                Slot::new(
+                    "what",
+                    Kind::Phrase {
+                        max: crate::limits::REASON,
+                    },
+                    "Goal",
+                    "<what>",
+                    "What you're working towards, like Move into sales enablement",
+                )
+                .ask("What is your goal? e.g. goal Move into sales enablement at \"Acme\" #sales"),
+                company_slot("The company the goal is about, like Acme Corp"),
+                Slot::new(
+                    "tags",
+                    Kind::Tags,
+                    "Tags",
+                    "#tag ...",
+                    "Tags of the people who can help, like #sales",
+                )
+                .optional(),
+            ],
+        }),
+        variants: &[
+            Variant {
+                name: "done",
+                aliases: &[],
+                summary: "Mark a goal done (its number, as goals shows it).",
+                slots: &[goal_number(
+                    "Which goal? Say its number as goals shows it, like goal done 1.",
+                )],
             },
-            "Goal",
-            "<what>",
-            "What you're working towards; or done 2 / drop 2 to end goal 2",
-        )
-        .ask("What is your goal? e.g. goal Move into sales enablement at \"Acme\" #sales"),
-        company_slot("The company the goal is about, like Acme Corp"),
-        Slot::new(
-            "tags",
-            Kind::Tags,
-            "Tags",
-            "#tag ...",
-            "Tags of the people who can help, like #sales",
-        )
-        .optional(),
-    ]),
+            Variant {
+                name: "drop",
+                aliases: &[],
+                summary: "Drop a goal (its number, as goals shows it).",
+                slots: &[goal_number(
+                    "Which goal? Say its number as goals shows it, like goal drop 1.",
+                )],
+            },
+        ],
+        unknown: "Say goal <what>, goal done N or goal drop N.",
+    },
     build: |values| {
-        let what = values.text("what").unwrap_or_default();
+        let end = match values.variant {
+            Some("done") => Some(GoalEnd::Done),
+            Some("drop") => Some(GoalEnd::Dropped),
+            _ => None,
+        };
+        if let Some(end) = end {
+            let number = values
+                .text("number")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| ParseError::new("Say the goal's number, like goal done 1."))?;
+            return Ok(Command::EndGoal { number, end });
+        }
         let company = values
             .text("company")
             .map(|c| company(c, "company"))
             .transpose()?;
-        let tags = values.tags("tags");
-        let words: Vec<&str> = what.split_whitespace().collect();
-        let end = match words.as_slice() {
-            [verb, n] if verb.eq_ignore_ascii_case("done") => Some((GoalEnd::Done, *n)),
-            [verb, n] if verb.eq_ignore_ascii_case("drop") => Some((GoalEnd::Dropped, *n)),
-            _ => None,
-        };
-        if let Some((end, n)) = end {
-            let number = n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                ParseError::new(format!(
-                    "\"{n}\" is not a goal's number; see them with goals, then say goal {} 1.",
-                    words[0].to_lowercase()
-                ))
-            })?;
-            if company.is_some() || !tags.is_empty() {
-                return Err(ParseError::new(
-                    "Ending a goal takes only its number, like goal done 1.",
-                ));
-            }
-            return Ok(Command::EndGoal { number, end });
-        }
         Ok(Command::Goal(NewGoal {
-            what,
+            what: values.text("what").unwrap_or_default(),
             company,
-            tags,
+            tags: values.tags("tags"),
         }))
     },
 };
+
+/// The number of the goal to end, as `goals` lists them.
+const fn goal_number(ask: &'static str) -> Slot {
+    Slot::new(
+        "number",
+        Kind::Number {
+            max: MAX_GOALS as u32,
+        },
+        "Goal's number",
+        "<number>",
+        "The goal's number, as goals shows it",
+    )
+    .ask(ask)
+}
 
 pub const GOALS: Spec = Spec {
     name: "goals",
@@ -160,34 +192,6 @@ pub const REACH: Spec = Spec {
     },
 };
 
-/// "Jane Doe (due), Bob Ortiz".
-fn names(helpers: &[&Contact], now: chrono::DateTime<chrono::Utc>) -> String {
-    helpers
-        .iter()
-        .map(|c| {
-            if c.is_due(now) {
-                format!("{} (due)", c.shown())
-            } else {
-                c.shown()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn about(goal_company: Option<&str>, tags: &[Tag]) -> String {
-    let mut parts = Vec::new();
-    if let Some(company) = goal_company {
-        parts.push(format!("at {company}"));
-    }
-    parts.extend(tags.iter().map(Tag::to_string));
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" · {}", parts.join(" "))
-    }
-}
-
 pub(super) async fn goal(ctx: &Ctx<'_>, new: NewGoal) -> Result<Reply, CommandError> {
     let scope = ctx.member.scope();
     let open = ctx.store.goals(scope).await?;
@@ -229,20 +233,7 @@ pub(super) async fn goals(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     }
     let network = ctx.store.contacts(scope).await?;
     let mut lines = vec!["Your goals".to_string()];
-    for (i, goal) in goals.iter().enumerate() {
-        lines.push(format!(
-            "{}. {}{}",
-            i + 1,
-            goal.what,
-            about(goal.company.as_deref(), &goal.tags)
-        ));
-        let helpers = goal.helpers(&network, ctx.now);
-        lines.push(if helpers.is_empty() {
-            "   Nobody in your network matches it yet.".to_string()
-        } else {
-            format!("   Can help: {}", names(&helpers, ctx.now))
-        });
-    }
+    lines.extend(listed(&goals, &network, ctx.now));
     lines.push("End one with goal done N or goal drop N.".into());
     Ok(Reply::text(lines.join("\n")))
 }
@@ -336,4 +327,86 @@ pub(super) async fn share_reach(ctx: &Ctx<'_>, on: bool) -> Result<Reply, Comman
         "Reach is off. You're no longer counted in anyone's reach, and nobody can ask you for an \
          introduction through Kith."
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::{Field, from_fields, parse};
+
+    fn goal_of(line: &str) -> NewGoal {
+        match parse(line) {
+            Ok(Command::Goal(goal)) => goal,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_goal_is_typed_as_it_reads_and_done_or_drop_take_its_number() {
+        let goal = goal_of("goal Move into sales enablement at \"Acme\" #sales");
+        assert_eq!(goal.what, "Move into sales enablement");
+        assert_eq!(goal.company.as_deref(), Some("Acme"));
+        assert_eq!(goal.tags.len(), 1);
+        assert_eq!(goal_of("goal \"done deal\"").what, "done deal");
+        assert_eq!(
+            parse("goal done 2").ok(),
+            Some(Command::EndGoal {
+                number: 2,
+                end: GoalEnd::Done
+            })
+        );
+        assert_eq!(
+            parse("goal DROP 1").ok(),
+            Some(Command::EndGoal {
+                number: 1,
+                end: GoalEnd::Dropped
+            })
+        );
+    }
+
+    #[test]
+    fn a_goal_without_what_or_number_is_asked_for() {
+        let asked = parse("goal").expect_err("nothing typed").to_user_text();
+        assert!(asked.starts_with("What is your goal?"), "{asked}");
+        let asked = parse("goal done").expect_err("no number").to_user_text();
+        assert!(asked.starts_with("Which goal?"), "{asked}");
+        for line in ["goal done 0", "goal drop x", "goal done 99"] {
+            let refused = parse(line).expect_err(line).to_user_text();
+            assert!(
+                refused.contains("is not a goal's number"),
+                "{line}: {refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_usage_line_shows_every_form() {
+        assert_eq!(
+            GOAL.usage(),
+            "goal <what> [at \"Company\"] [#tag ...] | done <number> | drop <number>"
+        );
+    }
+
+    #[test]
+    fn typed_inputs_end_a_goal_by_its_number() {
+        let fields = [("number".to_string(), Field::Text("3".into()))];
+        assert_eq!(
+            from_fields(&GOAL, Some("drop"), &fields),
+            Ok(Command::EndGoal {
+                number: 3,
+                end: GoalEnd::Dropped
+            })
+        );
+        let fields = [("what".to_string(), Field::Text("Learn Rust".into()))];
+        assert!(matches!(
+            from_fields(&GOAL, Some("add"), &fields),
+            Ok(Command::Goal(NewGoal { what, .. })) if what == "Learn Rust"
+        ));
+        let zero = [("number".to_string(), Field::Text("0".into()))];
+        let refused = from_fields(&GOAL, Some("done"), &zero).expect_err("zero");
+        assert!(
+            refused.to_user_text().contains("is not a goal's number"),
+            "{refused:?}"
+        );
+    }
 }

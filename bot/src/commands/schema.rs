@@ -45,6 +45,8 @@ pub enum Kind {
     Channel { off: bool },
     /// One of these words.
     Choice(&'static [&'static str]),
+    /// A whole number from 1 to `max` (a goal's number, as listed).
+    Number { max: u32 },
     /// A public http(s) link.
     Url,
     /// An IANA time zone (`Europe/Berlin`).
@@ -357,13 +359,16 @@ impl Spec {
         match &self.form {
             Form::Slots(slots) => parts.extend(slots.iter().map(Slot::usage)),
             Form::Variants { bare, variants, .. } => {
-                let forms: Vec<String> = variants.iter().map(variant_usage).collect();
-                let joined = forms.join(" | ");
-                parts.push(if bare.is_some() {
-                    format!("[{joined}]")
-                } else {
-                    joined
-                });
+                let mut forms: Vec<String> = variants.iter().map(variant_usage).collect();
+                match bare {
+                    Some(bare) if !bare.slots.is_empty() => {
+                        let own: Vec<String> = bare.slots.iter().map(Slot::usage).collect();
+                        forms.insert(0, own.join(" "));
+                        parts.push(forms.join(" | "));
+                    }
+                    Some(_) => parts.push(format!("[{}]", forms.join(" | "))),
+                    None => parts.push(forms.join(" | ")),
+                }
             }
         }
         parts.join(" ")
@@ -397,22 +402,33 @@ pub(super) fn read_line(spec: &Spec, args: &mut Args) -> Result<Values, ParseErr
             bare,
             variants: _,
             unknown,
-        } => match args.next_word() {
-            None => match bare {
-                Some(bare) => {
-                    values.variant = Some(bare.name);
-                    return Ok(values);
-                }
-                None => return Err(ParseError::new(*unknown)),
-            },
-            Some(word) => match spec.variant(&word.text).filter(|_| !word.quoted) {
-                Some(variant) => {
+        } => {
+            let picked = args
+                .peek()
+                .filter(|word| !word.quoted)
+                .and_then(|word| spec.variant(&word.text));
+            match (picked, args.peek(), bare) {
+                (Some(variant), _, _) => {
+                    args.next_word();
                     values.variant = Some(variant.name);
                     variant.slots
                 }
-                None => return Err(ParseError::new(unknown.replace("{}", &word.typed()))),
-            },
-        },
+                // A bare form with slots of its own reads what was typed
+                // (`goal Move into sales`, beside `goal done 2`).
+                (None, _, Some(bare)) if !bare.slots.is_empty() => {
+                    values.variant = Some(bare.name);
+                    bare.slots
+                }
+                (None, None, Some(bare)) => {
+                    values.variant = Some(bare.name);
+                    return Ok(values);
+                }
+                (None, None, None) => return Err(ParseError::new(*unknown)),
+                (None, Some(word), _) => {
+                    return Err(ParseError::new(unknown.replace("{}", &word.typed())));
+                }
+            }
+        }
     };
     read_slots(slots, args, &mut values)?;
     Ok(values)
@@ -450,7 +466,7 @@ fn claims(slot: &Slot, word: &Word) -> bool {
         Kind::Tier => Tier::parse(&word.text).is_some(),
         Kind::Tag => word.text.starts_with('#') || word.text.starts_with("<#"),
         Kind::Choice(words) => words.iter().any(|w| w.eq_ignore_ascii_case(&word.text)),
-        Kind::Duration => word.text.starts_with(|c: char| c.is_ascii_digit()),
+        Kind::Duration | Kind::Number { .. } => word.text.starts_with(|c: char| c.is_ascii_digit()),
         _ => true,
     }
 }
@@ -768,6 +784,22 @@ fn read_word(slot: &Slot, word: &Word) -> Result<Value, ParseError> {
                     word.typed()
                 )),
             }),
+        Kind::Number { max } => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .map(|n| Value::Word(n.to_string()))
+            .ok_or_else(|| {
+                let question = match slot.ask {
+                    Ask::Say(question) if !question.is_empty() => question.to_string(),
+                    _ => format!("Say a number from 1 to {max}."),
+                };
+                ParseError::new(format!(
+                    "\"{}\" is not a {}. {question}",
+                    word.typed(),
+                    slot.label.to_lowercase()
+                ))
+            }),
         Kind::Url => super::resources::read_url(text).map(|_| Value::Text(text.to_string())),
         Kind::Zone => super::settings::time_zone(text).map(Value::Zone),
         Kind::Hours => crate::schedule::Window::parse(text, false)
@@ -977,6 +1009,7 @@ fn read_field(slot: &Slot, field: &Field) -> Result<Option<Value>, ParseError> {
             | Kind::Tags
             | Kind::Tag
             | Kind::Choice(_)
+            | Kind::Number { .. }
             | Kind::Url
             | Kind::Zone
             | Kind::Hours

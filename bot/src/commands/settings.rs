@@ -174,7 +174,8 @@ pub async fn settings(
     change: Option<SettingsChange>,
 ) -> Result<Reply, CommandError> {
     let Some(change) = change else {
-        return Ok(Reply::text(describe(ctx, ctx.member)));
+        let reach = ctx.store.reach_shared(ctx.member.scope()).await?;
+        return Ok(Reply::text(describe(ctx, ctx.member, reach)));
     };
     let member = ctx
         .store
@@ -210,7 +211,7 @@ fn next_digest(ctx: &Ctx<'_>, member: &Member, digest: &Digest) -> String {
     }
 }
 
-fn describe(ctx: &Ctx<'_>, member: &Member) -> String {
+fn describe(ctx: &Ctx<'_>, member: &Member, reach: bool) -> String {
     let source = match member.tz_source {
         TzSource::Member => "you chose it".to_string(),
         TzSource::Platform => "from your profile".to_string(),
@@ -238,6 +239,14 @@ fn describe(ctx: &Ctx<'_>, member: &Member) -> String {
         ),
         format!("Weekly digest: {digest}"),
         format!("Direct messages: {dms}"),
+        format!(
+            "Reach: {}",
+            if reach {
+                "on (members may see you in a count of who knows someone at a company, never who)"
+            } else {
+                "off (turn on with: settings reach on)"
+            }
+        ),
     ]
     .join("\n")
 }

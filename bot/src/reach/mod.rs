@@ -55,6 +55,108 @@ impl Goal {
         helpers.sort_by_key(|c| (!c.is_due(now), c.next_due(), c.name.to_lowercase()));
         helpers
     }
+
+    /// The goal's line in the weekly digest: "Move into sales enablement:
+    /// 2 people at Acme; Jane Doe is due".
+    pub fn digest_line(&self, network: &[Contact], now: DateTime<Utc>) -> String {
+        let helpers = self.helpers(network, now);
+        let mut wheres = Vec::new();
+        if let Some(company) = &self.company {
+            wheres.push(format!("at {company}"));
+        }
+        if !self.tags.is_empty() {
+            let tags: Vec<String> = self.tags.iter().map(Tag::to_string).collect();
+            wheres.push(format!("with {}", tags.join(" ")));
+        }
+        let wheres = if wheres.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", wheres.join(" or "))
+        };
+        if helpers.is_empty() {
+            return match self.company.as_deref() {
+                Some(company) => format!(
+                    "{}: nobody in your network{wheres} yet; reach {} shows who else might know someone",
+                    self.what,
+                    quoted_company(company)
+                ),
+                None => format!("{}: nobody in your network{wheres} yet", self.what),
+            };
+        }
+        let people = crate::format::plural(helpers.len() as i64, "person", "people");
+        let due: Vec<String> = helpers
+            .iter()
+            .filter(|c| c.is_due(now))
+            .map(|c| c.shown())
+            .collect();
+        match due.as_slice() {
+            [] => format!("{}: {people}{wheres}", self.what),
+            [one] => format!("{}: {people}{wheres}; {one} is due", self.what),
+            [rest @ .., last] => format!(
+                "{}: {people}{wheres}; {} and {last} are due",
+                self.what,
+                rest.join(", ")
+            ),
+        }
+    }
+}
+
+/// "Jane Doe (due), Bob Ortiz".
+pub fn names(helpers: &[&Contact], now: DateTime<Utc>) -> String {
+    helpers
+        .iter()
+        .map(|c| {
+            if c.is_due(now) {
+                format!("{} (due)", c.shown())
+            } else {
+                c.shown()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn about(goal_company: Option<&str>, tags: &[Tag]) -> String {
+    let mut parts = Vec::new();
+    if let Some(company) = goal_company {
+        parts.push(format!("at {company}"));
+    }
+    parts.extend(tags.iter().map(Tag::to_string));
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", parts.join(" "))
+    }
+}
+
+/// Each goal, numbered as `goals` numbers them, and on the next line who
+/// in `network` can help.
+pub fn listed(goals: &[Goal], network: &[Contact], now: DateTime<Utc>) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, goal) in goals.iter().enumerate() {
+        lines.push(format!(
+            "{}. {}{}",
+            i + 1,
+            goal.what,
+            about(goal.company.as_deref(), &goal.tags)
+        ));
+        let helpers = goal.helpers(network, now);
+        lines.push(if helpers.is_empty() {
+            "   Nobody in your network matches it yet.".to_string()
+        } else {
+            format!("   Can help: {}", names(&helpers, now))
+        });
+    }
+    lines
+}
+
+/// A company as `reach` takes it: several words in quotes.
+fn quoted_company(company: &str) -> String {
+    if company.contains(char::is_whitespace) {
+        format!("\"{company}\"")
+    } else {
+        company.to_string()
+    }
 }
 
 /// A goal to add.
