@@ -332,12 +332,14 @@ async fn goals_show_with_who_can_help_only_when_there_are_some() {
     let goals = b.text_of("#goals").await;
     assert!(goals.contains("Your goals"), "{goals}");
     assert!(
-        goals.contains("Move into design · at ACME, Inc.")
+        goals.contains("1. Move into design")
+            && goals.contains("· at ACME, Inc.")
             && goals.contains("Can help: Ann Lee (due)"),
         "Ann is at Acme and due: {goals}"
     );
     assert!(
-        goals.contains("Get better at pitching · #sales")
+        goals.contains("2. Get better at pitching")
+            && goals.contains("· #sales")
             && goals.contains("Nobody in your network matches it yet."),
         "{goals}"
     );
