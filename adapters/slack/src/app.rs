@@ -353,7 +353,11 @@ impl SlackApp {
             return;
         };
         let Some(message) = event.message.as_ref() else {
-            self.respond(&event, &pressed.outcome, false).await;
+            // A private answer (Slack sends no copy of an ephemeral
+            // message): the outcome takes its place, so its buttons go.
+            let ephemeral = matches!(&event.container,
+                SlackInteractionActionContainer::Message(c) if c.is_ephemeral == Some(true));
+            self.respond(&event, &pressed.outcome, ephemeral).await;
             return;
         };
         let mut settled = message.content.blocks.clone().unwrap_or_default();
