@@ -260,6 +260,19 @@ pub fn press_form(
     ts: &str,
     action: &str,
 ) -> String {
+    let payload = press_payload(fake, user, message, channel, ts, action);
+    serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
+}
+
+/// [`press_form`]'s payload, as JSON.
+pub fn press_payload(
+    fake: &FakeSlack,
+    user: &str,
+    message: &Value,
+    channel: &str,
+    ts: &str,
+    action: &str,
+) -> Value {
     let block_id = message["blocks"]
         .as_array()
         .and_then(|blocks| {
@@ -271,7 +284,7 @@ pub fn press_form(
         })
         .map(|b| b["block_id"].clone())
         .expect("the button is on the message");
-    let payload = json!({
+    json!({
         "type": "block_actions",
         "team": {"id": TEAM, "domain": "acme"},
         "user": {"id": user, "username": user.to_lowercase(), "name": user.to_lowercase(), "team_id": TEAM},
@@ -286,8 +299,7 @@ pub fn press_form(
         "actions": [{"type": "button", "action_id": action, "block_id": block_id,
                      "text": {"type": "plain_text", "text": "a button"}, "value": action,
                      "action_ts": "1700000001.000200"}],
-    });
-    serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes")
+    })
 }
 
 /// The text of an answer: its fallback text.

@@ -5,11 +5,11 @@
 //! helper's follow-up crediting the favour.
 
 use chrono::Duration;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::community::{asked, dms, groups_opened, kith, ledgers, press, settled_text, spawn};
 use crate::fake_slack::mpim_id;
-use crate::helpers::{FORM, TEAM, TestApp, text_of};
+use crate::helpers::{FORM, TEAM, TestApp, press_payload, text_of};
 
 /// The private answer to `/kith reach ...` by `user`, as Slack got it.
 async fn reach(app: &TestApp, user: &str, text: &str) -> Value {
@@ -46,32 +46,14 @@ async fn press_ephemeral(
     answer: &Value,
     action: &str,
 ) -> Option<(String, bool)> {
-    let block_id = answer["blocks"]
-        .as_array()
-        .and_then(|blocks| {
-            blocks.iter().find(|b| {
-                b["elements"]
-                    .as_array()
-                    .is_some_and(|els| els.iter().any(|e| e["value"] == action))
-            })
-        })
-        .map(|b| b["block_id"].clone())
-        .expect("the button is on the answer");
     let before = app.fake.calls_to("response_url").len();
-    let payload = json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "acme"},
-        "user": {"id": user, "username": user.to_lowercase(), "name": user.to_lowercase(), "team_id": TEAM},
-        "api_app_id": "A1",
-        "token": "deprecated",
-        "container": {"type": "message", "message_ts": "1700000099.000100", "channel_id": "C1", "is_ephemeral": true},
-        "trigger_id": "77.456.ephemeral",
-        "channel": {"id": "C1", "name": "general"},
-        "response_url": app.fake.response_url("ephemeral"),
-        "actions": [{"type": "button", "action_id": action, "block_id": block_id,
-                     "text": {"type": "plain_text", "text": "a button"}, "value": action,
-                     "action_ts": "1700000100.000200"}],
-    });
+    let mut payload = press_payload(&app.fake, user, answer, "C1", "1700000099.000100", action);
+    payload["container"]["is_ephemeral"] = true.into();
+    payload["channel"]["name"] = "general".into();
+    payload["response_url"] = app.fake.response_url("ephemeral").into();
+    if let Some(fields) = payload.as_object_mut() {
+        fields.remove("message");
+    }
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("encodes");
     let response = app.post_signed("/slack/actions", FORM, &body).await;
     assert_eq!(response.status(), 200);
