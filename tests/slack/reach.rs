@@ -270,3 +270,37 @@ async fn when_everyone_says_no_the_asker_hears_only_that_nobody_could() {
     delivery.catch_up().await.expect("a delivery round");
     assert_eq!(app.fake.posted().len(), posts, "{:?}", app.fake.posted());
 }
+
+#[tokio::test]
+async fn without_the_group_dm_scope_a_yes_is_a_dm_each() {
+    let (app, delivery) = spawn().await;
+    cast(&app).await;
+    let answer = reach(&app, "U1", "acme").await;
+    let (_, action) = buttons(&answer).pop().expect("the ask button");
+    press_ephemeral(&app, "U1", &answer, &action).await;
+    delivery.catch_up().await.expect("a delivery round");
+    let (to_u2, yes) = asked(&app, "U2", "reach-yes");
+    press(&app, "U2", &to_u2, &yes).await;
+
+    // Installed before Kith asked for mpim:write.
+    app.fake.fail("conversations.open", "missing_scope", 1);
+    delivery.catch_up().await.expect("a delivery round");
+    assert_eq!(groups_opened(&app), [["U1", "U2"]], "tried once");
+    let to_u1 = dms(&app, "U1").pop().expect("a DM to the asker");
+    assert!(
+        to_u1
+            .text()
+            .contains("Good news: <@U2> knows someone at acme and said yes"),
+        "{}",
+        to_u1.text()
+    );
+    names_nobody(to_u1.text(), &["U3", "Jane Doe"]);
+    let to_u2 = dms(&app, "U2").pop().expect("a DM to the helper");
+    assert!(
+        to_u2
+            .text()
+            .contains("You said yes to introducing <@U1> to someone at acme"),
+        "{}",
+        to_u2.text()
+    );
+}
