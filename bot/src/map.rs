@@ -403,6 +403,8 @@ fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>) -> Drawing {
 
     // Lay out each ring, innermost first; a ring's labels stop short of the
     // next ring's dots and company names.
+    // Namesakes are told apart on the map as in a list.
+    let labels = crate::namesakes::labels(contacts);
     let mut rings: Vec<Ring> = Tier::ALL
         .iter()
         .enumerate()
@@ -412,7 +414,7 @@ fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>) -> Drawing {
                 .fold(0.0, f64::max);
             let half_gap = ((widest_pill + 14.0) / radii[i]).min(0.9).asin();
             let members: Vec<&Contact> = contacts.iter().filter(|c| c.tier == tier).collect();
-            lay_out_ring(tier, radii[i], half_gap, members, now)
+            lay_out_ring(tier, radii[i], half_gap, members, &labels, now)
         })
         .collect();
     let mut unlabelled = 0;
@@ -595,6 +597,7 @@ fn lay_out_ring<'a>(
     radius: f64,
     half_gap: f64,
     mut members: Vec<&'a Contact>,
+    labels: &std::collections::HashMap<crate::domain::ContactId, String>,
     now: DateTime<Utc>,
 ) -> Ring<'a> {
     let company_key = |c: &Contact| {
@@ -651,10 +654,13 @@ fn lay_out_ring<'a>(
                 .then(|| c.company.as_deref().map(str::trim))
                 .flatten()
                 .filter(|s| !s.is_empty());
-            let name = c.shown();
+            let name = labels.get(&c.id).cloned().unwrap_or_else(|| c.shown());
             let label = match single_company {
-                Some(company) => format!("{name} · {company}"),
-                None => name.clone(),
+                // A namesake's label may name their company already.
+                Some(company) if !name.ends_with(&format!("({company})")) => {
+                    format!("{name} · {company}")
+                }
+                _ => name.clone(),
             };
             let company = c
                 .company
@@ -1195,6 +1201,8 @@ pub fn demo_network(size: usize, now: DateTime<Utc>) -> Vec<Contact> {
                 favours_given: 0,
                 favours_received: 0,
                 last_note: None,
+                email: None,
+                profile_url: None,
             }
         })
         .collect()
@@ -1232,6 +1240,8 @@ mod tests {
             favours_given: 0,
             favours_received: 0,
             last_note: None,
+            email: None,
+            profile_url: None,
         }
     }
 
@@ -1507,7 +1517,7 @@ mod tests {
     fn colleagues_sit_side_by_side_on_their_ring() {
         let contacts = demo_network(300, now());
         let wider: Vec<&Contact> = contacts.iter().filter(|c| c.tier == Tier::Wider).collect();
-        let ring = lay_out_ring(Tier::Wider, 900.0, 0.1, wider, now());
+        let ring = lay_out_ring(Tier::Wider, 900.0, 0.1, wider, &Default::default(), now());
         let companies: Vec<Option<&str>> = ring
             .placed
             .iter()
@@ -1533,7 +1543,14 @@ mod tests {
             })
             .collect();
         let members: Vec<&Contact> = contacts.iter().collect();
-        let mut ring = lay_out_ring(Tier::Wider, 1100.0, 0.1, members, now());
+        let mut ring = lay_out_ring(
+            Tier::Wider,
+            1100.0,
+            0.1,
+            members,
+            &Default::default(),
+            now(),
+        );
         let measure = Measure::new();
         let unlabelled = label_ring(&mut ring, 1130.0, 1400.0, measure.as_ref());
         assert!(unlabelled > 0);

@@ -238,6 +238,8 @@ mod tests {
             favours_given: 0,
             favours_received: 0,
             last_note: None,
+            email: None,
+            profile_url: None,
         }
     }
 

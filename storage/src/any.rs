@@ -209,6 +209,10 @@ impl Store for AnyStore {
         to_store!(self.contact(scope, id))
     }
 
+    async fn contacts_named(&self, scope: Scope, name_key: &str) -> anyhow::Result<Vec<Contact>> {
+        to_store!(self.contacts_named(scope, name_key))
+    }
+
     async fn log_entry(
         &self,
         scope: Scope,

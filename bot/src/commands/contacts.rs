@@ -6,6 +6,7 @@ use super::args::ParseError;
 use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec};
 use crate::domain::{Cadence, Contact, ContactChange, ContactDraft, ContactRef, Span, Tag, Tier};
 use crate::format::{date, plural, relative, signed};
+use crate::namesakes;
 use crate::reply::{Reply, Table};
 
 const WHO: &str = "Who? Mention a member like @alice, or put an outside person's name in quotes, like \"Jane Doe\".";
@@ -91,7 +92,7 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
     refuse_self(ctx, &add.who)?;
     let scope = ctx.member.scope();
     let cadence = add.every.map(Cadence::from_span);
-    if let Some(existing) = ctx.store.find_contact(scope, &add.who).await? {
+    if let Some((existing, _)) = lookup(ctx, &add.who).await? {
         let nothing_new = add.tier.is_none()
             && cadence.is_none()
             && add.company.is_none()
@@ -198,11 +199,20 @@ pub(super) fn refuse_self(ctx: &Ctx<'_>, who: &ContactRef) -> Result<(), Command
     }
 }
 
-/// The contact, or an error telling how to add them.
+/// The contact, or an error telling how to add them (or, for a name that
+/// several people share, asking which one).
 pub(super) async fn find(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Contact, CommandError> {
+    Ok(find_labelled(ctx, who).await?.0)
+}
+
+/// [`find`], with how to show the contact told apart from any namesake.
+pub(super) async fn find_labelled(
+    ctx: &Ctx<'_>,
+    who: &ContactRef,
+) -> Result<(Contact, String), CommandError> {
     refuse_self(ctx, who)?;
-    match ctx.store.find_contact(ctx.member.scope(), who).await? {
-        Some(contact) => Ok(contact),
+    match lookup(ctx, who).await? {
+        Some(found) => Ok(found),
         None => {
             let typed = match who {
                 ContactRef::Member(_) => who.shown(),
@@ -213,6 +223,19 @@ pub(super) async fn find(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Contact, Com
                 who.shown()
             )))
         }
+    }
+}
+
+/// The one person `who` names and their label, `None` for nobody; a name
+/// several people share is the which-one question (and nothing is written).
+pub(super) async fn lookup(
+    ctx: &Ctx<'_>,
+    who: &ContactRef,
+) -> Result<Option<(Contact, String)>, CommandError> {
+    match namesakes::find(ctx.store, ctx.member.scope(), who).await? {
+        namesakes::Found::One { contact, label } => Ok(Some((contact, label))),
+        namesakes::Found::Nobody => Ok(None),
+        namesakes::Found::Which(question) => Err(CommandError::User(question)),
     }
 }
 
@@ -229,7 +252,7 @@ pub const SHOW: Spec = Spec {
 const HISTORY: u32 = 10;
 
 pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError> {
-    let contact = find(ctx, who).await?;
+    let (contact, label) = find_labelled(ctx, who).await?;
     let tz = ctx.member.tz;
     let history = ctx
         .store
@@ -240,7 +263,7 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
         None => format!("none yet (added {})", date(ctx.now, contact.added_at, tz)),
     };
     let mut lines = vec![
-        format!("{} · {}", contact.shown(), describe(&contact)),
+        format!("{label} · {}", describe(&contact)),
         format!("Last contact: {last}"),
         format!("Next check-in: {}", next_check_in(ctx, &contact)),
         format!(
@@ -252,6 +275,12 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
     ];
     if let Some(until) = contact.snoozed_until.filter(|u| *u > ctx.now) {
         lines.push(format!("Snoozed until {}", date(ctx.now, until, tz)));
+    }
+    if let Some(email) = &contact.email {
+        lines.push(format!("Email: {email}"));
+    }
+    if let Some(url) = &contact.profile_url {
+        lines.push(format!("Profile: {url}"));
     }
     if let Some(note) = &contact.last_note {
         lines.push(format!("Last note: {note}"));
@@ -322,6 +351,9 @@ pub const LIST: Spec = Spec {
 
 pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, CommandError> {
     let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
+    // Labelled among the whole network, so namesakes are told apart the
+    // same way whatever the filter.
+    let labels = namesakes::labels(&contacts);
     let everyone = contacts.len();
     contacts.retain(|c| match &filter {
         None => true,
@@ -335,7 +367,7 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
             (Some(ListFilter::Tag(tag)), _) => format!("Nobody in your network is tagged {tag}."),
         }));
     }
-    contacts.sort_by_key(|c| (c.tier, c.name.to_lowercase()));
+    contacts.sort_by_key(|c| (c.tier, c.name.to_lowercase(), c.id.0));
     let tz = ctx.member.tz;
     let mut table = Table::new([
         "Contact",
@@ -347,7 +379,7 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
     ]);
     for c in &contacts {
         table.row([
-            c.shown(),
+            labels.get(&c.id).cloned().unwrap_or_else(|| c.shown()),
             c.tier.to_string(),
             c.company.clone().unwrap_or_default(),
             c.tags

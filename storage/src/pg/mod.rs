@@ -137,7 +137,7 @@ macro_rules! pg_contact_select {
         "SELECT c.id, m.external_id AS member_external_id,
                 COALESCE(m.display_name, c.name) AS name, c.company, c.tier,
                 c.cadence_days, c.snoozed_until, c.added_at, c.last_contact_at,
-                c.given, c.received, c.last_note, c.last_note_at,
+                c.given, c.received, c.last_note, c.last_note_at, c.email, c.profile_url,
                 (SELECT string_agg(t.tag, ' ' ORDER BY t.tag) FROM contact_tags t
                   WHERE t.contact_id = c.id) AS tags
          FROM contacts c LEFT JOIN members m ON m.id = c.member_id
@@ -377,8 +377,8 @@ async fn import_one(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, snoozed_until, added_at, last_contact_at, due_at,
-                               given, received, last_note, last_note_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                               given, received, last_note, last_note_at, email, profile_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          RETURNING id",
     )
     .bind(scope.workspace.0)
@@ -397,6 +397,8 @@ async fn import_one(
     .bind(received)
     .bind(last_note.map(|e| e.what.as_str()))
     .bind(last_note.map(|e| to_secs(e.at)))
+    .bind(&item.email)
+    .bind(&item.profile_url)
     .fetch_one(&mut *conn)
     .await?;
     add_tags(conn, ContactId(id), &draft.tags).await?;
@@ -667,6 +669,19 @@ impl Store for PgStore {
         Ok(Some(contact))
     }
 
+    async fn contacts_named(&self, scope: Scope, name_key: &str) -> anyhow::Result<Vec<Contact>> {
+        let rows: Vec<ContactRow> = sqlx::query_as(concat!(
+            pg_contact_select!(),
+            " AND c.member_id IS NULL AND c.name_key = $3 ORDER BY c.id"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(name_key)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Contact::try_from).collect()
+    }
+
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
         let mut conn = self.pool.acquire().await?;
         Ok(load_by_id(&mut conn, scope, id).await?.map(|s| s.contact))
@@ -712,8 +727,8 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<(u64, u64)> {
         let mut tx = self.write().await?;
-        let present: Vec<(Option<String>, String)> = sqlx::query_as(
-            "SELECT m.external_id, c.name_key FROM contacts c
+        let present: Vec<crate::PresentRow> = sqlx::query_as(
+            "SELECT m.external_id, c.name_key, c.email, c.profile_url FROM contacts c
              LEFT JOIN members m ON m.id = c.member_id
              WHERE c.workspace_id = $1 AND c.owner_id = $2",
         )
