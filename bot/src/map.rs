@@ -654,13 +654,20 @@ fn lay_out_ring<'a>(
                 .then(|| c.company.as_deref().map(str::trim))
                 .flatten()
                 .filter(|s| !s.is_empty());
-            let name = labels.get(&c.id).cloned().unwrap_or_else(|| c.shown());
-            let label = match single_company {
-                // A namesake's label may name their company already.
-                Some(company) if !name.ends_with(&format!("({company})")) => {
-                    format!("{name} · {company}")
+            // A namesake is labelled apart, unless their company (shown
+            // beside them on the map) is what tells them apart already.
+            let name = match (labels.get(&c.id), c.company.as_deref()) {
+                (Some(label), Some(company))
+                    if label.ends_with(&format!("({})", company.trim())) =>
+                {
+                    c.shown()
                 }
-                _ => name.clone(),
+                (Some(label), _) => label.clone(),
+                (None, _) => c.shown(),
+            };
+            let label = match single_company {
+                Some(company) => format!("{name} · {company}"),
+                None => name.clone(),
             };
             let company = c
                 .company
@@ -1511,6 +1518,28 @@ mod tests {
         let mut reversed = contacts.clone();
         reversed.reverse();
         assert_eq!(svg("Maya", &contacts, now()), svg("Maya", &reversed, now()));
+    }
+
+    #[test]
+    fn namesakes_are_labelled_apart_on_the_map() {
+        let contacts = vec![
+            contact(
+                1,
+                "Kwame Egger",
+                Some("Stark Industries"),
+                Tier::Close,
+                Some(3),
+            ),
+            contact(2, "Kwame Egger", Some("Hooli"), Tier::Close, Some(3)),
+            contact(3, "Kwame Egger", None, Tier::Wider, Some(3)),
+            contact(4, "Jane Doe", Some("Acme"), Tier::Close, Some(3)),
+        ];
+        let drawn = svg("Maya", &contacts, now());
+        // Two by their company beside them, the third by number.
+        for label in [">Hooli<", ">Stark Industries<", ">Kwame Egger (3)<"] {
+            assert!(drawn.contains(label), "{label} in {drawn}");
+        }
+        assert_eq!(drawn.matches(">Kwame Egger<").count(), 2, "{drawn}");
     }
 
     #[test]

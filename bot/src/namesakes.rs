@@ -225,7 +225,10 @@ pub fn labels(contacts: &[Contact]) -> HashMap<ContactId, String> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
     /// One person, and how to show them (told apart from any namesake).
-    One { contact: Contact, label: String },
+    One {
+        contact: Box<Contact>,
+        label: String,
+    },
     /// Nobody by that name.
     Nobody,
     /// Several: the question to ask, naming each one and how to type it.
@@ -241,7 +244,7 @@ pub async fn find(store: &dyn Store, scope: Scope, who: &ContactRef) -> anyhow::
         return Ok(match store.find_contact(scope, who).await? {
             Some(contact) => Found::One {
                 label: contact.shown(),
-                contact,
+                contact: Box::new(contact),
             },
             None => Found::Nobody,
         });
@@ -270,7 +273,7 @@ fn pick(group: &[Contact], typed: Option<&str>) -> Found {
     let marks = marks(&whos);
     match chosen.as_slice() {
         [one] => Found::One {
-            contact: group[*one].clone(),
+            contact: Box::new(group[*one].clone()),
             label: match group.len() {
                 1 => group[*one].shown(),
                 _ => format!("{} ({})", group[*one].name, marks[*one].typed()),
@@ -301,9 +304,7 @@ fn which_one(group: &[Contact], marks: &[Mark], among: &[usize]) -> String {
         Some((last, rest)) => format!("{}, or {last}", rest.join(", ")),
         None => String::new(),
     };
-    let example = among
-        .iter()
-        .take(LISTED)
+    let example = among[..among.len().min(LISTED)]
         .last()
         .map(|&i| marks[i].typed())
         .unwrap_or_default();

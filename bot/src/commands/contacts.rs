@@ -233,7 +233,7 @@ pub(super) async fn lookup(
     who: &ContactRef,
 ) -> Result<Option<(Contact, String)>, CommandError> {
     match namesakes::find(ctx.store, ctx.member.scope(), who).await? {
-        namesakes::Found::One { contact, label } => Ok(Some((contact, label))),
+        namesakes::Found::One { contact, label } => Ok(Some((*contact, label))),
         namesakes::Found::Nobody => Ok(None),
         namesakes::Found::Which(question) => Err(CommandError::User(question)),
     }
