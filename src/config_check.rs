@@ -26,6 +26,7 @@ pub const TEXT_VARIABLES: &[(&str, &str)] = &[
     ("KITH_DISCORD_APPLICATION_ID", "discord.application_id"),
     ("KITH_DISCORD_PUBLIC_KEY", "discord.public_key"),
     ("KITH_DISCORD_API_URL", "discord.api_url"),
+    ("KITH_DISCORD_SHARDS", "discord.shards"),
 ];
 
 /// Keys of the TOML file that hold ids: a bare number there is read as

@@ -191,14 +191,7 @@ pub const OUTBOX_DEPTH: &str = "kith_outbox_depth";
 /// Age of the oldest due row, by `queue` and `kind`.
 pub const OUTBOX_OLDEST_DUE: &str = "kith_outbox_oldest_due_age_seconds";
 
-/// One kind of outbox row, as counted for the metrics.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueueStat {
-    pub queue: &'static str,
-    pub kind: &'static str,
-    pub depth: u64,
-    pub oldest_due_secs: f64,
-}
+pub use kith_storage::probe::QueueStat;
 
 /// Sets the outbox gauges.
 pub fn record_outbox(stats: &[QueueStat]) {

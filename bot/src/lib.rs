@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod commands;
 pub mod community;
+pub mod coordination;
 pub mod delivery;
 pub mod domain;
 pub mod format;

@@ -107,6 +107,9 @@ pub struct Link(Arc<LinkState>);
 struct LinkState {
     platform: Platform,
     up: AtomicBool,
+    /// Another replica holds the connection; this one stands by to take
+    /// it over (see `kith_bot::coordination`), and is ready meanwhile.
+    standby: AtomicBool,
     connects: AtomicU64,
 }
 
@@ -117,6 +120,7 @@ impl Link {
         Link(Arc::new(LinkState {
             platform,
             up: AtomicBool::new(false),
+            standby: AtomicBool::new(false),
             connects: AtomicU64::new(0),
         }))
     }
@@ -127,6 +131,18 @@ impl Link {
 
     pub fn is_up(&self) -> bool {
         self.0.up.load(Ordering::SeqCst)
+    }
+
+    /// Whether the link is as it should be: connected, or standing by
+    /// while another replica holds the connection.
+    pub fn is_ready(&self) -> bool {
+        self.is_up() || self.0.standby.load(Ordering::SeqCst)
+    }
+
+    /// Another replica holds the connection (or, `false`, this one is
+    /// about to take it).
+    pub fn standing_by(&self, standby: bool) {
+        self.0.standby.store(standby, Ordering::SeqCst);
     }
 
     /// How many times it has connected.
@@ -165,5 +181,17 @@ mod tests {
         assert!(!link.is_up());
         link.connected();
         assert_eq!(link.connects(), 2);
+    }
+
+    #[test]
+    fn a_link_standing_by_for_another_replica_is_ready_but_not_up() {
+        let link = Link::new(Platform::Discord);
+        assert!(!link.is_ready());
+        link.standing_by(true);
+        assert!(link.is_ready() && !link.is_up());
+        link.standing_by(false);
+        assert!(!link.is_ready());
+        link.connected();
+        assert!(link.is_ready());
     }
 }

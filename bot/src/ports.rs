@@ -90,7 +90,7 @@ pub struct Recorded {
 /// Every method that reads or writes a network takes a [`Scope`]; an
 /// implementation must never return or change rows outside it.
 #[async_trait]
-pub trait Store: CommunityStore + Inbox + Send + Sync {
+pub trait Store: CommunityStore + Inbox + Coordination + Send + Sync {
     /// Finds or creates the workspace with this platform id.
     async fn workspace(
         &self,
@@ -445,6 +445,34 @@ pub trait CommunityStore: Send + Sync {
         writes: &[LedgerWrite],
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;
+}
+
+/// What the replicas of one installation agree on through the store (see
+/// [`crate::coordination`]): named leases, and paces shared by all of them.
+#[async_trait]
+pub trait Coordination: Send + Sync {
+    /// Takes the lease `name` for `holder` until `now + hold` if it is free,
+    /// lapsed, or `holder`'s already (a renewal), in one statement; whether
+    /// `holder` has it now.
+    async fn hold_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> anyhow::Result<bool>;
+
+    /// Gives the lease `name` up if `holder` has it.
+    async fn release_lease(&self, name: &str, holder: &str) -> anyhow::Result<()>;
+
+    /// Takes one slot of the pace `name` (shared by every process using
+    /// this store) and says how long to wait before using it.
+    async fn reserve_slot(
+        &self,
+        name: &str,
+        pace: crate::coordination::Pace,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<std::time::Duration>;
 }
 
 /// Inbound work made durable before it is acknowledged: events marked

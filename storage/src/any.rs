@@ -13,13 +13,15 @@ use kith_bot::community::{
     NewResource, NewRound, Pair, PairId, PairingChange, PairingStatus, Resource, ResourceId,
     ResourceQuery, Shared,
 };
+use kith_bot::coordination::Pace;
 use kith_bot::domain::{
     Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, Member,
     MemberId, Platform, Scope, SettingsChange, WorkspaceId,
 };
 use kith_bot::ports::{
-    AnswerEffects, Claimed, CommandSlot, CommunityStore, DueList, FavourBalance, Horizon, Inbox,
-    Job, NewJob, Outbox, Pending, Plan, Queue, Recorded, Settle, Store, WorkspaceEffect,
+    AnswerEffects, Claimed, CommandSlot, CommunityStore, Coordination, DueList, FavourBalance,
+    Horizon, Inbox, Job, NewJob, Outbox, Pending, Plan, Queue, Recorded, Settle, Store,
+    WorkspaceEffect,
 };
 
 use crate::{PgStore, SqliteStore};
@@ -82,6 +84,32 @@ macro_rules! to_store {
             AnyStore::Postgres(s) => s.$method($($arg),*).await,
         }
     };
+}
+
+#[async_trait]
+impl Coordination for AnyStore {
+    async fn hold_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> anyhow::Result<bool> {
+        to_store!(self.hold_lease(name, holder, now, hold))
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> anyhow::Result<()> {
+        to_store!(self.release_lease(name, holder))
+    }
+
+    async fn reserve_slot(
+        &self,
+        name: &str,
+        pace: Pace,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<std::time::Duration> {
+        to_store!(self.reserve_slot(name, pace, now))
+    }
 }
 
 #[async_trait]

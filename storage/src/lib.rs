@@ -24,7 +24,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// The SQLite store: a pool for reads (and the rarer writes), and one
 /// writer connection that batches the ledger's writes (group commit, see
@@ -33,6 +33,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: writer::Writer,
+    /// Each pace's next due time (see [`coordination`]).
+    paces: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 impl SqliteStore {
@@ -66,6 +68,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             writer: writer::Writer::start(conn),
+            paces: Default::default(),
         })
     }
 
@@ -201,10 +204,12 @@ macro_rules! member_columns {
 
 mod any;
 mod community;
+mod coordination;
 pub mod copy;
 mod inbox;
 mod outbox;
 pub mod pg;
+pub mod probe;
 mod seal;
 pub mod writer;
 

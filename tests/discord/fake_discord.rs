@@ -89,6 +89,10 @@ pub struct FakeDiscord {
     identified: Arc<Notify>,
     seq: Arc<Mutex<u64>>,
     pub identify: Arc<Mutex<Option<Value>>>,
+    /// Every IDENTIFY received, in order.
+    pub identifies: Arc<Mutex<Vec<Value>>>,
+    /// Gateway connections open now.
+    open: Arc<Mutex<usize>>,
 }
 
 impl FakeDiscord {
@@ -108,6 +112,8 @@ impl FakeDiscord {
             identified: Arc::new(Notify::new()),
             seq: Arc::new(Mutex::new(0)),
             identify: Arc::default(),
+            identifies: Arc::default(),
+            open: Arc::default(),
         };
         let app = Router::new()
             .fallback(rest_call)
@@ -246,6 +252,30 @@ impl FakeDiscord {
         }
     }
 
+    /// How many IDENTIFYs came, and how many gateway connections are open.
+    pub fn gateway_state(&self) -> (usize, usize) {
+        let identifies = self.identifies.lock().expect("lock").len();
+        (identifies, *self.open.lock().expect("lock"))
+    }
+
+    /// Waits (up to 15 s) until `identifies` IDENTIFYs came and `open`
+    /// connections are open.
+    pub async fn gateway_reaches(&self, identifies: usize, open: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let notified = self.changed.notified();
+            if self.gateway_state() == (identifies, open) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "the gateway never had {identifies} identifies and {open} open connections: {:?}",
+                    self.gateway_state()
+                );
+            }
+        }
+    }
+
     /// Sends a dispatch event (`t`, `d`) on the gateway.
     pub fn dispatch(&self, event: &str, data: Value) {
         let seq = {
@@ -273,6 +303,7 @@ impl FakeDiscord {
             return;
         };
         let (mut sink, mut source) = ws.split();
+        let opened = Opened::new(self);
         let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
         *self.gateway.lock().expect("lock") = Some(tx.clone());
         let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
@@ -283,8 +314,14 @@ impl FakeDiscord {
         {
             return;
         }
-        let writer = tokio::spawn(async move {
+        let mut writer = tokio::spawn(async move {
             while let Some(frame) = rx.recv().await {
+                if frame.is_null() {
+                    // The client closed: answer its close frame, as
+                    // Discord does (serenity waits for it).
+                    let _ = sink.close().await;
+                    break;
+                }
                 if sink
                     .send(Frame::Text(frame.to_string().into()))
                     .await
@@ -294,10 +331,15 @@ impl FakeDiscord {
                 }
             }
         });
-        while let Some(Ok(frame)) = source.next().await {
+        while let Some(frame) = source.next().await {
+            let Ok(frame) = frame else { break };
             let text = match frame {
                 Frame::Text(text) => text,
-                Frame::Close(_) => break,
+                Frame::Close(_) => {
+                    let _ = tx.send(Value::Null);
+                    let _ = (&mut writer).await;
+                    break;
+                }
                 _ => continue,
             };
             let Ok(payload) = serde_json::from_str::<Value>(&text) else {
@@ -309,6 +351,11 @@ impl FakeDiscord {
                 }
                 Some(2) => {
                     *self.identify.lock().expect("lock") = Some(payload["d"].clone());
+                    self.identifies
+                        .lock()
+                        .expect("lock")
+                        .push(payload["d"].clone());
+                    self.changed.notify_waiters();
                     self.dispatch("READY", ready());
                     self.identified.notify_waiters();
                 }
@@ -316,6 +363,25 @@ impl FakeDiscord {
             }
         }
         writer.abort();
+        drop(opened);
+    }
+}
+
+/// Counts a gateway connection open until dropped (however it ends).
+struct Opened(FakeDiscord);
+
+impl Opened {
+    fn new(fake: &FakeDiscord) -> Opened {
+        *fake.open.lock().expect("lock") += 1;
+        fake.changed.notify_waiters();
+        Opened(fake.clone())
+    }
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        *self.0.open.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.0.changed.notify_waiters();
     }
 }
 

@@ -30,6 +30,18 @@ fn signing_key() -> SigningKey {
     SigningKey::from_bytes(&[7u8; 32])
 }
 
+/// The adapter's settings for talking to `fake`.
+pub fn settings(fake: &FakeDiscord) -> Settings {
+    let mut settings = Settings::new(Secret::new("fake-bot-token"));
+    settings.application_id = Some(APPLICATION_ID);
+    settings.api_url = Some(fake.rest_url.clone());
+    settings.patience = Patience {
+        max_wait: Duration::from_secs(5),
+        max_throttles: 4,
+    };
+    settings
+}
+
 pub struct App {
     /// Holds the database file until the test ends.
     _dir: TempDir,
@@ -87,14 +99,8 @@ impl App {
         let clock = ManualClock::at(start());
         let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
         let fake = FakeDiscord::start().await;
-        let mut settings = Settings::new(Secret::new("fake-bot-token"));
-        settings.application_id = Some(APPLICATION_ID);
-        settings.api_url = Some(fake.rest_url.clone());
+        let mut settings = settings(&fake);
         settings.defer_after = options.defer_after;
-        settings.patience = Patience {
-            max_wait: Duration::from_secs(5),
-            max_throttles: 4,
-        };
         let discord = Discord::new(kith.clone(), settings);
         let public_key = hex::encode(signing_key().verifying_key().as_bytes());
         let verifier = Verifier::new(&public_key).expect("public key");

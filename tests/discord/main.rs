@@ -17,4 +17,5 @@ mod namesakes;
 mod portability;
 mod registration;
 mod reminders;
+mod replicas;
 mod surfaces;

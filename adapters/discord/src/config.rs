@@ -25,6 +25,11 @@ pub struct DiscordConfig {
     pub public_key: Option<String>,
     /// The API base URL; tests point it at a local fake.
     pub api_url: String,
+    /// The Gateway shards this replica connects: `0-1/4` (shards 0 and 1 of
+    /// 4) or `2/4`. Unset: shard 0 of 1. Either way a shard is connected by
+    /// one replica at a time, the one holding its lease in the store; the
+    /// others stand by and take over within 30 s of its death.
+    pub shards: Option<String>,
 }
 
 impl Default for DiscordConfig {
@@ -34,6 +39,7 @@ impl Default for DiscordConfig {
             application_id: None,
             public_key: None,
             api_url: DEFAULT_API_URL.into(),
+            shards: None,
         }
     }
 }
@@ -66,6 +72,13 @@ impl DiscordConfig {
                 );
             }
         }
+        if let Some(Err(e)) = self
+            .shards
+            .as_deref()
+            .map(str::parse::<crate::shards::Shards>)
+        {
+            return Some(format!("KITH_DISCORD_SHARDS: {e}."));
+        }
         if !(self.api_url.starts_with("https://") || self.api_url.starts_with("http://")) {
             return Some(format!(
                 "KITH_DISCORD_API_URL must be an http(s) URL, not \"{}\".",
@@ -91,6 +104,9 @@ impl DiscordConfig {
         let mut settings = crate::Settings::new(self.token.clone()?);
         settings.application_id = self.application_id;
         settings.api_url = self.api_override();
+        if let Some(Ok(shards)) = self.shards.as_deref().map(str::parse) {
+            settings.shards = shards;
+        }
         Some(settings)
     }
 }
@@ -129,6 +145,27 @@ mod tests {
         };
         let shown = format!("{config:?} {:?}", config.settings());
         assert!(!shown.contains("very-secret-token"), "{shown}");
+    }
+
+    #[test]
+    fn a_shard_range_is_checked_and_handed_to_the_adapter() {
+        let config = DiscordConfig {
+            token: Some(Secret::new("t")),
+            shards: Some("0-1/4".into()),
+            ..DiscordConfig::default()
+        };
+        assert_eq!(config.problem(), None);
+        let settings = config.settings().expect("settings");
+        assert_eq!(settings.shards.to_string(), "0-1/4");
+        let wrong = DiscordConfig {
+            shards: Some("4/4".into()),
+            ..config
+        };
+        let problem = wrong.problem().expect("a problem");
+        assert!(
+            problem.starts_with("KITH_DISCORD_SHARDS: \"4/4\": shards are numbered 0 to 3"),
+            "{problem}"
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod messenger;
 mod props;
 pub mod render;
 pub mod rest;
+pub mod shards;
 pub mod verify;
 
 use std::sync::Arc;
@@ -55,6 +56,13 @@ pub struct Settings {
     /// up: Discord wants an answer within 3 seconds.
     pub defer_after: Duration,
     pub patience: Patience,
+    /// The Gateway shards this replica connects, each while it holds the
+    /// shard's lease (`KITH_DISCORD_SHARDS`).
+    pub shards: shards::Shards,
+    /// How the shards' leases are held, renewed and sought.
+    pub lease: kith_bot::coordination::LeaseTimes,
+    /// Who this replica is, as a lease holder (unique per process).
+    pub replica: String,
 }
 
 impl Settings {
@@ -65,8 +73,22 @@ impl Settings {
             api_url: None,
             defer_after: Duration::from_millis(2000),
             patience: Patience::default(),
+            shards: shards::Shards::default(),
+            lease: kith_bot::coordination::LeaseTimes::default(),
+            replica: replica_name(),
         }
     }
+}
+
+/// A name for this process as a lease holder: its host and process id, and
+/// a random part, so a restarted process with a reused id is someone else.
+fn replica_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "kith".into());
+    format!(
+        "{host}-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// The Discord adapter: the core, a REST client, and how to answer.
@@ -84,7 +106,7 @@ impl Discord {
             settings.api_url.as_deref(),
             settings.application_id,
         );
-        let rest = Rest::new(Arc::new(http), settings.patience);
+        let rest = Rest::new(Arc::new(http), settings.patience, kith.store().clone());
         Discord {
             kith,
             rest,

@@ -1,17 +1,19 @@
 //! Discord's REST API, through serenity's routes and requests, with rate
 //! limits kept here: serenity's own ratelimiter is off (it cannot be pointed
 //! at a local fake, see FIELD-NOTES), so this client keeps the global limit
-//! (50 requests a second), the per-route buckets Discord announces in its
+//! (50 requests a second per bot, on every replica together: a pace kept in
+//! the store, [`Pace::DISCORD_GLOBAL`]; answers to interactions are not
+//! bound by it), the per-route buckets Discord announces in its
 //! `X-RateLimit-*` headers, and honours every 429's `retry_after`, global or
 //! not. A throttled request waits and is sent again: nothing is lost.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use kith_bot::coordination::Pace;
 use kith_bot::domain::Platform;
+use kith_bot::ports::Coordination;
 use serde::Deserialize;
 use serde_json::Value;
 use serenity::http::{Http, HttpBuilder, LightMethod, RatelimitingBucket, Request, Route};
@@ -19,8 +21,8 @@ use serenity::model::id::{ApplicationId, ChannelId, GuildId, InteractionId, User
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-/// Discord's global limit per bot.
-pub const GLOBAL_PER_SECOND: u32 = 50;
+/// The name of the pace every replica's requests draw from.
+pub const GLOBAL_PACE: &str = "discord-global";
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -108,7 +110,9 @@ impl Default for Patience {
 pub struct Rest {
     http: Arc<Http>,
     client: reqwest::Client,
-    global: Arc<DefaultDirectRateLimiter>,
+    /// Where the global pace is kept (the store). It runs on the wall
+    /// clock every replica shares, not the core's (injected) clock.
+    global: Arc<dyn Coordination>,
     limits: Arc<Mutex<Limits>>,
     patience: Patience,
 }
@@ -152,15 +156,14 @@ pub fn serenity_http(token: &str, api_url: Option<&str>, application_id: Option<
 }
 
 impl Rest {
-    pub fn new(http: Arc<Http>, patience: Patience) -> Rest {
-        let per_second = NonZeroU32::new(GLOBAL_PER_SECOND).unwrap_or(NonZeroU32::MIN);
+    pub fn new(http: Arc<Http>, patience: Patience, global: Arc<dyn Coordination>) -> Rest {
         Rest {
             http,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
                 .build()
                 .unwrap_or_default(),
-            global: Arc::new(RateLimiter::direct(Quota::per_second(per_second))),
+            global,
             limits: Arc::new(Mutex::new(Limits::default())),
             patience,
         }
@@ -172,6 +175,27 @@ impl Rest {
 
     fn limits(&self) -> std::sync::MutexGuard<'_, Limits> {
         self.limits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for this request's slot of the global pace. Should the store
+    /// not answer, waits as long as a whole burst takes instead: slower,
+    /// never faster, than the pace.
+    async fn pace(&self) {
+        let pace = Pace::DISCORD_GLOBAL;
+        let wait = match self
+            .global
+            .reserve_slot(GLOBAL_PACE, pace, chrono::Utc::now())
+            .await
+        {
+            Ok(wait) => wait,
+            Err(e) => {
+                warn!(error = %e, "could not take a slot of the global pace");
+                pace.interval * pace.burst
+            }
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// How long to wait before a request in `bucket` may go out.
@@ -226,6 +250,14 @@ impl Rest {
         upload: Option<(&Value, &[kith_bot::reply::File])>,
     ) -> Result<Value, RestError> {
         let bucket = request.route_ref().ratelimiting_bucket();
+        // Interaction endpoints are not bound by the global limit.
+        let paced = !matches!(
+            request.route_ref(),
+            Route::InteractionResponse { .. }
+                | Route::WebhookOriginalInteractionResponse { .. }
+                | Route::WebhookFollowupMessages { .. }
+                | Route::WebhookFollowupMessage { .. }
+        );
         let mut throttles = 0;
         loop {
             if let Some(wait) = self.wait_for(bucket) {
@@ -238,7 +270,9 @@ impl Rest {
                 tokio::time::sleep(wait).await;
                 kith_bot::observe::rate_limit_wait(Platform::Discord, wait);
             }
-            self.global.until_ready().await;
+            if paced {
+                self.pace().await;
+            }
             let mut builder = request
                 .clone()
                 .build(&self.client, self.http.token(), self.http.proxy.as_deref())

@@ -24,11 +24,12 @@ use crate::{
 };
 
 mod community;
+mod coordination;
 mod inbox;
 mod outbox;
 pub mod testing;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The PostgreSQL store: a connection pool; every write is one transaction.
 #[derive(Debug, Clone)]
