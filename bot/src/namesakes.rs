@@ -233,6 +233,10 @@ pub enum Found {
     Nobody,
     /// Several: the question to ask, naming each one and how to type it.
     Which(String),
+    /// Namesakes, none of them what the brackets say (`"Kwame Egger
+    /// (Initech)"` with Kwame Eggers at Stark and Hooli): the question to
+    /// ask, or for `add`, someone new.
+    NoneOf(String),
 }
 
 /// Finds who `who` names in the scope's network. A name shared by several
@@ -279,7 +283,7 @@ fn pick(group: &[Contact], typed: Option<&str>) -> Found {
                 _ => format!("{} ({})", group[*one].name, marks[*one].typed()),
             },
         },
-        [] => Found::Which(which_one(
+        [] => Found::NoneOf(which_one(
             group,
             &marks,
             &(0..group.len()).collect::<Vec<_>>(),
@@ -309,6 +313,30 @@ fn which_one(group: &[Contact], marks: &[Mark], among: &[usize]) -> String {
         .map(|&i| marks[i].typed())
         .unwrap_or_default();
     format!("Which {name}? {listed}: type \"{name} ({example})\"")
+}
+
+/// A new namesake from a bracketed name that named none of those there:
+/// `Kwame Egger (Initech)` is another Kwame Egger, at Initech. `None` when
+/// the brackets hold what cannot be a company (an email, a link, a number).
+pub fn newcomer(name: &str) -> Option<(String, String)> {
+    let (base, company) = split(name)?;
+    let company = company.strip_prefix("at ").unwrap_or(company).trim();
+    let plain = !company.contains('@')
+        && profile_url(company).is_none()
+        && company.parse::<usize>().is_err()
+        && company.chars().count() <= crate::limits::COMPANY;
+    plain.then(|| (base.to_string(), company.to_string()))
+}
+
+/// Whether `draft` is someone already among `namesakes` (the outside
+/// people of their name): one at the same company (or both at none).
+/// What stops a repeated `add` from adding a person twice, while another
+/// Kwame Egger at another company is someone new.
+pub fn among(draft: &crate::domain::ContactDraft, namesakes: &[Contact]) -> bool {
+    let key = |c: Option<&str>| c.map(company_key).unwrap_or_default();
+    namesakes
+        .iter()
+        .any(|c| key(c.company.as_deref()) == key(draft.company.as_deref()))
 }
 
 /// Who is already in a network, as an import compares them.
@@ -537,7 +565,7 @@ mod tests {
             (contact.id, label.as_str()),
             (ContactId(2), "Kwame Egger (Hooli)")
         );
-        assert!(matches!(pick(&group, Some("Initech")), Found::Which(_)));
+        assert!(matches!(pick(&group, Some("Initech")), Found::NoneOf(_)));
     }
 
     #[test]

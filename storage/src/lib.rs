@@ -538,6 +538,39 @@ async fn load(
     row.map(Stored::try_from).transpose()
 }
 
+/// Every outside person of the scope's network with this name key, in the
+/// order they were added.
+async fn namesakes(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    name_key: &str,
+) -> anyhow::Result<Vec<Contact>> {
+    let rows: Vec<ContactRow> = sqlx::query_as(CONTACTS_BY_NAME)
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(name_key)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.into_iter().map(Contact::try_from).collect()
+}
+
+/// Whether the person `draft` adds is in the network already: the member,
+/// or an outside person of that name at the same company (a namesake
+/// elsewhere is someone else: [`kith_bot::namesakes::among`]).
+async fn already_there(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    draft: &ContactDraft,
+) -> anyhow::Result<bool> {
+    Ok(match &draft.who {
+        ContactRef::Member(_) => load(conn, scope, &draft.who).await?.is_some(),
+        ContactRef::Named(_) => {
+            let named = namesakes(conn, scope, &draft.who.name_key()).await?;
+            kith_bot::namesakes::among(draft, &named)
+        }
+    })
+}
+
 /// Finds or creates a member; a given display name replaces the stored one.
 async fn upsert_member(
     conn: &mut SqliteConnection,
@@ -1109,7 +1142,7 @@ impl Store for SqliteStore {
         self.writer
             .write(move |conn| {
                 Box::pin(async move {
-                    if load(conn, scope, &draft.who).await?.is_some() {
+                    if already_there(conn, scope, &draft).await? {
                         return Ok(None);
                     }
                     Ok(Some(
@@ -1121,13 +1154,8 @@ impl Store for SqliteStore {
     }
 
     async fn contacts_named(&self, scope: Scope, name_key: &str) -> anyhow::Result<Vec<Contact>> {
-        let rows: Vec<ContactRow> = sqlx::query_as(CONTACTS_BY_NAME)
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .bind(name_key)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(Contact::try_from).collect()
+        let mut conn = self.pool.acquire().await?;
+        namesakes(&mut conn, scope, name_key).await
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {

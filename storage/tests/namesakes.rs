@@ -174,3 +174,34 @@ async fn namesakes_are_found_in_ones_own_network_only() {
         3
     );
 }
+
+#[tokio::test]
+async fn a_namesake_at_another_company_is_added_and_the_same_one_is_not_added_twice() {
+    let db = db().await;
+    let me = scope(&db.store, "me").await;
+    let kwame = |company: &str| ContactDraft {
+        who: ContactRef::Named("Kwame Egger".into()),
+        tier: Tier::Close,
+        cadence: None,
+        company: Some(company.into()),
+        tags: vec![],
+    };
+    let hooli = db
+        .store
+        .add_contact(me, &kwame("Hooli"), now())
+        .await
+        .expect("adds");
+    let initech = db
+        .store
+        .add_contact(me, &kwame("Initech"), now())
+        .await
+        .expect("adds");
+    assert!(hooli.is_some() && initech.is_some());
+    let again = db
+        .store
+        .add_contact(me, &kwame("initech"), now())
+        .await
+        .expect("adds");
+    assert_eq!(again, None, "the same person is not added twice");
+    assert_eq!(contacts_in_table(&db).await, 2);
+}

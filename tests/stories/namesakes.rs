@@ -215,3 +215,37 @@ async fn the_export_tells_namesakes_apart_and_imports_back_as_two_people() {
         &["Left as they were: 3 were already in your network."],
     );
 }
+
+#[tokio::test]
+async fn a_bracketed_company_that_names_no_namesake_adds_another_one() {
+    let mut app = imported().await;
+    let out = app.say("add \"Kwame Egger (Initech)\" inner").await;
+    assert_shows(
+        &out,
+        &["Added Kwame Egger (Initech) to your network: inner, every 2 weeks, at Initech."],
+    );
+    assert_eq!(app.count("contacts").await, 4);
+    let out = app.say("touch \"Kwame Egger\"").await;
+    assert_shows(
+        &out,
+        &[
+            "Which Kwame Egger? at Stark Industries, at Hooli, or at Initech: type \"Kwame Egger (Initech)\"",
+        ],
+    );
+    // Adding them again finds them rather than adding a fifth.
+    let out = app.say("add \"Kwame Egger (Initech)\"").await;
+    assert_shows(
+        &out,
+        &["Kwame Egger is already in your network (inner, every 2 weeks)."],
+    );
+    assert_eq!(app.count("contacts").await, 4);
+    // An email or a number in brackets cannot be a company: the question.
+    let before = app.everything().await;
+    for line in [
+        "add \"Kwame Egger (k@x.example)\"",
+        "add \"Kwame Egger (7)\"",
+    ] {
+        assert_shows(&app.say(line).await, &["Which Kwame Egger?"]);
+    }
+    assert_eq!(app.everything().await, before);
+}

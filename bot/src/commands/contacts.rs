@@ -92,7 +92,30 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
     refuse_self(ctx, &add.who)?;
     let scope = ctx.member.scope();
     let cadence = add.every.map(Cadence::from_span);
-    if let Some((existing, _)) = lookup(ctx, &add.who).await? {
+    let existing = match namesakes::find(ctx.store, scope, &add.who).await? {
+        namesakes::Found::One { contact, .. } => Some(*contact),
+        namesakes::Found::Nobody => None,
+        namesakes::Found::Which(question) => return Err(CommandError::User(question)),
+        // "Kwame Egger (Initech)" beside Kwame Eggers elsewhere: another one.
+        namesakes::Found::NoneOf(question) => {
+            let ContactRef::Named(name) = &add.who else {
+                return Err(CommandError::User(question));
+            };
+            let Some((base, company)) = namesakes::newcomer(name) else {
+                return Err(CommandError::User(question));
+            };
+            return add_new(
+                ctx,
+                Add {
+                    who: ContactRef::Named(base),
+                    company: add.company.or(Some(company)),
+                    ..add
+                },
+            )
+            .await;
+        }
+    };
+    if let Some(existing) = existing {
         let nothing_new = add.tier.is_none()
             && cadence.is_none()
             && add.company.is_none()
@@ -136,10 +159,16 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
             next_check_in(ctx, &updated)
         )));
     }
+    add_new(ctx, add).await
+}
+
+/// Adds someone new to the network.
+async fn add_new(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
+    let scope = ctx.member.scope();
     let draft = ContactDraft {
         who: add.who,
         tier: add.tier.unwrap_or(Tier::Close),
-        cadence,
+        cadence: add.every.map(Cadence::from_span),
         company: add.company,
         tags: add.tags,
     };
@@ -149,9 +178,21 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
             draft.who.shown()
         )));
     };
+    // A namesake is named apart from the others of their name.
+    let shown = match contact.member_external_id {
+        Some(_) => contact.shown(),
+        None => {
+            let group = ctx
+                .store
+                .contacts_named(scope, &crate::domain::normalise_name(&contact.name))
+                .await?;
+            namesakes::labels(&group)
+                .remove(&contact.id)
+                .unwrap_or_else(|| contact.shown())
+        }
+    };
     Ok(Reply::text(format!(
-        "Added {} to your network: {}. First check-in: {}.",
-        contact.shown(),
+        "Added {shown} to your network: {}. First check-in: {}.",
         describe(&contact),
         next_check_in(ctx, &contact)
     )))
@@ -235,7 +276,9 @@ pub(super) async fn lookup(
     match namesakes::find(ctx.store, ctx.member.scope(), who).await? {
         namesakes::Found::One { contact, label } => Ok(Some((*contact, label))),
         namesakes::Found::Nobody => Ok(None),
-        namesakes::Found::Which(question) => Err(CommandError::User(question)),
+        namesakes::Found::Which(question) | namesakes::Found::NoneOf(question) => {
+            Err(CommandError::User(question))
+        }
     }
 }
 

@@ -204,6 +204,25 @@ pub(crate) async fn load(
     row.map(Stored::try_from).transpose()
 }
 
+/// Every outside person of the scope's network with this name key, in the
+/// order they were added.
+async fn namesakes(
+    conn: &mut PgConnection,
+    scope: Scope,
+    name_key: &str,
+) -> anyhow::Result<Vec<Contact>> {
+    let rows: Vec<ContactRow> = sqlx::query_as(concat!(
+        pg_contact_select!(),
+        " AND c.member_id IS NULL AND c.name_key = $3 ORDER BY c.id"
+    ))
+    .bind(scope.workspace.0)
+    .bind(scope.member.0)
+    .bind(name_key)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(Contact::try_from).collect()
+}
+
 async fn upsert_member(
     conn: &mut PgConnection,
     workspace: WorkspaceId,
@@ -662,7 +681,14 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Contact>> {
         let mut tx = self.write().await?;
-        if load(&mut tx, scope, &draft.who).await?.is_some() {
+        let there = match &draft.who {
+            ContactRef::Member(_) => load(&mut tx, scope, &draft.who).await?.is_some(),
+            ContactRef::Named(_) => {
+                let named = namesakes(&mut tx, scope, &draft.who.name_key()).await?;
+                kith_bot::namesakes::among(draft, &named)
+            }
+        };
+        if there {
             return Ok(None);
         }
         let contact = insert_contact(&mut tx, scope, draft, now).await?.contact;
@@ -671,16 +697,8 @@ impl Store for PgStore {
     }
 
     async fn contacts_named(&self, scope: Scope, name_key: &str) -> anyhow::Result<Vec<Contact>> {
-        let rows: Vec<ContactRow> = sqlx::query_as(concat!(
-            pg_contact_select!(),
-            " AND c.member_id IS NULL AND c.name_key = $3 ORDER BY c.id"
-        ))
-        .bind(scope.workspace.0)
-        .bind(scope.member.0)
-        .bind(name_key)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(Contact::try_from).collect()
+        let mut conn = self.pool.acquire().await?;
+        namesakes(&mut conn, scope, name_key).await
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
