@@ -221,6 +221,26 @@ pub fn labels(contacts: &[Contact]) -> HashMap<ContactId, String> {
         .collect()
 }
 
+/// [`labels`] for the few contacts `shown` (a reminder's, the Home tab's),
+/// told apart from their namesakes anywhere in `network`; reads the
+/// network once and labels only the names shown.
+pub fn labels_for<'a>(
+    shown: impl IntoIterator<Item = &'a Contact>,
+    network: &[Contact],
+) -> HashMap<ContactId, String> {
+    let names: HashSet<String> = shown
+        .into_iter()
+        .filter(|c| c.member_external_id.is_none())
+        .map(|c| normalise_name(&c.name))
+        .collect();
+    let namesakes: Vec<Contact> = network
+        .iter()
+        .filter(|c| c.member_external_id.is_none() && names.contains(&normalise_name(&c.name)))
+        .cloned()
+        .collect();
+    labels(&namesakes)
+}
+
 /// What a typed name found in the member's network.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {

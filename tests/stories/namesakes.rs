@@ -249,3 +249,30 @@ async fn a_bracketed_company_that_names_no_namesake_adds_another_one() {
     }
     assert_eq!(app.everything().await, before);
 }
+
+#[tokio::test]
+async fn a_reminder_tells_namesakes_apart_and_each_button_is_for_its_own() {
+    let mut app = imported().await;
+    let out = app.say(":tick 92d").await;
+    assert_shows(
+        &out,
+        &[
+            "Time to check in: 3 people are due",
+            "Kwame Egger (Stark Industries) · wider",
+            "Kwame Egger (Hooli) · wider",
+            "Jane Doe · wider",
+        ],
+    );
+    let hooli = out
+        .lines()
+        .filter(|l| l.contains(" · wider · "))
+        .position(|l| l.starts_with("Kwame Egger (Hooli)"))
+        .expect("Hooli's Kwame is listed")
+        + 1;
+    let out = app.say(&format!(":press {hooli} done")).await;
+    assert_shows(&out, &["Done: logged a check-in with Kwame Egger"]);
+    let out = app.say("show \"Kwame Egger (Hooli)\"").await;
+    assert_shows(&out, &["Last contact: today"]);
+    let out = app.say("show \"Kwame Egger (Stark Industries)\"").await;
+    assert_shows(&out, &["Last contact: none yet"]);
+}
