@@ -236,7 +236,10 @@ async fn a_bracketed_company_that_names_no_namesake_adds_another_one() {
     let out = app.say("add \"Kwame Egger (Initech)\"").await;
     assert_shows(
         &out,
-        &["Kwame Egger is already in your network (inner, every 2 weeks)."],
+        &[
+            "Kwame Egger (Initech) is already in your network (inner, every 2 weeks). \
+             Change the tier with: tier \"Kwame Egger (Initech)\" inner",
+        ],
     );
     assert_eq!(app.count("contacts").await, 4);
     // An email or a number in brackets cannot be a company: the question.

@@ -93,7 +93,7 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
     let scope = ctx.member.scope();
     let cadence = add.every.map(Cadence::from_span);
     let existing = match namesakes::find(ctx.store, scope, &add.who).await? {
-        namesakes::Found::One { contact, .. } => Some(*contact),
+        namesakes::Found::One { contact, label } => Some((*contact, label)),
         namesakes::Found::Nobody => None,
         namesakes::Found::Which(question) => return Err(CommandError::User(question)),
         // "Kwame Egger (Initech)" beside Kwame Eggers elsewhere: another one.
@@ -115,18 +115,17 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
             .await;
         }
     };
-    if let Some(existing) = existing {
+    if let Some((existing, label)) = existing {
         let nothing_new = add.tier.is_none()
             && cadence.is_none()
             && add.company.is_none()
             && add.tags.iter().all(|t| existing.tags.contains(t));
         if nothing_new {
             return Ok(Reply::text(format!(
-                "{} is already in your network ({}, {}). Change the tier with: tier {} inner",
-                existing.shown(),
+                "{label} is already in your network ({}, {}). Change the tier with: tier {} inner",
                 existing.tier,
                 existing.cadence(),
-                command_ref(&existing),
+                command_ref(&existing, &label),
             )));
         }
         let mut tags = existing.tags.clone();
@@ -179,18 +178,7 @@ async fn add_new(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
         )));
     };
     // A namesake is named apart from the others of their name.
-    let shown = match contact.member_external_id {
-        Some(_) => contact.shown(),
-        None => {
-            let group = ctx
-                .store
-                .contacts_named(scope, &crate::domain::normalise_name(&contact.name))
-                .await?;
-            namesakes::labels(&group)
-                .remove(&contact.id)
-                .unwrap_or_else(|| contact.shown())
-        }
-    };
+    let shown = label_of(ctx, &contact).await?;
     Ok(Reply::text(format!(
         "Added {shown} to your network: {}. First check-in: {}.",
         describe(&contact),
@@ -223,12 +211,31 @@ pub(super) fn next_check_in(ctx: &Ctx<'_>, contact: &Contact) -> String {
     }
 }
 
-/// How to refer to a contact in a command: `@alice` or `"Jane Doe"`.
-pub(super) fn command_ref(contact: &Contact) -> String {
+/// How to refer to a contact in a command: `@alice`, `"Jane Doe"`, or for
+/// a namesake their label, `"Kwame Egger (Hooli)"`.
+pub(super) fn command_ref(contact: &Contact, label: &str) -> String {
     match contact.member_external_id {
         Some(_) => contact.shown(),
-        None => format!("\"{}\"", contact.name),
+        None => format!("\"{label}\""),
     }
+}
+
+/// How a contact is shown, told apart from any namesake (one look-up of
+/// their name for an outside person).
+pub(super) async fn label_of(ctx: &Ctx<'_>, contact: &Contact) -> Result<String, CommandError> {
+    if contact.member_external_id.is_some() {
+        return Ok(contact.shown());
+    }
+    let group = ctx
+        .store
+        .contacts_named(
+            ctx.member.scope(),
+            &crate::domain::normalise_name(&contact.name),
+        )
+        .await?;
+    Ok(namesakes::labels(&group)
+        .remove(&contact.id)
+        .unwrap_or_else(|| contact.shown()))
 }
 
 pub(super) fn refuse_self(ctx: &Ctx<'_>, who: &ContactRef) -> Result<(), CommandError> {
@@ -332,7 +339,7 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
     if history.is_empty() {
         reply.push_text(format!(
             "Nothing logged yet. Log a check-in with: touch {} coffee",
-            command_ref(&contact)
+            command_ref(&contact, &label)
         ));
     } else {
         let mut table = Table::new(["When", "What", "Details"]);

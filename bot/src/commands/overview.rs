@@ -1,6 +1,6 @@
 //! Commands that look across the network: due, balance.
 
-use super::contacts::{command_ref, due_cell};
+use super::contacts::{command_ref, due_cell, label_of};
 use super::{Command, CommandError, Ctx, Form, Group, Spec};
 use crate::format::{date, plural, relative, signed};
 use crate::reply::{Reply, Table};
@@ -68,9 +68,10 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         )
     });
     reply.push_table(table);
+    let label = label_of(ctx, first).await?;
     reply.push_text(format!(
         "Log a check-in with: touch {} coffee",
-        command_ref(first)
+        command_ref(first, &label)
     ));
     Ok(reply)
 }
