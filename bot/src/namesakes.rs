@@ -11,8 +11,7 @@ use crate::domain::{Contact, ContactId, ContactRef, Scope, normalise_name};
 use crate::portability::ImportItem;
 use crate::ports::Store;
 
-/// Characters in an email address (RFC 5321's limit on a path).
-pub const EMAIL: usize = 254;
+use crate::limits::EMAIL;
 /// Namesakes named in one which-one question; the rest are counted.
 const LISTED: usize = 10;
 

@@ -1362,6 +1362,8 @@ mod properties {
                 for item in &parsed.items {
                     prop_assert!(item.draft.who.shown().chars().count() <= limits::NAME);
                     prop_assert!(item.draft.tags.len() <= limits::TAGS);
+                    prop_assert!(item.email.as_ref().is_none_or(|e| e.chars().count() <= limits::EMAIL));
+                    prop_assert!(item.profile_url.as_ref().is_none_or(|u| u.chars().count() <= limits::URL));
                 }
             }
         }
