@@ -1252,17 +1252,12 @@ impl Store for SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         // Others' contacts about this member become plain names (their
-        // ledgers are theirs), keyed so they cannot clash with one already
-        // there under the same name.
+        // ledgers are theirs): beside an outside person of the same name,
+        // a namesake (see `kith_bot::namesakes`).
         sqlx::query(
             "UPDATE contacts SET member_id = NULL,
                     name = (SELECT display_name FROM members WHERE id = ?1),
                     name_key = lower((SELECT display_name FROM members WHERE id = ?1))
-                               || CASE WHEN EXISTS (
-                                      SELECT 1 FROM contacts o
-                                      WHERE o.owner_id = contacts.owner_id AND o.member_id IS NULL
-                                        AND o.name_key = lower((SELECT display_name FROM members WHERE id = ?1)))
-                                  THEN ' #' || contacts.id ELSE '' END
              WHERE member_id = ?1 AND workspace_id = ?2",
         )
         .bind(member.0)

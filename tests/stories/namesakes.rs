@@ -279,3 +279,22 @@ async fn a_reminder_tells_namesakes_apart_and_each_button_is_for_its_own() {
     let out = app.say("show \"Kwame Egger (Stark Industries)\"").await;
     assert_shows(&out, &["Last contact: none yet"]);
 }
+
+#[tokio::test]
+async fn a_member_who_forgets_themselves_becomes_a_namesake_of_an_outside_person() {
+    let mut app = App::spawn().await;
+    app.given(&[":as carol", "help", ":as me", "help"]).await;
+    app.given(&["add @carol inner", "add \"Carol\" at \"Acme\""])
+        .await;
+    app.given(&[":as carol", "forget me confirm", ":as me"])
+        .await;
+    let before = app.everything().await;
+    let out = app.say("touch \"carol\"").await;
+    assert_shows(
+        &out,
+        &["Which carol? number 1, or at Acme: type \"carol (Acme)\""],
+    );
+    assert_eq!(app.everything().await, before);
+    let out = app.say("show \"Carol (1)\"").await;
+    assert_shows(&out, &["carol (1) · inner"]);
+}

@@ -782,11 +782,6 @@ impl Store for PgStore {
             "UPDATE contacts SET member_id = NULL,
                     name = (SELECT display_name FROM members WHERE id = $1),
                     name_key = lower((SELECT display_name FROM members WHERE id = $1))
-                               || CASE WHEN EXISTS (
-                                      SELECT 1 FROM contacts o
-                                      WHERE o.owner_id = contacts.owner_id AND o.member_id IS NULL
-                                        AND o.name_key = lower((SELECT display_name FROM members WHERE id = $1)))
-                                  THEN ' #' || contacts.id ELSE '' END
              WHERE member_id = $1 AND workspace_id = $2",
         )
         .bind(member.0)
