@@ -186,9 +186,14 @@ pub async fn log(ctx: &Ctx<'_>, log: Log) -> Result<Reply, CommandError> {
         what: log.what,
         at,
     };
-    // Someone already there is logged by id: a name that namesakes share
-    // gets the which-one question instead, and nothing is written.
-    let (recorded, who) = match lookup(ctx, &draft.who).await? {
+    // An outside person already there is logged by id: a name that
+    // namesakes share gets the which-one question instead, and nothing is
+    // written. A member is found (or added) in the write itself.
+    let found = match &draft.who {
+        ContactRef::Member(_) => None,
+        ContactRef::Named(_) => lookup(ctx, &draft.who).await?,
+    };
+    let (recorded, who) = match found {
         Some((found, label)) => {
             let contact = ctx
                 .store
