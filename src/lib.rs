@@ -47,6 +47,9 @@ pub struct Config {
     /// How long a stop (SIGTERM, Ctrl-C) may take: sends under way finish
     /// or are given back within it, and the process exits.
     pub shutdown_grace_secs: u64,
+    /// How many messages this process has on their way at once (reminders
+    /// to different members, notices to different channels).
+    pub sends_at_once: usize,
     pub console: ConsoleConfig,
     /// The Slack adapter (`[slack]`, or `KITH_SLACK_*` in the environment).
     pub slack: SlackConfig,
@@ -79,6 +82,7 @@ impl Default for Config {
             http_addr: "0.0.0.0:3000".into(),
             metrics_addr: None,
             shutdown_grace_secs: 10,
+            sends_at_once: kith_bot::delivery::SENDS_AT_ONCE,
             console: ConsoleConfig {
                 workspace: console.workspace,
                 member: console.member,
@@ -568,6 +572,7 @@ pub async fn run_platforms(
         format!("kith-{}", std::process::id()),
     )
     .with_nudge(kith.nudge())
+    .with_sends_at_once(config.sends_at_once)
     .with_stopping(stopping.clone(), send_grace(grace));
     // `stop` ends the listeners (gateway, Socket Mode) at the stop;
     // `stop_http` ends the HTTP server once delivery has given back what

@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::community::{IntroId, PairId};
 use crate::domain::ContactId;
+use crate::reach::{AskId, AskedId};
 
 /// A press of one of Kith's buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,16 @@ pub enum Action {
     PairMet(PairId),
     /// A member of a coffee pair says they did not.
     PairSkipped(PairId),
+    /// The asker sends an ask for an introduction at a company.
+    ReachAsk(AskId),
+    /// An asked member will introduce the asker.
+    ReachYes(AskedId),
+    /// An asked member will not, this time.
+    ReachNo(AskedId),
+    /// The helper made the introduction.
+    ReachMet(AskedId),
+    /// The helper has not (yet).
+    ReachNotYet(AskedId),
 }
 
 impl Action {
@@ -49,6 +60,11 @@ impl Action {
             "intro-notyet" => Some(Action::IntroNotYet(IntroId(id))),
             "pair-met" => Some(Action::PairMet(PairId(id))),
             "pair-skip" => Some(Action::PairSkipped(PairId(id))),
+            "reach-ask" => Some(Action::ReachAsk(AskId(id))),
+            "reach-yes" => Some(Action::ReachYes(AskedId(id))),
+            "reach-no" => Some(Action::ReachNo(AskedId(id))),
+            "reach-met" => Some(Action::ReachMet(AskedId(id))),
+            "reach-notyet" => Some(Action::ReachNotYet(AskedId(id))),
             _ => None,
         }
     }
@@ -70,6 +86,11 @@ impl Action {
             Action::IntroYes(id) | Action::IntroNo(id) => intro_block(id),
             Action::IntroMet(id) | Action::IntroNotYet(id) => followup_block(id),
             Action::PairMet(id) | Action::PairSkipped(id) => pair_block(id),
+            Action::ReachAsk(id) => crate::reach::asks::ask_block(id),
+            Action::ReachYes(id) | Action::ReachNo(id) => crate::reach::asks::asked_block(id),
+            Action::ReachMet(id) | Action::ReachNotYet(id) => {
+                crate::reach::asks::followup_block(id)
+            }
         }
     }
 }
@@ -92,6 +113,11 @@ impl fmt::Display for Action {
             Action::IntroNotYet(id) => ("intro-notyet", id.0),
             Action::PairMet(id) => ("pair-met", id.0),
             Action::PairSkipped(id) => ("pair-skip", id.0),
+            Action::ReachAsk(id) => ("reach-ask", id.0),
+            Action::ReachYes(id) => ("reach-yes", id.0),
+            Action::ReachNo(id) => ("reach-no", id.0),
+            Action::ReachMet(id) => ("reach-met", id.0),
+            Action::ReachNotYet(id) => ("reach-notyet", id.0),
         };
         write!(f, "{verb}:{id}")
     }
@@ -114,6 +140,11 @@ mod tests {
             Action::IntroNotYet(IntroId(4)),
             Action::PairMet(PairId(5)),
             Action::PairSkipped(PairId(5)),
+            Action::ReachAsk(AskId(6)),
+            Action::ReachYes(AskedId(7)),
+            Action::ReachNo(AskedId(7)),
+            Action::ReachMet(AskedId(8)),
+            Action::ReachNotYet(AskedId(8)),
         ] {
             assert_eq!(Action::parse(&action.to_string()), Some(action));
         }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 use tracing::{info, warn};
 
 use crate::community::notices::{ClaimedNotice, Composed, compose as compose_notice};
@@ -186,6 +187,27 @@ impl std::ops::AddAssign for StepReport {
     }
 }
 
+/// Notices split into groups that must keep their order: those to one
+/// member, and those to one workspace's channels; groups in order of
+/// their first notice.
+fn in_order_groups(notices: &[ClaimedNotice]) -> Vec<Vec<&ClaimedNotice>> {
+    let key = |n: &ClaimedNotice| (n.workspace, n.to.as_ref().map(|m| m.id));
+    let mut groups: Vec<Vec<&ClaimedNotice>> = Vec::new();
+    for notice in notices {
+        match groups.iter_mut().find(|g| key(g[0]) == key(notice)) {
+            Some(group) => group.push(notice),
+            None => groups.push(vec![notice]),
+        }
+    }
+    groups
+}
+
+/// Messages a sender has on their way at once by default (reminders each
+/// to its own member; notices in groups that keep their order). Sending
+/// one waits on the platform for tens of milliseconds; one at a time, a
+/// replica sent ~25 a second.
+pub const SENDS_AT_ONCE: usize = 16;
+
 /// How long a claim holds its rows unless renewed. A live sender renews
 /// every [`RENEW_EVERY`], so only a dead (or frozen) sender's claim
 /// lapses, and its rows go to another sender within this.
@@ -337,6 +359,7 @@ pub struct Sender {
     name: String,
     claims: AtomicU64,
     batch: u32,
+    at_once: usize,
     stopping: Stopping,
     grace: std::time::Duration,
     renew_every: std::time::Duration,
@@ -363,7 +386,8 @@ impl Sender {
             clock,
             name: format!("{}/{unique:x}", name.into()),
             claims: AtomicU64::new(0),
-            batch: 2,
+            batch: SENDS_AT_ONCE as u32,
+            at_once: SENDS_AT_ONCE,
             stopping: Stopping::default(),
             grace: DEFAULT_GRACE,
             renew_every: RENEW_EVERY,
@@ -384,11 +408,20 @@ impl Sender {
         self
     }
 
-    /// Rows claimed at a time from each queue. Small by default: a claim
-    /// is cheap, and a survivor takes a dead sender's rows at its next
-    /// claim, so the fewer sends between claims the sooner they resume.
+    /// Rows claimed at a time from each queue. By default as many as are
+    /// sent at once: a claim is cheap, and a survivor takes a dead
+    /// sender's rows at its next claim, so the fewer sends between claims
+    /// the sooner they resume.
     pub fn with_batch(mut self, batch: u32) -> Sender {
         self.batch = batch.max(1);
+        self
+    }
+
+    /// Sends up to `at_once` messages at a time, and claims as many rows
+    /// at a time from each queue.
+    pub fn with_sends_at_once(mut self, at_once: usize) -> Sender {
+        self.at_once = at_once.max(1);
+        self.batch = u32::try_from(self.at_once).unwrap_or(u32::MAX);
         self
     }
 
@@ -464,31 +497,57 @@ impl Sender {
         notices: &[ClaimedNotice],
         report: &mut StepReport,
     ) -> anyhow::Result<()> {
+        // Reminders go to one member each, so several are sent at once
+        // (the messenger keeps each channel's pace); each is settled as
+        // soon as its own send ends. Notices to one member, or to one
+        // workspace's channels, go in the order they were queued.
+        // (Boxed into a plain list: a stream mapped by closures over
+        // borrowed rows is not `Send` for every lifetime, which spawning
+        // the delivery loop needs.)
+        type Sending<'a> = std::pin::Pin<
+            Box<dyn std::future::Future<Output = anyhow::Result<StepReport>> + Send + 'a>,
+        >;
+        let mut waiting: std::collections::VecDeque<Sending<'_>> =
+            std::collections::VecDeque::new();
         for row in claimed {
-            if self.stopping.is_stopped() {
-                report.released += 1;
-                continue;
-            }
-            let attempt = self.deliver(row).await?;
-            let Some(outcome) = self.tally(attempt, report) else {
-                continue;
-            };
-            crate::observe::delivery(row.platform, "reminders", &outcome);
-            if !self.outbox.settle(row, &outcome, self.clock.now()).await? {
-                warn!(
-                    row = row.id,
-                    "lost the claim on an outbox row before settling it"
-                );
-                report.lost += 1;
+            waiting.push_back(Box::pin(self.send_reminder(row)));
+        }
+        for group in in_order_groups(notices) {
+            waiting.push_back(Box::pin(self.send_notices(group)));
+        }
+        let mut sends = futures_util::stream::FuturesUnordered::new();
+        while sends.len() < self.at_once {
+            match waiting.pop_front() {
+                Some(send) => sends.push(send),
+                None => break,
             }
         }
+        let mut failure = None;
+        while let Some(sent) = sends.next().await {
+            match sent {
+                Ok(step) => *report += step,
+                Err(e) => failure = failure.or(Some(e)),
+            }
+            if let Some(send) = waiting.pop_front() {
+                sends.push(send);
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends claimed notices one after another and settles each.
+    async fn send_notices(&self, notices: Vec<&ClaimedNotice>) -> anyhow::Result<StepReport> {
+        let mut report = StepReport::default();
         for row in notices {
             if self.stopping.is_stopped() {
                 report.released += 1;
                 continue;
             }
             let attempt = self.deliver_notice(row).await?;
-            let Some(outcome) = self.tally(attempt, report) else {
+            let Some(outcome) = self.tally(attempt, &mut report) else {
                 continue;
             };
             crate::observe::delivery(row.platform, "notices", &outcome);
@@ -504,7 +563,29 @@ impl Sender {
                 report.lost += 1;
             }
         }
-        Ok(())
+        Ok(report)
+    }
+
+    /// Sends one claimed reminder and settles it; what happened, counted.
+    async fn send_reminder(&self, row: &Claimed) -> anyhow::Result<StepReport> {
+        let mut report = StepReport::default();
+        if self.stopping.is_stopped() {
+            report.released += 1;
+            return Ok(report);
+        }
+        let attempt = self.deliver(row).await?;
+        let Some(outcome) = self.tally(attempt, &mut report) else {
+            return Ok(report);
+        };
+        crate::observe::delivery(row.platform, "reminders", &outcome);
+        if !self.outbox.settle(row, &outcome, self.clock.now()).await? {
+            warn!(
+                row = row.id,
+                "lost the claim on an outbox row before settling it"
+            );
+            report.lost += 1;
+        }
+        Ok(report)
     }
 
     /// Counts an attempt; the outcome to settle, if any.
@@ -940,6 +1021,12 @@ impl Delivery {
     /// The next instant after now at which something is due to happen.
     pub async fn next_wakeup(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
         self.outbox.next_wakeup(self.clock.now()).await
+    }
+
+    /// See [`Sender::with_sends_at_once`].
+    pub fn with_sends_at_once(mut self, at_once: usize) -> Delivery {
+        self.sender = self.sender.with_sends_at_once(at_once);
+        self
     }
 
     /// Stops claiming when `stopping` is set (see [`Sender::with_stopping`]).

@@ -478,6 +478,66 @@ pub fn normalise_name(name: &str) -> String {
         .to_lowercase()
 }
 
+/// Legal-form words dropped from the end of a company's name when matching
+/// ("ACME, Inc." is Acme).
+const LEGAL_SUFFIXES: &[&str] = &[
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llc",
+    "llp",
+    "lp",
+    "ltd",
+    "limited",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "sarl",
+    "bv",
+    "nv",
+    "srl",
+    "spa",
+    "oy",
+    "ab",
+    "as",
+    "pty",
+    "pte",
+    "kk",
+    "kg",
+    "ug",
+    "sl",
+    "lda",
+];
+
+/// The key that makes companies match as people write them: case,
+/// punctuation and spacing ignored, legal suffixes dropped, so "Acme",
+/// "Acme Corp", "ACME, Inc." and "acme llc" are one company. `None` when
+/// nothing is left to match by (an empty name, or punctuation only).
+pub fn company_key(company: &str) -> Option<String> {
+    let lower = company.to_lowercase();
+    let mut words: Vec<String> = lower
+        // "A.C.M.E." and "Ben & Jerry's": dots and apostrophes join letters.
+        .replace(['.', '\'', '\u{2019}'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    // Keep at least one word: a company called "Company" is still one.
+    while words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| LEGAL_SUFFIXES.contains(&w.as_str()))
+    {
+        words.pop();
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// What kind of contact an interaction records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
@@ -606,6 +666,31 @@ impl Contact {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn company_spellings_match_by_one_key() {
+        let acme = Some("acme".to_string());
+        for spelling in [
+            "Acme",
+            "Acme Corp",
+            "ACME, Inc.",
+            "acme llc",
+            " Acme  Corp. ",
+            "A.C.M.E. Ltd",
+        ] {
+            assert_eq!(company_key(spelling), acme, "{spelling}");
+        }
+        assert_eq!(company_key("Acme Labs Inc"), Some("acme labs".into()));
+        assert_ne!(company_key("Acme Labs"), company_key("Acme"));
+        assert_eq!(company_key("Company"), Some("company".into()));
+        assert_eq!(company_key("Ben & Jerry's"), Some("ben jerrys".into()));
+        assert_eq!(company_key(" ,.; "), None);
+        assert_eq!(
+            company_key("Zürich Versicherung AG"),
+            Some("zürich versicherung".into())
+        );
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -155,6 +155,11 @@ fn action_name(action: Action) -> &'static str {
         Action::IntroNotYet(_) => "intro_not_yet",
         Action::PairMet(_) => "pair_met",
         Action::PairSkipped(_) => "pair_skipped",
+        Action::ReachAsk(_) => "reach_ask",
+        Action::ReachYes(_) => "reach_yes",
+        Action::ReachNo(_) => "reach_no",
+        Action::ReachMet(_) => "reach_met",
+        Action::ReachNotYet(_) => "reach_not_yet",
     }
 }
 
@@ -490,6 +495,33 @@ impl Kith {
                     actor.platform,
                     id,
                     action == Action::PairMet(id),
+                    now,
+                )
+                .await
+            }
+            Action::ReachAsk(id) => {
+                crate::reach::asks::ask(self.store.as_ref(), member, id, now).await
+            }
+            Action::ReachYes(id) | Action::ReachNo(id) => {
+                let yes = action == Action::ReachYes(id);
+                crate::reach::asks::answer(
+                    self.store.as_ref(),
+                    member,
+                    actor.platform,
+                    id,
+                    yes,
+                    now,
+                )
+                .await
+            }
+            Action::ReachMet(id) | Action::ReachNotYet(id) => {
+                let met = action == Action::ReachMet(id);
+                crate::reach::asks::followed_up(
+                    self.store.as_ref(),
+                    member,
+                    actor.platform,
+                    id,
+                    met,
                     now,
                 )
                 .await

@@ -21,6 +21,7 @@ pub mod observe;
 pub mod once;
 pub mod portability;
 pub mod ports;
+pub mod reach;
 pub mod reminders;
 pub mod reply;
 pub mod schedule;

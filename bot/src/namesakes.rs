@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::domain::{Contact, ContactId, ContactRef, Scope, normalise_name};
+use crate::domain::{Contact, ContactId, ContactRef, Scope, company_key, normalise_name};
 use crate::portability::ImportItem;
 use crate::ports::Store;
 
@@ -57,18 +57,6 @@ pub fn url_key(url: &str) -> String {
 
 fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
-}
-
-/// A company as compared here: lower case, letters and digits, single spaces.
-fn company_key(company: &str) -> String {
-    company
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
 }
 
 /// `Kwame Egger (Hooli)` as the name and what tells the person apart; `None`
@@ -148,9 +136,7 @@ fn marks(group: &[Who<'_>]) -> Vec<Mark> {
         }
         move |who| field(who).is_some_and(|key| seen.get(&key) == Some(&1))
     }
-    let company = unique(group, |w| {
-        w.company.map(company_key).filter(|k| !k.is_empty())
-    });
+    let company = unique(group, |w| w.company.and_then(company_key));
     let email = unique(group, |w| w.email.map(email_key));
     let url = unique(group, |w| w.profile_url.map(url_key));
     group
@@ -193,8 +179,7 @@ fn names(typed: &str, who: Who<'_>, number: usize) -> bool {
         .or_else(|| typed.strip_prefix("number "))
         .unwrap_or(typed);
     let company = company_key(typed);
-    who.company
-        .is_some_and(|c| !company.is_empty() && company_key(c) == company)
+    (company.is_some() && who.company.and_then(company_key) == company)
         || who.email.is_some_and(|e| email_key(e) == email_key(typed))
         || who
             .profile_url
@@ -352,7 +337,7 @@ pub fn newcomer(name: &str) -> Option<(String, String)> {
 /// What stops a repeated `add` from adding a person twice, while another
 /// Kwame Egger at another company is someone new.
 pub fn among(draft: &crate::domain::ContactDraft, namesakes: &[Contact]) -> bool {
-    let key = |c: Option<&str>| c.map(company_key).unwrap_or_default();
+    let key = |c: Option<&str>| c.and_then(company_key);
     namesakes
         .iter()
         .any(|c| key(c.company.as_deref()) == key(draft.company.as_deref()))

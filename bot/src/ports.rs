@@ -90,7 +90,9 @@ pub struct Recorded {
 /// Every method that reads or writes a network takes a [`Scope`]; an
 /// implementation must never return or change rows outside it.
 #[async_trait]
-pub trait Store: CommunityStore + Inbox + Coordination + Send + Sync {
+pub trait Store:
+    CommunityStore + Inbox + Coordination + crate::reach::ReachStore + Send + Sync
+{
     /// Finds or creates the workspace with this platform id.
     async fn workspace(
         &self,

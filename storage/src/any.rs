@@ -658,3 +658,124 @@ impl Outbox for AnyStore {
         to_store!(self.add_notices(row, kind, to, now))
     }
 }
+
+mod reach {
+    use async_trait::async_trait;
+    use chrono::{DateTime, Utc};
+    use kith_bot::community::LedgerWrite;
+    use kith_bot::community::notices::NewNotice;
+    use kith_bot::domain::{MemberId, Scope, WorkspaceId};
+    use kith_bot::reach::{
+        Ask, AskAnswered, AskEffects, AskId, Asked, AskedId, Goal, GoalEnd, GoalId, NewAsk,
+        NewGoal, ReachCount, ReachStore,
+    };
+
+    use super::AnyStore;
+
+    #[async_trait]
+    impl ReachStore for AnyStore {
+        async fn add_goal(
+            &self,
+            scope: Scope,
+            goal: &NewGoal,
+            now: DateTime<Utc>,
+        ) -> anyhow::Result<Goal> {
+            to_store!(self.add_goal(scope, goal, now))
+        }
+
+        async fn goals(&self, scope: Scope) -> anyhow::Result<Vec<Goal>> {
+            to_store!(self.goals(scope))
+        }
+
+        async fn end_goal(
+            &self,
+            scope: Scope,
+            id: GoalId,
+            end: GoalEnd,
+            now: DateTime<Utc>,
+        ) -> anyhow::Result<bool> {
+            to_store!(self.end_goal(scope, id, end, now))
+        }
+
+        async fn reach_shared(&self, scope: Scope) -> anyhow::Result<bool> {
+            to_store!(self.reach_shared(scope))
+        }
+
+        async fn share_reach(&self, scope: Scope, on: bool) -> anyhow::Result<()> {
+            to_store!(self.share_reach(scope, on))
+        }
+
+        async fn reach_count(
+            &self,
+            scope: Scope,
+            key: &str,
+            since: DateTime<Utc>,
+        ) -> anyhow::Result<ReachCount> {
+            to_store!(self.reach_count(scope, key, since))
+        }
+
+        async fn draft_ask(&self, ask: &NewAsk, now: DateTime<Utc>) -> anyhow::Result<AskId> {
+            to_store!(self.draft_ask(ask, now))
+        }
+
+        async fn open_asks(&self, scope: Scope, since: DateTime<Utc>) -> anyhow::Result<u32> {
+            to_store!(self.open_asks(scope, since))
+        }
+
+        async fn start_ask(
+            &self,
+            scope: Scope,
+            id: AskId,
+            helpers: &[MemberId],
+            lapse: &NewNotice,
+            now: DateTime<Utc>,
+        ) -> anyhow::Result<bool> {
+            to_store!(self.start_ask(scope, id, helpers, lapse, now))
+        }
+
+        async fn ask(&self, workspace: WorkspaceId, id: AskId) -> anyhow::Result<Option<Ask>> {
+            to_store!(self.ask(workspace, id))
+        }
+
+        async fn asked(
+            &self,
+            workspace: WorkspaceId,
+            id: AskedId,
+        ) -> anyhow::Result<Option<Asked>> {
+            to_store!(self.asked(workspace, id))
+        }
+
+        async fn answer_ask(
+            &self,
+            workspace: WorkspaceId,
+            id: AskedId,
+            helper: MemberId,
+            accept: bool,
+            then: &AskEffects,
+            now: DateTime<Utc>,
+        ) -> anyhow::Result<AskAnswered> {
+            to_store!(self.answer_ask(workspace, id, helper, accept, then, now))
+        }
+
+        async fn lapse_ask(
+            &self,
+            workspace: WorkspaceId,
+            id: AskId,
+            now: DateTime<Utc>,
+        ) -> anyhow::Result<bool> {
+            to_store!(self.lapse_ask(workspace, id, now))
+        }
+
+        async fn ask_followed_up(
+            &self,
+            workspace: WorkspaceId,
+            id: AskedId,
+            helper: MemberId,
+            met: bool,
+            credit: &[LedgerWrite],
+            now: DateTime<Utc>,
+        ) -> anyhow::Result<bool> {
+            to_store!(self.ask_followed_up(workspace, id, helper, met, credit, now))
+        }
+    }
+}

@@ -119,7 +119,7 @@ pub(crate) async fn insert_notices(
 
 /// Writes entries into members' ledgers, adding the member an entry is
 /// about to the owner's network (wider tier) if needed.
-async fn apply_writes(
+pub(crate) async fn apply_writes(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
     writes: &[LedgerWrite],

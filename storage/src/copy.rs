@@ -13,7 +13,7 @@ use crate::{PgStore, SqliteStore};
 /// Every table, parents before children. Not `leases` (who holds a
 /// Discord shard: nobody, while the installation is stopped to be copied)
 /// nor PostgreSQL's `paces` (a pace starts afresh).
-pub const TABLES: [&str; 18] = [
+pub const TABLES: [&str; 21] = [
     "workspaces",
     "members",
     "contacts",
@@ -23,6 +23,9 @@ pub const TABLES: [&str; 18] = [
     "seen_events",
     "outbox",
     "intros",
+    "goals",
+    "reach_asks",
+    "reach_asked",
     "resources",
     "pairing_members",
     "pairing_rounds",

@@ -65,11 +65,13 @@ impl SqliteStore {
         let conn = <SqliteConnection as sqlx::Connection>::connect_with(&options)
             .await
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             pool,
             writer: writer::Writer::start(conn),
             paces: Default::default(),
-        })
+        };
+        store.backfill_company_keys().await?;
+        Ok(store)
     }
 
     /// How many transactions the group-commit writer has made (benchmarks).
@@ -208,6 +210,8 @@ mod coordination;
 pub mod copy;
 mod inbox;
 mod outbox;
+#[macro_use]
+mod reach;
 pub mod pg;
 pub mod probe;
 mod seal;
@@ -630,8 +634,8 @@ async fn insert_contact(
     let mut contact = new_contact(draft, member_external_id, name, now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
-                               cadence_days, added_at, due_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               cadence_days, added_at, due_at, company_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(scope.workspace.0)
     .bind(scope.member.0)
@@ -643,6 +647,7 @@ async fn insert_contact(
     .bind(draft.cadence.map(|c| i64::from(c.days())))
     .bind(to_secs(now))
     .bind(to_secs(contact.next_due()))
+    .bind(reach::stored_company_key(draft.company.as_deref()))
     .fetch_one(&mut *conn)
     .await?;
     contact.id = ContactId(id);
@@ -865,8 +870,9 @@ async fn import_one(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, snoozed_until, added_at, last_contact_at, due_at,
-                               given, received, last_note, last_note_at, email, profile_url)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               given, received, last_note, last_note_at, company_key,
+                               email, profile_url)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(scope.workspace.0)
     .bind(scope.member.0)
@@ -884,6 +890,7 @@ async fn import_one(
     .bind(received)
     .bind(last_note.map(|e| e.what.as_str()))
     .bind(last_note.map(|e| to_secs(e.at)))
+    .bind(reach::stored_company_key(draft.company.as_deref()))
     .bind(&item.email)
     .bind(&item.profile_url)
     .fetch_one(&mut *conn)
@@ -1400,12 +1407,13 @@ impl Store for SqliteStore {
                 ..
             } => sqlx::query(
                 "UPDATE contacts SET tier = COALESCE(?, tier), cadence_days = COALESCE(?, cadence_days),
-                        company = COALESCE(?, company)
+                        company = COALESCE(?, company), company_key = COALESCE(?, company_key)
                  WHERE id = ? AND workspace_id = ? AND owner_id = ?",
             )
             .bind(tier.map(Tier::as_str))
             .bind(cadence.map(|c| i64::from(c.days())))
-            .bind(company.clone()),
+            .bind(company.clone())
+            .bind(reach::stored_company_key(company.as_deref())),
         };
         let changed = update
             .bind(id.0)

@@ -60,6 +60,10 @@ impl Rng {
     }
 }
 
+/// Messages each process sends at once: several, so kills land with many
+/// sends under way, but few enough that a slow fake keeps the run long.
+pub const SENDS_AT_ONCE: usize = 4;
+
 /// One database of due reminders and one fake Slack, shared by the
 /// processes a test starts.
 pub struct Harness {
@@ -208,6 +212,7 @@ impl Harness {
             .env("KITH_SLACK_BOT_TOKEN", BOT_TOKEN)
             .env("KITH_SLACK_SIGNING_SECRET", SIGNING_SECRET)
             .env("KITH_SLACK_API_URL", self.fake.api_url())
+            .env("KITH_SENDS_AT_ONCE", SENDS_AT_ONCE.to_string())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

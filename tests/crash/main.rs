@@ -23,6 +23,13 @@ use std::time::{Duration, Instant};
 
 use harness::{Harness, Rng, env_or};
 
+/// How long the fake Slack takes per message so that a process sending
+/// [`harness::SENDS_AT_ONCE`] at a time gets through one every `millis`:
+/// slow enough for kills to land while most rows are still to send.
+fn per_send(millis: u64) -> Duration {
+    Duration::from_millis(millis) * harness::SENDS_AT_ONCE as u32
+}
+
 /// A few hundred reminders, killed at random at least five times.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice() {
@@ -30,7 +37,7 @@ async fn kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice() {
     let kills = env_or("KITH_CRASH_KILLS", 5);
     let mut rng = Rng::from_env();
     // And a shared link to post in a channel for one member in six.
-    let harness = Harness::with_posts(reminders, reminders / 6, Duration::from_millis(400)).await;
+    let harness = Harness::with_posts(reminders, reminders / 6, per_send(400)).await;
     let rows = harness.rows();
 
     let mut kith = harness.start("solo");
@@ -90,7 +97,7 @@ async fn kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice() {
 async fn two_processes_on_one_database_never_send_a_reminder_twice() {
     let reminders = 300;
     let mut rng = Rng::from_env();
-    let harness = Harness::new(reminders, Duration::from_millis(100)).await;
+    let harness = Harness::new(reminders, per_send(100)).await;
     let mut a = harness.start("a");
     let mut b = harness.start("b");
     for _ in 0..2 {
@@ -237,9 +244,7 @@ async fn sigterm_during_a_429_storm_exits_within_10_s_and_loses_nothing() {
 async fn three_replicas_on_postgres_send_each_reminder_once_though_one_is_killed() {
     let reminders = env_or("KITH_CRASH_REMINDERS", 300);
     let mut rng = Rng::from_env();
-    let Some(harness) =
-        Harness::on_postgres(reminders, reminders / 2, Duration::from_millis(100)).await
-    else {
+    let Some(harness) = Harness::on_postgres(reminders, reminders / 2, per_send(100)).await else {
         return;
     };
     let rows = harness.rows();

@@ -20,4 +20,5 @@ mod namesakes;
 mod outbox;
 mod portability;
 mod properties;
+mod reach;
 mod reminders;

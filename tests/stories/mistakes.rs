@@ -60,7 +60,9 @@ const MISTAKES: &[(&str, &[&str])] = &[
     ("show @alice @bob", &["I didn't expect \"@bob\" there."]),
     (
         "list friends",
-        &["I didn't understand \"friends\". You can give a tier (inner, close, wider) and #tags."],
+        &[
+            "I didn't understand \"friends\". You can give a tier (inner, close, wider), #tags and at \"Company\".",
+        ],
     ),
     ("due now", &["I didn't expect \"now\" there.", "Usage: due"]),
     ("balance @alice", &["I didn't expect \"@alice\" there."]),

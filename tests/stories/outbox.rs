@@ -485,8 +485,11 @@ async fn a_stopping_sender_gives_back_what_it_holds_at_once() {
     assert_eq!(world.schedule().await, 5);
     let stopping = Stopping::new();
     *world.platform.stop_after.lock().expect("lock") = Some((2, stopping.clone()));
+    // One send at a time, so "after two" is exactly two (with more at
+    // once, those already under way at the stop finish too).
     let sender = world
         .sender(&world.store, "stopping")
+        .with_sends_at_once(1)
         .with_batch(8)
         .with_stopping(stopping, std::time::Duration::from_secs(1));
     let report = sender.drain().await.expect("drain");
@@ -591,4 +594,55 @@ async fn a_send_that_outlasts_the_lease_keeps_its_claim_and_is_not_sent_twice() 
     assert_eq!((report.sent, report.lost), (1, 0));
     assert_eq!(*slow.delivered.lock().expect("lock"), ["m0"]);
     assert_eq!(world.states().await, vec![("m0".into(), "sent".into(), 1)]);
+}
+
+/// A platform that lets no send through until `at_once` are waiting at
+/// the same time.
+struct GatedPlatform {
+    gate: tokio::sync::Barrier,
+    delivered: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Messenger for GatedPlatform {
+    async fn send_dm(&self, to: &Recipient, _: &Reply, _: &str) -> Result<(), DeliveryError> {
+        self.gate.wait().await;
+        self.delivered
+            .lock()
+            .expect("lock")
+            .push(to.external_id.clone());
+        Ok(())
+    }
+
+    async fn post(&self, _: &str, _: &str, _: &Reply) -> Result<(), DeliveryError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_sender_has_several_reminders_on_their_way_at_once() {
+    let world = World::new(8).await;
+    assert_eq!(world.schedule().await, 8);
+    // Sent one at a time, the first send would wait at the gate forever.
+    let gated = Arc::new(GatedPlatform {
+        gate: tokio::sync::Barrier::new(4),
+        delivered: Mutex::default(),
+    });
+    let sender = Sender::new(
+        Arc::new(world.store.clone()),
+        Arc::new(world.store.clone()),
+        Messengers::new().with(Platform::Console, gated.clone()),
+        Arc::new(world.clock.clone()),
+        "gated",
+    )
+    .with_sends_at_once(4);
+    let report = tokio::time::timeout(std::time::Duration::from_secs(20), sender.drain())
+        .await
+        .expect("four sends were under way at once")
+        .expect("drain");
+    assert_eq!((report.claimed, report.sent), (8, 8));
+    let mut delivered = gated.delivered.lock().expect("lock").clone();
+    delivered.sort();
+    assert_eq!(delivered, ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"]);
+    assert!(world.states().await.iter().all(|(_, s, _)| s == "sent"));
 }

@@ -135,7 +135,7 @@ pub fn slot_options(slot: &Slot) -> Vec<Value> {
             vec![option(USER, CONTACT_MEMBER, "A fellow member", false), name]
         }
         Kind::Member => vec![option(USER, slot.name, slot.help, slot.required)],
-        Kind::Text { max } | Kind::Phrase { max } => {
+        Kind::Text { max } | Kind::Phrase { max } | Kind::Name { max } => {
             let mut text = string(slot.required);
             text["max_length"] = json!(max.min(6000));
             vec![text]

@@ -92,7 +92,7 @@ fn element(slot: &Slot) -> Value {
         Kind::Channel { .. } => json!({"type": "channels_select", "action_id": id}),
         Kind::Flag(word) => json!({"type": "checkboxes", "action_id": id,
             "options": [{"text": plain(word), "value": word}]}),
-        Kind::Text { max } | Kind::Phrase { max } => {
+        Kind::Text { max } | Kind::Phrase { max } | Kind::Name { max } => {
             json!({"type": "plain_text_input", "action_id": id,
                    "multiline": matches!(slot.kind, Kind::Text { .. }),
                    "max_length": max.min(3000), "placeholder": plain(&clip(slot.help, 150))})

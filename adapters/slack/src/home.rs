@@ -129,6 +129,14 @@ impl Publishes {
             .or_insert((None, false));
         *entry = (Some(Instant::now()), false);
     }
+
+    /// The publish went out: the next one waits from now, so two reach
+    /// Slack at least `every` apart however long the first took to read.
+    pub fn done(&self, team: &str, user: &str) {
+        if let Some(entry) = self.lock().get_mut(&(team.to_string(), user.to_string())) {
+            entry.0 = Some(Instant::now());
+        }
+    }
 }
 
 #[cfg(test)]

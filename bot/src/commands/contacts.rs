@@ -365,13 +365,20 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
 pub enum ListFilter {
     Tag(Tag),
     Tier(Tier),
+    /// Those at a company, however it is spelt (see `domain::company_key`).
+    Company(String),
 }
 
 pub const LIST: Spec = Spec {
     name: "list",
-    summary: "Your network, or the part with one tag or tier.",
-    details: "Sorted by tier, then name.",
-    examples: &["list", "list inner", "list #design"],
+    summary: "Your network, or the part with one tag, tier or company.",
+    details: "Sorted by tier, then name. A company matches however it is written: Acme, Acme Corp and ACME, Inc. are one.",
+    examples: &[
+        "list",
+        "list inner",
+        "list #design",
+        "list at \"Acme Corp\"",
+    ],
     group: Group::Ledger,
     form: Form::Slots(&[
         Slot::new("tier", Kind::Tier, "Tier", "inner|close|wider", TIER_HELP).optional(),
@@ -383,17 +390,34 @@ pub const LIST: Spec = Spec {
             "Only those with this tag, like #design",
         )
         .optional(),
+        Slot::new(
+            "company",
+            Kind::Phrase {
+                max: crate::limits::COMPANY,
+            },
+            "Company",
+            "\"Company\"",
+            "Only those at this company, however it is written",
+        )
+        .optional()
+        .after("at")
+        .ask("At which company? Write it like list at \"Acme Corp\"."),
     ]),
     build: |values| {
-        let filter = match (values.tier("tier"), values.tag("tag")) {
-            (Some(_), Some(_)) => {
+        let company = values
+            .text("company")
+            .map(|c| super::reach::company(c, "company"))
+            .transpose()?;
+        let filter = match (values.tier("tier"), values.tag("tag"), company) {
+            (Some(tier), None, None) => Some(ListFilter::Tier(tier)),
+            (None, Some(tag), None) => Some(ListFilter::Tag(tag)),
+            (None, None, Some(company)) => Some(ListFilter::Company(company)),
+            (None, None, None) => None,
+            _ => {
                 return Err(ParseError::new(
-                    "List by a tier or by a #tag, not both at once.",
+                    "List by a tier, a #tag or a company, one at a time.",
                 ));
             }
-            (Some(tier), None) => Some(ListFilter::Tier(tier)),
-            (None, Some(tag)) => Some(ListFilter::Tag(tag)),
-            (None, None) => None,
         };
         Ok(Command::List(filter))
     },
@@ -409,12 +433,19 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
         None => true,
         Some(ListFilter::Tier(tier)) => c.tier == *tier,
         Some(ListFilter::Tag(tag)) => c.tags.contains(tag),
+        Some(ListFilter::Company(company)) => {
+            let key = crate::domain::company_key(company);
+            key.is_some() && c.company.as_deref().and_then(crate::domain::company_key) == key
+        }
     });
     if contacts.is_empty() {
         return Ok(Reply::text(match (&filter, everyone) {
             (None, _) | (_, 0) => "Your network is empty. Start with: add @alice inner".to_string(),
             (Some(ListFilter::Tier(tier)), _) => format!("Nobody in your network is {tier}."),
             (Some(ListFilter::Tag(tag)), _) => format!("Nobody in your network is tagged {tag}."),
+            (Some(ListFilter::Company(company)), _) => {
+                format!("Nobody in your network is at {company}.")
+            }
         }));
     }
     contacts.sort_by_key(|c| (c.tier, c.name.to_lowercase(), c.id.0));
@@ -454,6 +485,10 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
         Some(ListFilter::Tag(t)) => {
             format!("{t}: {}", plural(contacts.len() as i64, "person", "people"))
         }
+        Some(ListFilter::Company(company)) => format!(
+            "At {company}: {}",
+            plural(contacts.len() as i64, "person", "people")
+        ),
     };
     let mut reply = Reply::text(title);
     reply.push_table(table);
@@ -745,7 +780,7 @@ mod tests {
             parse("list inner #x")
                 .expect_err("two")
                 .message
-                .contains("not both")
+                .contains("one at a time")
         );
     }
 

@@ -13,6 +13,7 @@ mod intros;
 mod ledger;
 mod overview;
 mod portability;
+mod reach;
 mod resources;
 pub mod schema;
 mod settings;
@@ -60,6 +61,19 @@ pub enum Command {
     Pairing(Option<Pairing>),
     Admin(Option<crate::community::CommunityChange>),
     Help(Option<String>),
+    Goal(crate::reach::NewGoal),
+    EndGoal {
+        /// As `goals` numbers them, from 1.
+        number: usize,
+        end: crate::reach::GoalEnd,
+    },
+    Goals,
+    Reach {
+        company: String,
+        why: Option<String>,
+    },
+    /// `settings reach on|off`.
+    ShareReach(bool),
 }
 
 impl Command {
@@ -93,6 +107,10 @@ impl Command {
             Command::Pairing(_) => "pairing",
             Command::Admin(_) => "admin",
             Command::Help(_) => "help",
+            Command::Goal(_) | Command::EndGoal { .. } => "goal",
+            Command::Goals => "goals",
+            Command::Reach { .. } => "reach",
+            Command::ShareReach(_) => "settings",
         }
     }
 
@@ -111,6 +129,7 @@ impl Command {
                 | Command::Intros
                 | Command::Resources(_)
                 | Command::Help(_)
+                | Command::Goals
         )
     }
 
@@ -203,6 +222,9 @@ pub static COMMANDS: &[Spec] = &[
     portability::FORGET,
     intros::INTRO,
     intros::INTROS,
+    reach::GOAL,
+    reach::GOALS,
+    reach::REACH,
     resources::SHARE,
     resources::RESOURCES,
     community::PAIRING,
@@ -311,6 +333,11 @@ pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError>
         Command::Pairing(what) => community::pairing(ctx, what).await,
         Command::Admin(change) => community::admin(ctx, change).await,
         Command::Help(topic) => Ok(help::help(topic.as_deref())),
+        Command::Goal(goal) => reach::goal(ctx, goal).await,
+        Command::EndGoal { number, end } => reach::end_goal(ctx, number, end).await,
+        Command::Goals => reach::goals(ctx).await,
+        Command::Reach { company, why } => reach::reach(ctx, company, why).await,
+        Command::ShareReach(on) => reach::share_reach(ctx, on).await,
     }
 }
 

@@ -28,6 +28,8 @@ pub enum Kind {
     /// A few words: up to the next word another slot claims (a company
     /// after `at`), or one quoted phrase.
     Phrase { max: usize },
+    /// One word, or one quoted phrase (a company: `Acme`, `"Acme Corp"`).
+    Name { max: usize },
     /// When it happened: `yesterday`, `3 days ago`, `on 2026-11-02`. Typed,
     /// it ends the text slot before it.
     When,
@@ -436,7 +438,12 @@ fn claims(slot: &Slot, word: &Word) -> bool {
     if word.quoted {
         return matches!(
             slot.kind,
-            Kind::Contact | Kind::Member | Kind::Text { .. } | Kind::Phrase { .. } | Kind::Schedule
+            Kind::Contact
+                | Kind::Member
+                | Kind::Text { .. }
+                | Kind::Phrase { .. }
+                | Kind::Name { .. }
+                | Kind::Schedule
         );
     }
     match slot.kind {
@@ -767,7 +774,7 @@ fn read_word(slot: &Slot, word: &Word) -> Result<Value, ParseError> {
             .map(|_| Value::Word(text.to_string()))
             .map_err(|e| ParseError::new(capitalise(&e.to_string()) + ".")),
         Kind::CommandName => Ok(Value::Word(text.trim_start_matches('/').to_lowercase())),
-        Kind::Phrase { max } => read_phrase(text, max, slot),
+        Kind::Phrase { max } | Kind::Name { max } => read_phrase(text, max, slot),
         Kind::Text { max } => {
             let tidy = text.split_whitespace().collect::<Vec<_>>().join(" ");
             check_length(&tidy, max, slot)?;
@@ -963,6 +970,7 @@ fn read_field(slot: &Slot, field: &Field) -> Result<Option<Value>, ParseError> {
         (
             Kind::Text { .. }
             | Kind::Phrase { .. }
+            | Kind::Name { .. }
             | Kind::When
             | Kind::Duration
             | Kind::Tier
@@ -980,7 +988,10 @@ fn read_field(slot: &Slot, field: &Field) -> Result<Option<Value>, ParseError> {
             if tidy.is_empty() {
                 return Ok(None);
             }
-            let quoted = matches!(slot.kind, Kind::Phrase { .. } | Kind::Text { .. });
+            let quoted = matches!(
+                slot.kind,
+                Kind::Phrase { .. } | Kind::Text { .. } | Kind::Name { .. }
+            );
             read_word(slot, &Word { text: tidy, quoted }).map(Some)
         }
         _ => Err(ParseError::new(format!(
@@ -1040,7 +1051,7 @@ mod tests {
         );
         assert_eq!(
             usage("settings"),
-            "settings [tz <Zone> | window 09:00-10:00 [weekdays|daily] | digest \"<cron>\"|off | dms on|off]"
+            "settings [tz <Zone> | window 09:00-10:00 [weekdays|daily] | digest \"<cron>\"|off | dms on|off | reach on|off]"
         );
     }
 

@@ -21,6 +21,7 @@ pub const SETTINGS: Spec = Spec {
         "settings digest \"0 0 9 * * Mon\"",
         "settings digest off",
         "settings dms off",
+        "settings reach on",
     ],
     group: Group::Account,
     form: Form::Variants {
@@ -93,8 +94,21 @@ pub const SETTINGS: Spec = Spec {
                 )
                 .ask("Say settings dms on or settings dms off.")],
             },
+            Variant {
+                name: "reach",
+                aliases: &[],
+                summary: "Share your reach (a count of who knows someone at a company): on or off.",
+                slots: &[Slot::new(
+                    "reach",
+                    Kind::Choice(&["on", "off"]),
+                    "Share reach",
+                    "on|off",
+                    "on to be counted (never named) when members look for an introduction",
+                )
+                .ask("Say settings reach on or settings reach off.")],
+            },
         ],
-        unknown: "I have no setting \"{}\"; there are tz, window, digest and dms.",
+        unknown: "I have no setting \"{}\"; there are tz, window, digest, dms and reach.",
     },
     build: build_settings,
 };
@@ -121,6 +135,11 @@ fn build_settings(values: &Values) -> Result<Command, ParseError> {
             )),
         },
         Some("dms") => SettingsChange::Dms(values.text("dms").as_deref() == Some("on")),
+        Some("reach") => {
+            return Ok(Command::ShareReach(
+                values.text("reach").as_deref() == Some("on"),
+            ));
+        }
         _ => return Ok(Command::Settings(None)),
     };
     Ok(Command::Settings(Some(change)))

@@ -39,10 +39,22 @@ pub enum NoticeKind {
     PairingMatchDm,
     /// Asks one member whether the pair met.
     PairingFollowup,
+    /// Asks one member (subject: their part of an ask) to introduce the asker.
+    ReachAsk,
+    /// Connects the asker and a helper who said yes in one conversation.
+    ReachConnect,
+    /// Connects one of them by DM, where a conversation cannot be opened.
+    ReachConnectDm,
+    /// Tells the asker (subject: the ask) that nobody could this time.
+    ReachNobody,
+    /// At the ask's deadline: ends it if nobody said yes, and tells the asker.
+    ReachLapse,
+    /// Asks the helper whether the introduction happened.
+    ReachFollowup,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 12] = [
+    pub const ALL: [NoticeKind; 18] = [
         NoticeKind::IntroAsk,
         NoticeKind::IntroConnect,
         NoticeKind::IntroConnectDm,
@@ -55,6 +67,12 @@ impl NoticeKind {
         NoticeKind::PairingMatch,
         NoticeKind::PairingMatchDm,
         NoticeKind::PairingFollowup,
+        NoticeKind::ReachAsk,
+        NoticeKind::ReachConnect,
+        NoticeKind::ReachConnectDm,
+        NoticeKind::ReachNobody,
+        NoticeKind::ReachLapse,
+        NoticeKind::ReachFollowup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +89,12 @@ impl NoticeKind {
             NoticeKind::PairingMatch => "pairing_match",
             NoticeKind::PairingMatchDm => "pairing_match_dm",
             NoticeKind::PairingFollowup => "pairing_followup",
+            NoticeKind::ReachAsk => "reach_ask",
+            NoticeKind::ReachConnect => "reach_connect",
+            NoticeKind::ReachConnectDm => "reach_connect_dm",
+            NoticeKind::ReachNobody => "reach_nobody",
+            NoticeKind::ReachLapse => "reach_lapse",
+            NoticeKind::ReachFollowup => "reach_followup",
         }
     }
 
@@ -143,11 +167,11 @@ pub fn and_list(names: &[String]) -> String {
     }
 }
 
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     format!("\u{201c}{text}\u{201d}")
 }
 
-fn buttons(id: String, yes: (&str, Action), no: (&str, Action)) -> Block {
+pub(crate) fn buttons(id: String, yes: (&str, Action), no: (&str, Action)) -> Block {
     Block::Actions {
         id,
         buttons: vec![
@@ -290,6 +314,12 @@ pub async fn compose(
             };
             compose_pair(store, row, &pair).await
         }
+        NoticeKind::ReachAsk
+        | NoticeKind::ReachConnect
+        | NoticeKind::ReachConnectDm
+        | NoticeKind::ReachNobody
+        | NoticeKind::ReachLapse
+        | NoticeKind::ReachFollowup => crate::reach::asks::compose(store, row, now).await,
     }
 }
 

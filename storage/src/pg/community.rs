@@ -77,7 +77,7 @@ pub(crate) async fn insert_notices(
     Ok(())
 }
 
-async fn apply_writes(
+pub(crate) async fn apply_writes(
     conn: &mut PgConnection,
     workspace: WorkspaceId,
     writes: &[LedgerWrite],

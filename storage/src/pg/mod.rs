@@ -27,6 +27,7 @@ mod community;
 mod coordination;
 mod inbox;
 mod outbox;
+mod reach;
 pub mod testing;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -70,7 +71,9 @@ impl PgStore {
             .run(&pool)
             .await
             .context("cannot apply the database migrations")?;
-        Ok(PgStore { pool })
+        let store = PgStore { pool };
+        store.backfill_company_keys().await?;
+        Ok(store)
     }
 
     /// The pool, for tests and tools that inspect the database directly.
@@ -277,8 +280,8 @@ pub(crate) async fn insert_contact(
     let mut contact = new_contact(draft, member_external_id, name, now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
-                               cadence_days, added_at, due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                               cadence_days, added_at, due_at, company_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(scope.workspace.0)
     .bind(scope.member.0)
@@ -290,6 +293,7 @@ pub(crate) async fn insert_contact(
     .bind(draft.cadence.map(|c| i64::from(c.days())))
     .bind(to_secs(now))
     .bind(to_secs(contact.next_due()))
+    .bind(crate::reach::stored_company_key(draft.company.as_deref()))
     .fetch_one(&mut *conn)
     .await?;
     contact.id = ContactId(id);
@@ -397,8 +401,10 @@ async fn import_one(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, snoozed_until, added_at, last_contact_at, due_at,
-                               given, received, last_note, last_note_at, email, profile_url)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                               given, received, last_note, last_note_at, company_key,
+                               email, profile_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19)
          RETURNING id",
     )
     .bind(scope.workspace.0)
@@ -417,6 +423,7 @@ async fn import_one(
     .bind(received)
     .bind(last_note.map(|e| e.what.as_str()))
     .bind(last_note.map(|e| to_secs(e.at)))
+    .bind(crate::reach::stored_company_key(draft.company.as_deref()))
     .bind(&item.email)
     .bind(&item.profile_url)
     .fetch_one(&mut *conn)
@@ -935,7 +942,8 @@ impl Store for PgStore {
                 ..
             } => sqlx::query(
                 "UPDATE contacts SET tier = COALESCE($4, tier),
-                        cadence_days = COALESCE($5, cadence_days), company = COALESCE($6, company)
+                        cadence_days = COALESCE($5, cadence_days), company = COALESCE($6, company),
+                        company_key = COALESCE($7, company_key)
                  WHERE id = $1 AND workspace_id = $2 AND owner_id = $3",
             )
             .bind(id.0)
@@ -943,7 +951,8 @@ impl Store for PgStore {
             .bind(scope.member.0)
             .bind(tier.map(Tier::as_str))
             .bind(cadence.map(|c| i64::from(c.days())))
-            .bind(company.clone()),
+            .bind(company.clone())
+            .bind(crate::reach::stored_company_key(company.as_deref())),
         };
         if update.execute(&mut *tx).await?.rows_affected() != 1 {
             bail!("contact {} is not in this member's network", id.0);

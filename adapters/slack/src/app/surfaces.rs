@@ -35,6 +35,7 @@ impl SlackApp {
             }
             app.publishes.sent(&team, &user);
             app.publish_home(&team, &user).await;
+            app.publishes.done(&team, &user);
         });
     }
 

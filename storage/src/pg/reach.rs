@@ -1,0 +1,3 @@
+//! Goals and reach on PostgreSQL: the shared implementation (`crate::reach`).
+
+reach_store!(super::PgStore, super::community);
