@@ -257,14 +257,14 @@ pub async fn find(store: &dyn Store, scope: Scope, who: &ContactRef) -> anyhow::
             None => Found::Nobody,
         });
     };
-    let whole = store.contacts_named(scope, &normalise_name(name)).await?;
+    let whole = store.contacts_named(scope, &[normalise_name(name)]).await?;
     if !whole.is_empty() {
         return Ok(pick(&whole, None));
     }
     let Some((base, typed)) = split(name) else {
         return Ok(Found::Nobody);
     };
-    let group = store.contacts_named(scope, &normalise_name(base)).await?;
+    let group = store.contacts_named(scope, &[normalise_name(base)]).await?;
     Ok(match group.is_empty() {
         true => Found::Nobody,
         false => pick(&group, Some(typed)),

@@ -237,8 +237,12 @@ impl Store for AnyStore {
         to_store!(self.contact(scope, id))
     }
 
-    async fn contacts_named(&self, scope: Scope, name_key: &str) -> anyhow::Result<Vec<Contact>> {
-        to_store!(self.contacts_named(scope, name_key))
+    async fn contacts_named(
+        &self,
+        scope: Scope,
+        name_keys: &[String],
+    ) -> anyhow::Result<Vec<Contact>> {
+        to_store!(self.contacts_named(scope, name_keys))
     }
 
     async fn log_entry(

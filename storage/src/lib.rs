@@ -547,14 +547,22 @@ async fn load(
 async fn namesakes(
     conn: &mut SqliteConnection,
     scope: Scope,
-    name_key: &str,
+    name_keys: &[String],
 ) -> anyhow::Result<Vec<Contact>> {
-    let rows: Vec<ContactRow> = sqlx::query_as(CONTACTS_BY_NAME)
-        .bind(scope.workspace.0)
-        .bind(scope.member.0)
-        .bind(name_key)
-        .fetch_all(&mut *conn)
-        .await?;
+    // A name at a time, each through the (owner, name) index: in-process
+    // reads, where one query with a list would read the whole network.
+    let mut rows: Vec<ContactRow> = Vec::new();
+    for key in name_keys {
+        rows.extend(
+            sqlx::query_as::<_, ContactRow>(CONTACTS_BY_NAME)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .bind(key)
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    rows.sort_by_key(|r| r.id);
     rows.into_iter().map(Contact::try_from).collect()
 }
 
@@ -569,7 +577,7 @@ async fn already_there(
     Ok(match &draft.who {
         ContactRef::Member(_) => load(conn, scope, &draft.who).await?.is_some(),
         ContactRef::Named(_) => {
-            let named = namesakes(conn, scope, &draft.who.name_key()).await?;
+            let named = namesakes(conn, scope, &[draft.who.name_key()]).await?;
             kith_bot::namesakes::among(draft, &named)
         }
     })
@@ -1160,9 +1168,13 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn contacts_named(&self, scope: Scope, name_key: &str) -> anyhow::Result<Vec<Contact>> {
+    async fn contacts_named(
+        &self,
+        scope: Scope,
+        name_keys: &[String],
+    ) -> anyhow::Result<Vec<Contact>> {
         let mut conn = self.pool.acquire().await?;
-        namesakes(&mut conn, scope, name_key).await
+        namesakes(&mut conn, scope, name_keys).await
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {

@@ -76,7 +76,7 @@ async fn linkedin_namesakes_are_kept_apart_and_a_second_import_adds_nobody() {
     assert_eq!((added, existing), (3, 0));
     let kwames = db
         .store
-        .contacts_named(me, "kwame egger")
+        .contacts_named(me, &["kwame egger".to_string()])
         .await
         .expect("namesakes");
     let found: Vec<(Option<&str>, Option<&str>)> = kwames
@@ -96,8 +96,20 @@ async fn linkedin_namesakes_are_kept_apart_and_a_second_import_adds_nobody() {
             ),
         ]
     );
-    let jane = db.store.contacts_named(me, "jane doe").await.expect("jane");
+    let jane = db
+        .store
+        .contacts_named(me, &["jane doe".to_string()])
+        .await
+        .expect("jane");
     assert_eq!(jane[0].email.as_deref(), Some("jane@acme.example"));
+    // Several names in one call, in the order they were added.
+    let both = db
+        .store
+        .contacts_named(me, &["kwame egger".to_string(), "jane doe".to_string()])
+        .await
+        .expect("both names");
+    let names: Vec<&str> = both.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Kwame Egger", "Kwame Egger", "Jane Doe"]);
 
     // The same file again: everyone is recognised, nothing is written.
     let (added, existing) = db
@@ -141,7 +153,7 @@ async fn someone_added_by_name_before_is_one_of_the_namesakes_not_a_third() {
     assert_eq!((added, existing), (0, 3));
     assert_eq!(
         db.store
-            .contacts_named(me, "kwame egger")
+            .contacts_named(me, &["kwame egger".to_string()])
             .await
             .expect("namesakes")
             .len(),
@@ -162,7 +174,7 @@ async fn namesakes_are_found_in_ones_own_network_only() {
         .expect("imports");
     assert!(
         db.store
-            .contacts_named(bob, "kwame egger")
+            .contacts_named(bob, &["kwame egger".to_string()])
             .await
             .expect("bob's")
             .is_empty()

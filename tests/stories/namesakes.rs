@@ -131,6 +131,8 @@ async fn the_bracketed_name_picks_one_namesake_for_every_command() {
             "Last note: moving to Berlin",
         ],
     );
+    let out = app.say("balance").await;
+    assert_shows(&out, &["Kwame Egger (Hooli)"]);
     // Someone whose name is theirs alone is named as before.
     let out = app.say("show \"Jane Doe\"").await;
     assert_shows(&out, &["Jane Doe · wider", "Email: jane@acme.example"]);
@@ -265,6 +267,11 @@ async fn a_reminder_tells_namesakes_apart_and_each_button_is_for_its_own() {
             "Kwame Egger (Hooli) · wider",
             "Jane Doe · wider",
         ],
+    );
+    let due = app.say("due").await;
+    assert_shows(
+        &due,
+        &["Kwame Egger (Stark Industries)", "Kwame Egger (Hooli)"],
     );
     let hooli = out
         .lines()

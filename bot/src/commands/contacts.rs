@@ -220,21 +220,33 @@ pub(super) fn command_ref(contact: &Contact, label: &str) -> String {
     }
 }
 
-/// How a contact is shown, told apart from any namesake (one look-up of
-/// their name for an outside person).
-pub(super) async fn label_of(ctx: &Ctx<'_>, contact: &Contact) -> Result<String, CommandError> {
-    if contact.member_external_id.is_some() {
-        return Ok(contact.shown());
+/// How each of the outside contacts `shown` is named, told apart from any
+/// namesake in the network (one read for all of them; members and people
+/// whose name is theirs alone are left to [`Contact::shown`]).
+pub(super) async fn labels_shown(
+    ctx: &Ctx<'_>,
+    shown: &[Contact],
+) -> Result<std::collections::HashMap<crate::domain::ContactId, String>, CommandError> {
+    let mut keys: Vec<String> = shown
+        .iter()
+        .filter(|c| c.member_external_id.is_none())
+        .map(|c| crate::domain::normalise_name(&c.name))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(Default::default());
     }
-    let group = ctx
-        .store
-        .contacts_named(
-            ctx.member.scope(),
-            &crate::domain::normalise_name(&contact.name),
-        )
-        .await?;
-    Ok(namesakes::labels(&group)
-        .remove(&contact.id)
+    let group = ctx.store.contacts_named(ctx.member.scope(), &keys).await?;
+    Ok(namesakes::labels(&group))
+}
+
+/// How a contact is shown, told apart from any namesake.
+pub(super) async fn label_of(ctx: &Ctx<'_>, contact: &Contact) -> Result<String, CommandError> {
+    let labels = labels_shown(ctx, std::slice::from_ref(contact)).await?;
+    Ok(labels
+        .get(&contact.id)
+        .cloned()
         .unwrap_or_else(|| contact.shown()))
 }
 

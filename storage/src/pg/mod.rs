@@ -212,15 +212,15 @@ pub(crate) async fn load(
 async fn namesakes(
     conn: &mut PgConnection,
     scope: Scope,
-    name_key: &str,
+    name_keys: &[String],
 ) -> anyhow::Result<Vec<Contact>> {
     let rows: Vec<ContactRow> = sqlx::query_as(concat!(
         pg_contact_select!(),
-        " AND c.member_id IS NULL AND c.name_key = $3 ORDER BY c.id"
+        " AND c.member_id IS NULL AND c.name_key = ANY($3) ORDER BY c.id"
     ))
     .bind(scope.workspace.0)
     .bind(scope.member.0)
-    .bind(name_key)
+    .bind(name_keys)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(Contact::try_from).collect()
@@ -691,7 +691,7 @@ impl Store for PgStore {
         let there = match &draft.who {
             ContactRef::Member(_) => load(&mut tx, scope, &draft.who).await?.is_some(),
             ContactRef::Named(_) => {
-                let named = namesakes(&mut tx, scope, &draft.who.name_key()).await?;
+                let named = namesakes(&mut tx, scope, &[draft.who.name_key()]).await?;
                 kith_bot::namesakes::among(draft, &named)
             }
         };
@@ -703,9 +703,13 @@ impl Store for PgStore {
         Ok(Some(contact))
     }
 
-    async fn contacts_named(&self, scope: Scope, name_key: &str) -> anyhow::Result<Vec<Contact>> {
+    async fn contacts_named(
+        &self,
+        scope: Scope,
+        name_keys: &[String],
+    ) -> anyhow::Result<Vec<Contact>> {
         let mut conn = self.pool.acquire().await?;
-        namesakes(&mut conn, scope, name_key).await
+        namesakes(&mut conn, scope, name_keys).await
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
