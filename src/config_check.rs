@@ -119,6 +119,14 @@ pub fn problems(config: &Config) -> Vec<String> {
             ])
         ));
     }
+    if let Some(url) = &config.public_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        problems.push(format!(
+            "KITH_PUBLIC_URL must be an http:// or https:// address such as \
+             https://kith.example.org, not \"{url}\"."
+        ));
+    }
     if let Some(problem) = address_problem("KITH_HTTP_ADDR", &config.http_addr) {
         problems.push(problem);
     }

@@ -44,6 +44,10 @@ pub struct Config {
     /// A separate address for `GET /metrics` (then not served on
     /// `http_addr`), e.g. one only the monitoring network reaches.
     pub metrics_addr: Option<String>,
+    /// Where members reach the HTTP server from a browser (e.g.
+    /// `https://kith.example.org`): turns on the web page per member.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// How long a stop (SIGTERM, Ctrl-C) may take: sends under way finish
     /// or are given back within it, and the process exits.
     pub shutdown_grace_secs: u64,
@@ -81,6 +85,7 @@ impl Default for Config {
             database_url: "sqlite://kith.db".into(),
             http_addr: "0.0.0.0:3000".into(),
             metrics_addr: None,
+            public_url: None,
             shutdown_grace_secs: 10,
             sends_at_once: kith_bot::delivery::SENDS_AT_ONCE,
             console: ConsoleConfig {
@@ -348,7 +353,14 @@ pub async fn run_console(
     };
     let store = open_store(&url).await?;
     let clock = ManualClock::default();
-    let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()));
+    let kith = Kith::new(Arc::new(store.clone()), Arc::new(clock.clone()))
+        .with_web_url(config.public_url.as_deref());
+    // With a public URL, the console serves the web page too, so the link
+    // `web` prints can be opened here.
+    let web_server = match &config.public_url {
+        Some(public_url) => Some(serve_web_page(config, &kith, public_url).await?),
+        None => None,
+    };
     let messenger = ConsoleMessenger::new(screen.clone(), Arc::new(clock.clone()));
     let delivery = Delivery::new(
         Arc::new(store.clone()),
@@ -369,8 +381,28 @@ pub async fn run_console(
     };
     let mut console = Console::new(kith, clock, screen, options).with_delivery(delivery, messenger);
     let outcome = console.run(input).await.context("the console stopped");
+    if let Some(server) = web_server {
+        server.abort();
+    }
     store.close().await;
     outcome
+}
+
+/// Serves the web page alone on `http_addr`, in the background (the console's).
+async fn serve_web_page(
+    config: &Config,
+    kith: &Kith,
+    public_url: &str,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(&config.http_addr)
+        .await
+        .with_context(|| format!("could not listen on {} for the web page", config.http_addr))?;
+    let router = kith_web::router(kith.clone(), public_url);
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the web page's server stopped");
+        }
+    }))
 }
 
 /// The Slack adapter over `store`, configured by `config`.
@@ -534,7 +566,8 @@ pub async fn run_platforms(
     let store = open_store(&config.database_url).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One core for every platform, so one nudge wakes delivery after any command.
-    let kith = Kith::new(Arc::new(store.clone()), clock.clone());
+    let kith = Kith::new(Arc::new(store.clone()), clock.clone())
+        .with_web_url(config.public_url.as_deref());
     let mut messengers = Messengers::new();
     let slack = config.slack.is_configured().then(|| {
         Arc::new(slack_app_for(
@@ -633,13 +666,14 @@ pub async fn run_platforms(
         "Kith is starting"
     );
     let http = async {
-        axum::serve(
-            listener,
-            routes(ready.clone(), metrics_here, slack_http, discord_http),
-        )
-        .with_graceful_shutdown(until(&http_stopped))
-        .await
-        .context("the HTTP server stopped")
+        let mut router = routes(ready.clone(), metrics_here, slack_http, discord_http);
+        if let Some(public_url) = &config.public_url {
+            router = router.merge(kith_web::router(kith.clone(), public_url));
+        }
+        axum::serve(listener, router)
+            .with_graceful_shutdown(until(&http_stopped))
+            .await
+            .context("the HTTP server stopped")
     };
     let metrics_http = async {
         match metrics_listener {

@@ -108,6 +108,8 @@ pub struct Kith {
     /// Woken after anything that may have queued a message, so a running
     /// delivery loop sends it at once rather than at its next round.
     nudge: Arc<tokio::sync::Notify>,
+    /// Where the members' web page is served, if it is (`web`).
+    web_url: Option<Arc<str>>,
 }
 
 const WELCOME: &str = concat!(
@@ -182,7 +184,15 @@ impl Kith {
             store,
             clock,
             nudge: Arc::new(tokio::sync::Notify::new()),
+            web_url: None,
         }
+    }
+
+    /// The same core, offering members a web page at `url` (the public
+    /// address of the HTTP server; see `web`).
+    pub fn with_web_url(mut self, url: Option<&str>) -> Kith {
+        self.web_url = url.map(|u| Arc::from(u.trim_end_matches('/')));
+        self
     }
 
     /// Notified after every command and button press that may have queued a
@@ -257,6 +267,7 @@ impl Kith {
             member: &member,
             actor,
             attachment,
+            web_url: self.web_url.as_deref(),
         };
         let result = Seal::apply(commands::run(&ctx, command)).await;
         if wakes_delivery {

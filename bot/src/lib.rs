@@ -26,5 +26,6 @@ pub mod reminders;
 pub mod reply;
 pub mod schedule;
 pub mod suggest;
+pub mod web;
 
 pub use kith::{Actor, Kith, Pressed};

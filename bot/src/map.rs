@@ -123,7 +123,7 @@ pub fn dot_weight(contact: &Contact, now: DateTime<Utc>) -> f64 {
 
 /// Renders the network of the member called `title` as a PNG.
 pub fn render(title: &str, contacts: &[Contact], now: DateTime<Utc>) -> anyhow::Result<Map> {
-    let drawing = draw(title, contacts, now);
+    let drawing = draw(title, contacts, now, None);
     let options = usvg::Options {
         font_family: FONT_FAMILY.to_string(),
         fontdb: fonts(),
@@ -214,7 +214,38 @@ fn encode_png(pixmap: &tiny_skia::Pixmap) -> anyhow::Result<Vec<u8>> {
 /// The map as an SVG document (what [`render`] rasterises). It names its
 /// font, DejaVu Sans; a viewer without that font substitutes another.
 pub fn svg(title: &str, contacts: &[Contact], now: DateTime<Utc>) -> String {
-    draw(title, contacts, now).svg
+    draw(title, contacts, now, None).svg
+}
+
+/// How a web page's map links its dots: each dot becomes a focusable link
+/// to `href(contact)`, titled with the name, company, last contact and
+/// next check-in in the member's zone `tz`.
+pub struct Links<'a> {
+    pub href: &'a dyn Fn(&Contact) -> String,
+    pub tz: chrono_tz::Tz,
+}
+
+/// The same drawing as [`svg`], for a web page: every dot a link (see [`Links`]).
+pub fn linked_svg(title: &str, contacts: &[Contact], now: DateTime<Utc>, links: &Links) -> String {
+    draw(title, contacts, now, Some(links)).svg
+}
+
+/// A dot's title on the web page: who, where, when last and when next.
+fn dot_title(contact: &Contact, now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    use crate::format::{date, relative};
+    let mut title = contact.shown();
+    if let Some(company) = &contact.company {
+        let _ = write!(title, " · {company}");
+    }
+    let last = contact
+        .last_contact
+        .map_or_else(|| "never".to_string(), |t| relative(now, t, tz));
+    let _ = write!(
+        title,
+        " · last contact {last} · next check-in {}",
+        date(now, contact.next_due(), tz)
+    );
+    title
 }
 
 /// The width and height of the map of a network of `contacts` people.
@@ -374,7 +405,7 @@ struct Group {
     to: f64,
 }
 
-fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>) -> Drawing {
+fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>, links: Option<&Links>) -> Drawing {
     let measure = Measure::new();
     let side = side_for(contacts.len());
     let (width, height) = size_for(contacts.len());
@@ -467,12 +498,23 @@ fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>) -> Drawing {
     dots.sort_by_key(|p| p.status);
     for p in dots {
         let (x, y) = polar(cx, cy, p.radius, p.angle);
+        if let Some(links) = links {
+            let title = escape(&dot_title(p.contact, now, links.tz));
+            let _ = write!(
+                svg,
+                r#"<a href="{}" class="dot" aria-label="{title}"><title>{title}</title>"#,
+                escape(&(links.href)(p.contact))
+            );
+        }
         let _ = write!(
             svg,
             r##"<circle cx="{x:.1}" cy="{y:.1}" r="{:.1}" fill="{}" stroke="#ffffff" stroke-width="1.2"/>"##,
             p.dot,
             p.status.colour()
         );
+        if links.is_some() {
+            svg.push_str("</a>");
+        }
     }
 
     // Tier names in the free wedge at the top of each ring.

@@ -34,6 +34,16 @@ tokio::task_local! {
     static OFFERED: Seal;
     /// In force while the core runs a command's own writes.
     static SEALED: Seal;
+    /// Set while a command makes a write that must not claim its delivery
+    /// (see [`unsealed`]).
+    static SUSPENDED: ();
+}
+
+/// Runs `work` with no seal in force, inside a command: for a write whose
+/// repetition is harmless and whose answer must not be kept for a
+/// redelivery (a one-time link: the answer holds the secret).
+pub async fn unsealed<F: Future>(work: F) -> F::Output {
+    SUSPENDED.scope((), work).await
 }
 
 /// One delivery of a command or press, as a store write claims it.
@@ -83,6 +93,9 @@ impl Seal {
 
     /// The seal in force, for a store making a write.
     pub fn current() -> Option<Seal> {
+        if SUSPENDED.try_with(|_| ()).is_ok() {
+            return None;
+        }
         SEALED.try_with(Clone::clone).ok()
     }
 
@@ -135,6 +148,10 @@ mod tests {
             .await;
         assert_eq!(outside, None, "offered is not yet in force");
         assert_eq!(inside.as_deref(), Some("t1"));
+        let suspended = Seal::new(Platform::Slack, "t2", Utc::now())
+            .offer(Seal::apply(unsealed(async { Seal::current() })))
+            .await;
+        assert!(suspended.is_none(), "an unsealed write claims nothing");
         // Without an offer, applying puts nothing in force.
         assert!(Seal::apply(async { Seal::current() }).await.is_none());
     }

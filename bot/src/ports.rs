@@ -91,7 +91,13 @@ pub struct Recorded {
 /// implementation must never return or change rows outside it.
 #[async_trait]
 pub trait Store:
-    CommunityStore + Inbox + Coordination + crate::reach::ReachStore + Send + Sync
+    CommunityStore
+    + Inbox
+    + Coordination
+    + crate::reach::ReachStore
+    + crate::web::WebStore
+    + Send
+    + Sync
 {
     /// Finds or creates the workspace with this platform id.
     async fn workspace(

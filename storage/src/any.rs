@@ -783,3 +783,41 @@ mod reach {
         }
     }
 }
+
+#[async_trait]
+impl kith_bot::web::WebStore for AnyStore {
+    async fn create_web_link(
+        &self,
+        scope: Scope,
+        hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        to_store!(self.create_web_link(scope, hash, expires_at, now))
+    }
+
+    async fn redeem_web_link(
+        &self,
+        link: &str,
+        session: &kith_bot::web::NewSession,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<kith_bot::web::Redeemed> {
+        to_store!(self.redeem_web_link(link, session, now))
+    }
+
+    async fn web_session(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<kith_bot::web::WebSession>> {
+        to_store!(self.web_session(hash, now))
+    }
+
+    async fn end_web_session(&self, hash: &str) -> anyhow::Result<bool> {
+        to_store!(self.end_web_session(hash))
+    }
+
+    async fn end_web_sessions(&self, scope: Scope, links_too: bool) -> anyhow::Result<(u64, u64)> {
+        to_store!(self.end_web_sessions(scope, links_too))
+    }
+}

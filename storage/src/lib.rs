@@ -215,6 +215,7 @@ mod reach;
 pub mod pg;
 pub mod probe;
 mod seal;
+mod web;
 pub mod writer;
 
 pub use any::{AnyStore, Engine};

@@ -17,6 +17,7 @@ mod reach;
 mod resources;
 pub mod schema;
 mod settings;
+mod web;
 
 use chrono::{DateTime, Utc};
 
@@ -30,6 +31,7 @@ pub use portability::{IMPORT_LINE, forget_now, import_parsed};
 pub use resources::{Share, read_url};
 pub use schema::{Field, FieldErrors, Form, Group, Kind, Slot, Values, Variant, from_fields};
 pub use settings::time_zone;
+pub use web::Web;
 
 /// A command as the core understands it, whatever platform it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +76,7 @@ pub enum Command {
     },
     /// `settings reach on|off`.
     ShareReach(bool),
+    Web(Web),
 }
 
 impl Command {
@@ -111,6 +114,7 @@ impl Command {
             Command::Goals => "goals",
             Command::Reach { .. } => "reach",
             Command::ShareReach(_) => "settings",
+            Command::Web(_) => "web",
         }
     }
 
@@ -220,6 +224,7 @@ pub static COMMANDS: &[Spec] = &[
     portability::EXPORT,
     portability::IMPORT,
     portability::FORGET,
+    web::WEB,
     intros::INTRO,
     intros::INTROS,
     reach::GOAL,
@@ -290,6 +295,8 @@ pub struct Ctx<'a> {
     pub actor: &'a crate::Actor,
     /// A file sent with the command (for `import`).
     pub attachment: Option<&'a crate::reply::File>,
+    /// Where the member's web page is served (`KITH_PUBLIC_URL`), if it is.
+    pub web_url: Option<&'a str>,
 }
 
 /// Why a command did not succeed.
@@ -338,6 +345,7 @@ pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError>
         Command::Goals => reach::goals(ctx).await,
         Command::Reach { company, why } => reach::reach(ctx, company, why).await,
         Command::ShareReach(on) => reach::share_reach(ctx, on).await,
+        Command::Web(what) => web::web(ctx, what).await,
     }
 }
 

@@ -30,6 +30,8 @@ mod outbox;
 mod reach;
 pub mod testing;
 
+crate::web::web_store!(PgStore);
+
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The PostgreSQL store: a connection pool; every write is one transaction.
