@@ -286,9 +286,12 @@ async fn fake_slack() -> anyhow::Result<String> {
     Ok(format!("{base}/api"))
 }
 
-/// Kith as `kith run` serves Slack over HTTP; returns the base URL and the
-/// database path.
-async fn kith(dir: &std::path::Path) -> anyhow::Result<(String, std::path::PathBuf)> {
+/// Kith as `kith run` serves Slack over HTTP, over a fresh SQLite file in
+/// `dir` or the database at `url`; returns the base URL and the database path.
+async fn kith(
+    dir: &std::path::Path,
+    url: Option<String>,
+) -> anyhow::Result<(String, std::path::PathBuf)> {
     let api = fake_slack().await?;
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -296,7 +299,7 @@ async fn kith(dir: &std::path::Path) -> anyhow::Result<(String, std::path::PathB
     };
     let db = dir.join("kith.db");
     let mut config = kith::Config {
-        database_url: format!("sqlite://{}", db.display()),
+        database_url: url.unwrap_or_else(|| format!("sqlite://{}", db.display())),
         http_addr: format!("127.0.0.1:{port}"),
         ..kith::Config::default()
     };
@@ -441,7 +444,12 @@ async fn main() -> anyhow::Result<()> {
             .with_state(pool.clone()),
     )
     .await?;
-    let (kith, db) = kith(dir.path()).await?;
+    // The same on PostgreSQL (a throwaway server, as the tests start).
+    let pg_url = kith_storage::testing::fresh_database()
+        .await
+        .ok_or_else(|| anyhow::anyhow!("the PostgreSQL server programs are not installed"))?;
+    let (kith_pg, _) = kith(dir.path(), Some(pg_url.clone())).await?;
+    let (kith, db) = kith(dir.path(), None).await?;
 
     // The reader: one member with 500 contacts and ~8,000 entries.
     println!("seeding the reader (500 contacts, 8,000 entries)...");
@@ -478,6 +486,7 @@ async fn main() -> anyhow::Result<()> {
             &format!("t.{n}"),
         ))
     });
+    let (gave_one_pg, gave_spread_pg) = (gave_one.clone(), gave_spread.clone());
     let balance: Maker =
         Arc::new(|n| slack(command_body("T1", "UREADER", "balance", &format!("t.{n}"))));
     let due: Maker = Arc::new(|n| slack(command_body("T1", "UREADER", "due", &format!("t.{n}"))));
@@ -512,6 +521,21 @@ async fn main() -> anyhow::Result<()> {
         ("Kith due, 500 contacts all due", url(&kith), due),
         ("Kith list, 500 contacts", url(&kith), list),
     ];
+    let targets: Vec<(&str, String, Maker)> = targets
+        .into_iter()
+        .chain([
+            (
+                "Kith on PostgreSQL gave, one -> one",
+                url(&kith_pg),
+                gave_one_pg,
+            ),
+            (
+                "Kith on PostgreSQL gave, 1,000 members",
+                url(&kith_pg),
+                gave_spread_pg,
+            ),
+        ])
+        .collect();
     // KITH_BENCH_ONLY=balance KITH_BENCH_CONCURRENCY=64: one target at one
     // level, e.g. under a profiler.
     let only = std::env::var("KITH_BENCH_ONLY").unwrap_or_default();
@@ -556,6 +580,11 @@ async fn main() -> anyhow::Result<()> {
                 0..=2 | 6 | 7 => String::new(),
                 5 | 9 | 10 => format!("{:.2}x B-read", r / read_rate),
                 8 => format!("{:.2}x B-Discord", r / rate(7)),
+                11 | 12 => format!(
+                    "{:.2}x B, {:.2}x Kith on SQLite",
+                    r / b_rate,
+                    r / rate(i - 8)
+                ),
                 _ => format!("{:.2}x B", r / b_rate),
             };
             println!(
@@ -583,6 +612,20 @@ async fn main() -> anyhow::Result<()> {
         entries as u64 == 8_000 + gave,
         "{} favours were answered but not stored",
         (8_000 + gave).saturating_sub(entries as u64)
+    );
+    let pg = kith_storage::testing::inspector(&pg_url).await;
+    let pg_entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries")
+        .fetch_one(&pg)
+        .await?;
+    let pg_gave: u64 = seen
+        .iter()
+        .filter(|((_, i), _)| matches!(i, 11 | 12))
+        .flat_map(|(_, runs)| runs.iter().map(|f| f.ok))
+        .sum();
+    println!("entries stored by Kith on PostgreSQL: {pg_entries} ({pg_gave} answered gave)");
+    anyhow::ensure!(
+        pg_entries as u64 == pg_gave,
+        "favours answered on PostgreSQL but not stored"
     );
     Ok(())
 }

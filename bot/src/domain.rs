@@ -619,6 +619,10 @@ pub struct Contact {
     pub favours_given: u32,
     pub favours_received: u32,
     pub last_note: Option<String>,
+    /// What tells an outside person apart from a namesake, as imported:
+    /// their email and their profile link (LinkedIn's URL).
+    pub email: Option<String>,
+    pub profile_url: Option<String>,
 }
 
 impl Contact {
@@ -711,6 +715,8 @@ mod tests {
             favours_given: 0,
             favours_received: 0,
             last_note: None,
+            email: None,
+            profile_url: None,
         }
     }
 

@@ -47,6 +47,7 @@ pub async fn home(store: &dyn Store, member: &Member, now: DateTime<Utc>) -> any
             plural(balance.given, "favour", "favours"),
             plural(balance.received, "favour", "favours")
         ));
+        let labels = crate::namesakes::labels_for(&balance.top, &contacts);
         let lines: Vec<String> = balance
             .top
             .iter()
@@ -54,7 +55,7 @@ pub async fn home(store: &dyn Store, member: &Member, now: DateTime<Utc>) -> any
             .map(|c| {
                 format!(
                     "{} · gave {}, got {} ({})",
-                    c.shown(),
+                    labels.get(&c.id).cloned().unwrap_or_else(|| c.shown()),
                     c.favours_given,
                     c.favours_received,
                     signed(c.balance())
@@ -107,11 +108,13 @@ async fn recent(
     if entries.is_empty() {
         return Ok(Reply::text("Nothing logged yet."));
     }
+    let labels =
+        crate::namesakes::labels_for(entries.iter().take(RECENT).map(|(_, c)| *c), contacts);
     let lines: Vec<String> = entries
         .iter()
         .take(RECENT)
         .map(|(e, c)| {
-            let who = c.shown();
+            let who = labels.get(&c.id).cloned().unwrap_or_else(|| c.shown());
             let what = match e.kind {
                 EntryKind::Gave => format!("you gave {who} \u{201C}{}\u{201D}", e.what),
                 EntryKind::Got => format!("{who} gave you \u{201C}{}\u{201D}", e.what),

@@ -16,6 +16,7 @@ pub mod jobs;
 mod kith;
 pub mod limits;
 pub mod map;
+pub mod namesakes;
 pub mod observe;
 pub mod once;
 pub mod portability;

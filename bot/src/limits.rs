@@ -15,6 +15,8 @@ pub const TEXT: usize = 1_000;
 pub const REASON: usize = 500;
 /// Characters in a link.
 pub const URL: usize = 2_000;
+/// Characters in an email address (RFC 5321's limit on a path).
+pub const EMAIL: usize = 254;
 /// Characters in one tag (after the `#`).
 pub const TAG: usize = 40;
 /// Tags on one contact, or on one shared link.

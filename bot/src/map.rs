@@ -434,6 +434,8 @@ fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>, links: Option<&Li
 
     // Lay out each ring, innermost first; a ring's labels stop short of the
     // next ring's dots and company names.
+    // Namesakes are told apart on the map as in a list.
+    let labels = crate::namesakes::labels(contacts);
     let mut rings: Vec<Ring> = Tier::ALL
         .iter()
         .enumerate()
@@ -443,7 +445,7 @@ fn draw(title: &str, contacts: &[Contact], now: DateTime<Utc>, links: Option<&Li
                 .fold(0.0, f64::max);
             let half_gap = ((widest_pill + 14.0) / radii[i]).min(0.9).asin();
             let members: Vec<&Contact> = contacts.iter().filter(|c| c.tier == tier).collect();
-            lay_out_ring(tier, radii[i], half_gap, members, now)
+            lay_out_ring(tier, radii[i], half_gap, members, &labels, now)
         })
         .collect();
     let mut unlabelled = 0;
@@ -637,6 +639,7 @@ fn lay_out_ring<'a>(
     radius: f64,
     half_gap: f64,
     mut members: Vec<&'a Contact>,
+    labels: &std::collections::HashMap<crate::domain::ContactId, String>,
     now: DateTime<Utc>,
 ) -> Ring<'a> {
     let company_key = |c: &Contact| {
@@ -693,7 +696,17 @@ fn lay_out_ring<'a>(
                 .then(|| c.company.as_deref().map(str::trim))
                 .flatten()
                 .filter(|s| !s.is_empty());
-            let name = c.shown();
+            // A namesake is labelled apart, unless their company (shown
+            // beside them on the map) is what tells them apart already.
+            let name = match (labels.get(&c.id), c.company.as_deref()) {
+                (Some(label), Some(company))
+                    if label.ends_with(&format!("({})", company.trim())) =>
+                {
+                    c.shown()
+                }
+                (Some(label), _) => label.clone(),
+                (None, _) => c.shown(),
+            };
             let label = match single_company {
                 Some(company) => format!("{name} · {company}"),
                 None => name.clone(),
@@ -1237,6 +1250,8 @@ pub fn demo_network(size: usize, now: DateTime<Utc>) -> Vec<Contact> {
                 favours_given: 0,
                 favours_received: 0,
                 last_note: None,
+                email: None,
+                profile_url: None,
             }
         })
         .collect()
@@ -1274,6 +1289,8 @@ mod tests {
             favours_given: 0,
             favours_received: 0,
             last_note: None,
+            email: None,
+            profile_url: None,
         }
     }
 
@@ -1546,10 +1563,32 @@ mod tests {
     }
 
     #[test]
+    fn namesakes_are_labelled_apart_on_the_map() {
+        let contacts = vec![
+            contact(
+                1,
+                "Kwame Egger",
+                Some("Stark Industries"),
+                Tier::Close,
+                Some(3),
+            ),
+            contact(2, "Kwame Egger", Some("Hooli"), Tier::Close, Some(3)),
+            contact(3, "Kwame Egger", None, Tier::Wider, Some(3)),
+            contact(4, "Jane Doe", Some("Acme"), Tier::Close, Some(3)),
+        ];
+        let drawn = svg("Maya", &contacts, now());
+        // Two by their company beside them, the third by number.
+        for label in [">Hooli<", ">Stark Industries<", ">Kwame Egger (3)<"] {
+            assert!(drawn.contains(label), "{label} in {drawn}");
+        }
+        assert_eq!(drawn.matches(">Kwame Egger<").count(), 2, "{drawn}");
+    }
+
+    #[test]
     fn colleagues_sit_side_by_side_on_their_ring() {
         let contacts = demo_network(300, now());
         let wider: Vec<&Contact> = contacts.iter().filter(|c| c.tier == Tier::Wider).collect();
-        let ring = lay_out_ring(Tier::Wider, 900.0, 0.1, wider, now());
+        let ring = lay_out_ring(Tier::Wider, 900.0, 0.1, wider, &Default::default(), now());
         let companies: Vec<Option<&str>> = ring
             .placed
             .iter()
@@ -1575,7 +1614,14 @@ mod tests {
             })
             .collect();
         let members: Vec<&Contact> = contacts.iter().collect();
-        let mut ring = lay_out_ring(Tier::Wider, 1100.0, 0.1, members, now());
+        let mut ring = lay_out_ring(
+            Tier::Wider,
+            1100.0,
+            0.1,
+            members,
+            &Default::default(),
+            now(),
+        );
         let measure = Measure::new();
         let unlabelled = label_ring(&mut ring, 1130.0, 1400.0, measure.as_ref());
         assert!(unlabelled > 0);

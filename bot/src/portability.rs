@@ -61,6 +61,11 @@ pub struct LedgerContact {
     pub snoozed_until: Option<DateTime<Utc>>,
     pub added_at: DateTime<Utc>,
     pub entries: Vec<LedgerEntry>,
+    /// What tells namesakes apart (absent from exports before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +125,8 @@ pub fn export(
                         at: e.at,
                     })
                     .collect(),
+                email: c.email.clone(),
+                profile_url: c.profile_url.clone(),
             })
             .collect(),
     }
@@ -134,7 +141,7 @@ impl Ledger {
     /// spreadsheet can filter by `record`.
     pub fn to_csv(&self) -> String {
         let mut out = csv::Writer::from_writer(Vec::new());
-        let mut rows: Vec<[String; 9]> = vec![
+        let mut rows: Vec<[String; 11]> = vec![
             [
                 "record",
                 "contact",
@@ -145,6 +152,8 @@ impl Ledger {
                 "tags",
                 "when",
                 "what",
+                "email",
+                "profile_url",
             ]
             .map(String::from),
         ];
@@ -178,12 +187,31 @@ impl Ledger {
                 String::new(),
                 String::new(),
                 value,
+                String::new(),
+                String::new(),
             ]);
         }
-        for c in &self.contacts {
+        // Namesakes are told apart as in a list: "Kwame Egger (Hooli)".
+        let people: Vec<Option<crate::namesakes::Who<'_>>> = self
+            .contacts
+            .iter()
+            .map(|c| {
+                c.member_id.is_none().then_some(crate::namesakes::Who {
+                    name: &c.name,
+                    company: c.company.as_deref(),
+                    email: c.email.as_deref(),
+                    profile_url: c.profile_url.as_deref(),
+                })
+            })
+            .collect();
+        let labels = crate::namesakes::marked(&people);
+        for (c, label) in self.contacts.iter().zip(labels) {
+            let shown = label.unwrap_or_else(|| c.name.clone());
+            let email = c.email.clone().unwrap_or_default();
+            let url = c.profile_url.clone().unwrap_or_default();
             rows.push([
                 "contact".into(),
-                c.name.clone(),
+                shown.clone(),
                 c.member_id.clone().unwrap_or_default(),
                 c.company.clone().unwrap_or_default(),
                 c.tier.clone(),
@@ -195,11 +223,13 @@ impl Ledger {
                     .join(" "),
                 c.added_at.to_rfc3339(),
                 String::new(),
+                email.clone(),
+                url.clone(),
             ]);
             for e in &c.entries {
                 rows.push([
                     e.kind.clone(),
-                    c.name.clone(),
+                    shown.clone(),
                     c.member_id.clone().unwrap_or_default(),
                     String::new(),
                     String::new(),
@@ -207,6 +237,8 @@ impl Ledger {
                     String::new(),
                     e.at.to_rfc3339(),
                     e.what.clone(),
+                    email.clone(),
+                    url.clone(),
                 ]);
             }
         }
@@ -263,6 +295,10 @@ pub struct ImportItem {
     pub added_at: Option<DateTime<Utc>>,
     pub snoozed_until: Option<DateTime<Utc>>,
     pub entries: Vec<Entry>,
+    /// What tells an outside person apart from a namesake (see
+    /// [`crate::namesakes`]): their email and profile link, if the file has them.
+    pub email: Option<String>,
+    pub profile_url: Option<String>,
 }
 
 /// A row (or card) that could not be read.
@@ -434,7 +470,19 @@ fn outside(
         added_at: None,
         snoozed_until: None,
         entries: Vec::new(),
+        email: None,
+        profile_url: None,
     })
+}
+
+/// An outside person with what tells them from a namesake: a profile link
+/// and an email (either left out if it does not look like one).
+fn known_by(item: ImportItem, url: &str, email: &str) -> ImportItem {
+    ImportItem {
+        profile_url: crate::namesakes::profile_url(url),
+        email: crate::namesakes::email(email),
+        ..item
+    }
 }
 
 fn check_company(company: &str) -> Result<(), String> {
@@ -490,7 +538,10 @@ impl Collector {
     }
 
     fn add(&mut self, item: ImportItem) {
-        if self.seen.insert(item.draft.who.name_key()) {
+        // In a Kith export every contact is its own person, namesakes too.
+        let row = (self.parsed.format == Format::Kith)
+            .then_some(self.parsed.items.len() + self.parsed.repeats);
+        if self.seen.insert(crate::namesakes::import_key(&item, row)) {
             self.parsed.items.push(item);
         } else {
             self.parsed.repeats += 1;
@@ -555,7 +606,8 @@ fn linkedin(text: &str, header_index: usize) -> Result<Parsed, String> {
         let company = Some(field(4).to_string());
         out.keep(
             line,
-            outside(name.trim(), company, Tier::Wider, Vec::new(), None),
+            outside(name.trim(), company, Tier::Wider, Vec::new(), None)
+                .map(|item| known_by(item, field(2), field(3))),
         );
     }
     Ok(out.parsed)
@@ -600,6 +652,8 @@ fn plain_csv(name: &str, text: &str) -> Result<Parsed, String> {
     let tier = col(&["tier"]);
     let tags = col(&["tags", "tag", "labels"]);
     let every = col(&["every", "cadence"]);
+    let email = col(&["email", "e-mail", "email address", "mail"]);
+    let url = col(&["url", "profile", "profile url", "linkedin", "link"]);
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -673,7 +727,8 @@ fn plain_csv(name: &str, text: &str) -> Result<Parsed, String> {
         }
         out.keep(
             line,
-            outside(&name, Some(get(company)), tier, parsed_tags, cadence),
+            outside(&name, Some(get(company)), tier, parsed_tags, cadence)
+                .map(|item| known_by(item, &get(url), &get(email))),
         );
     }
     Ok(out.parsed)
@@ -750,7 +805,13 @@ fn vcard(text: &str) -> Result<Parsed, String> {
                 {
                     tier = t;
                 }
-                out.keep(line, outside(&name, company, tier, tags, None));
+                let url = text_of(VCardProperty::Url).unwrap_or_default();
+                let email = text_of(VCardProperty::Email).unwrap_or_default();
+                out.keep(
+                    line,
+                    outside(&name, company, tier, tags, None)
+                        .map(|item| known_by(item, &url, &email)),
+                );
             }
             calcard::Entry::Eof => break,
             calcard::Entry::InvalidLine(bad) => {
@@ -915,6 +976,11 @@ fn ledger_contact(
         added_at: Some(c.added_at),
         snoozed_until: c.snoozed_until,
         entries,
+        email: c.email.as_deref().and_then(crate::namesakes::email),
+        profile_url: c
+            .profile_url
+            .as_deref()
+            .and_then(crate::namesakes::profile_url),
     };
     Ok((item, skipped))
 }
@@ -1193,6 +1259,51 @@ mod tests {
     }
 
     #[test]
+    fn linkedin_namesakes_with_their_own_links_are_two_people_and_a_repeated_link_is_a_repeat() {
+        let file = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n\
+            Kwame,Egger,https://www.linkedin.com/in/kwame-egger-1,,Stark Industries,CTO,01 Jan 2024\n\
+            Kwame,Egger,https://www.linkedin.com/in/kwame-egger-2,,Hooli,VP,02 Jan 2024\n\
+            Kwame,Egger,https://www.linkedin.com/in/kwame-egger-1/,,Stark Industries,CTO,01 Jan 2024\n\
+            Kwame,Egger,,kwame@initech.example,Initech,Eng,03 Jan 2024\n\
+            Kwame,Egger,,KWAME@initech.example,Initech,Eng,03 Jan 2024\n";
+        let parsed = parse("Connections.csv", file.as_bytes()).expect("reads");
+        assert_eq!(parsed.items.len(), 3);
+        assert_eq!(parsed.repeats, 2);
+        let companies: Vec<_> = parsed
+            .items
+            .iter()
+            .map(|i| i.draft.company.as_deref().unwrap_or_default())
+            .collect();
+        assert_eq!(companies, ["Stark Industries", "Hooli", "Initech"]);
+        assert_eq!(
+            parsed.items[1].profile_url.as_deref(),
+            Some("https://www.linkedin.com/in/kwame-egger-2")
+        );
+        assert_eq!(
+            parsed.items[2].email.as_deref(),
+            Some("kwame@initech.example")
+        );
+    }
+
+    #[test]
+    fn vcard_namesakes_are_told_apart_by_email_and_a_kith_export_keeps_every_contact() {
+        let file = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Kwame Egger\r\nEMAIL:k1@x.example\r\nEND:VCARD\r\n\
+                    BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Kwame Egger\r\nEMAIL:k2@x.example\r\nURL:https://k2.example/\r\nEND:VCARD\r\n";
+        let parsed = parse("c.vcf", file.as_bytes()).expect("reads");
+        assert_eq!((parsed.items.len(), parsed.repeats), (2, 0));
+        assert_eq!(
+            parsed.items[1].profile_url.as_deref(),
+            Some("https://k2.example/")
+        );
+        // Two namesakes in a Kith export, with nothing else to tell them apart.
+        let mut ledger: Ledger =
+            serde_json::from_slice(&export_with(serde_json::json!({}))).expect("ledger");
+        ledger.contacts.push(ledger.contacts[0].clone());
+        let parsed = parse("l.json", ledger.to_json().as_bytes()).expect("reads");
+        assert_eq!((parsed.items.len(), parsed.repeats), (2, 0));
+    }
+
+    #[test]
     fn repeated_people_in_a_file_are_kept_once() {
         let parsed = parse("p.csv", b"name\nJane Doe\njane  doe\n").expect("reads");
         assert_eq!((parsed.items.len(), parsed.repeats), (1, 1));
@@ -1251,6 +1362,8 @@ mod properties {
                 for item in &parsed.items {
                     prop_assert!(item.draft.who.shown().chars().count() <= limits::NAME);
                     prop_assert!(item.draft.tags.len() <= limits::TAGS);
+                    prop_assert!(item.email.as_ref().is_none_or(|e| e.chars().count() <= limits::EMAIL));
+                    prop_assert!(item.profile_url.as_ref().is_none_or(|u| u.chars().count() <= limits::URL));
                 }
             }
         }

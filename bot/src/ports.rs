@@ -210,6 +210,15 @@ pub trait Store:
         now: DateTime<Utc>,
     ) -> anyhow::Result<Recorded>;
 
+    /// The outside people of the scope's network with any of these name
+    /// keys ([`crate::domain::normalise_name`]), namesakes all, in the
+    /// order they were added: one read for a name, or for the few shown.
+    async fn contacts_named(
+        &self,
+        scope: Scope,
+        name_keys: &[String],
+    ) -> anyhow::Result<Vec<Contact>>;
+
     /// Finds a contact in the scope's network by id.
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>>;
 

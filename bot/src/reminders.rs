@@ -25,6 +25,8 @@ pub fn reminder(member: &Member, contacts: &[Contact], now: DateTime<Utc>) -> Op
         "Time to check in: {} due",
         plural(due.len() as i64, "person is", "people are")
     ));
+    // Namesakes are told apart (their buttons carry their ids).
+    let labels = crate::namesakes::labels_for(due.iter().take(MAX_ITEMS).copied(), contacts);
     for contact in due.iter().take(MAX_ITEMS) {
         let last = match contact.last_contact {
             Some(t) => format!("last contact {}", relative(now, t, tz)),
@@ -35,7 +37,10 @@ pub fn reminder(member: &Member, contacts: &[Contact], now: DateTime<Utc>) -> Op
         };
         let mut lines = vec![format!(
             "{} · {} · {last} ({})",
-            contact.shown(),
+            labels
+                .get(&contact.id)
+                .cloned()
+                .unwrap_or_else(|| contact.shown()),
             contact.tier,
             contact.cadence()
         )];
@@ -241,6 +246,8 @@ mod tests {
             favours_given: 0,
             favours_received: 0,
             last_note: None,
+            email: None,
+            profile_url: None,
         }
     }
 

@@ -58,12 +58,13 @@ async fn contacts(
     else {
         return Ok(Vec::new());
     };
-    let names = store
-        .contacts(member.scope())
-        .await?
-        .into_iter()
+    // Namesakes come as "Kwame Egger (Hooli)": the value picks that one.
+    let network = store.contacts(member.scope()).await?;
+    let labels = crate::namesakes::labels(&network);
+    let names = network
+        .iter()
         .filter(|c| c.member_external_id.is_none())
-        .map(|c| c.name);
+        .filter_map(|c| labels.get(&c.id).cloned());
     Ok(ranked(names, typed))
 }
 

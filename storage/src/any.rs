@@ -237,6 +237,14 @@ impl Store for AnyStore {
         to_store!(self.contact(scope, id))
     }
 
+    async fn contacts_named(
+        &self,
+        scope: Scope,
+        name_keys: &[String],
+    ) -> anyhow::Result<Vec<Contact>> {
+        to_store!(self.contacts_named(scope, name_keys))
+    }
+
     async fn log_entry(
         &self,
         scope: Scope,

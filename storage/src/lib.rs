@@ -5,7 +5,6 @@
 //! Every query that reads or writes a network is scoped by workspace and
 //! owner, so one member can never reach another's contacts.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -239,6 +238,13 @@ struct ContactRow {
     last_note: Option<String>,
     last_note_at: Option<i64>,
     tags: Option<String>,
+    /// Read where a contact is shown whole (not by the balance or due lists).
+    #[sqlx(default)]
+    #[serde(default)]
+    email: Option<String>,
+    #[sqlx(default)]
+    #[serde(default)]
+    profile_url: Option<String>,
 }
 
 /// A contact as stored: the core's view, and when its latest note was
@@ -279,6 +285,8 @@ impl TryFrom<ContactRow> for Stored {
             favours_given: u32::try_from(row.given)?,
             favours_received: u32::try_from(row.received)?,
             last_note: row.last_note,
+            email: row.email,
+            profile_url: row.profile_url,
         };
         Ok(Stored {
             contact,
@@ -369,7 +377,7 @@ macro_rules! contact_select {
         "SELECT c.id, m.external_id AS member_external_id,
                 COALESCE(m.display_name, c.name) AS name, c.company, c.tier,
                 c.cadence_days, c.snoozed_until, c.added_at, c.last_contact_at,
-                c.given, c.received, c.last_note, c.last_note_at,
+                c.given, c.received, c.last_note, c.last_note_at, c.email, c.profile_url,
                 (SELECT group_concat(t.tag, ' ') FROM contact_tags t WHERE t.contact_id = c.id) AS tags
          FROM contacts c LEFT JOIN members m ON m.id = c.member_id
          WHERE c.workspace_id = ? AND c.owner_id = ?"
@@ -386,13 +394,19 @@ const CONTACT_BY_NAME: &str = concat!(
     contact_select!(),
     " AND c.member_id IS NULL AND c.name_key = ?"
 );
+/// Namesakes: every outside person of that name, in the order they were added.
+const CONTACTS_BY_NAME: &str = concat!(
+    contact_select!(),
+    " AND c.member_id IS NULL AND c.name_key = ? ORDER BY c.id"
+);
 const NETWORK_AS_JSON: &str = concat!(
     "SELECT COALESCE(json_group_array(json_object(
         'id', id, 'member_external_id', member_external_id, 'name', name,
         'company', company, 'tier', tier, 'cadence_days', cadence_days,
         'snoozed_until', snoozed_until, 'added_at', added_at,
         'last_contact_at', last_contact_at, 'given', given, 'received', received,
-        'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags)), '[]')
+        'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags,
+        'email', email, 'profile_url', profile_url)), '[]')
      FROM (",
     contact_select!(),
     " ORDER BY c.id)"
@@ -529,6 +543,47 @@ async fn load(
     row.map(Stored::try_from).transpose()
 }
 
+/// Every outside person of the scope's network with this name key, in the
+/// order they were added.
+async fn namesakes(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    name_keys: &[String],
+) -> anyhow::Result<Vec<Contact>> {
+    // A name at a time, each through the (owner, name) index: in-process
+    // reads, where one query with a list would read the whole network.
+    let mut rows: Vec<ContactRow> = Vec::new();
+    for key in name_keys {
+        rows.extend(
+            sqlx::query_as::<_, ContactRow>(CONTACTS_BY_NAME)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .bind(key)
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    rows.sort_by_key(|r| r.id);
+    rows.into_iter().map(Contact::try_from).collect()
+}
+
+/// Whether the person `draft` adds is in the network already: the member,
+/// or an outside person of that name at the same company (a namesake
+/// elsewhere is someone else: [`kith_bot::namesakes::among`]).
+async fn already_there(
+    conn: &mut SqliteConnection,
+    scope: Scope,
+    draft: &ContactDraft,
+) -> anyhow::Result<bool> {
+    Ok(match &draft.who {
+        ContactRef::Member(_) => load(conn, scope, &draft.who).await?.is_some(),
+        ContactRef::Named(_) => {
+            let named = namesakes(conn, scope, &[draft.who.name_key()]).await?;
+            kith_bot::namesakes::among(draft, &named)
+        }
+    })
+}
+
 /// Finds or creates a member; a given display name replaces the stored one.
 async fn upsert_member(
     conn: &mut SqliteConnection,
@@ -643,6 +698,8 @@ fn new_contact(
         favours_given: 0,
         favours_received: 0,
         last_note: None,
+        email: None,
+        profile_url: None,
     }
 }
 
@@ -706,34 +763,28 @@ async fn insert_entry(
     Ok(contact)
 }
 
-/// The imported items not in the network yet (`present`: fellow members'
-/// platform ids or outside people's name keys), each person once, and how
-/// many were already there.
+/// Who is in a network, as an import reads it: (fellow member's platform
+/// id, name key, email, profile link) per contact.
+type PresentRow = (Option<String>, String, Option<String>, Option<String>);
+
+/// The imported items not in the network yet, each person once, and how
+/// many were already there (the core's rule: [`kith_bot::namesakes::not_present`]).
 fn not_present(
-    present: Vec<(Option<String>, String)>,
+    present: Vec<PresentRow>,
     items: &[kith_bot::portability::ImportItem],
 ) -> (Vec<&kith_bot::portability::ImportItem>, u64) {
-    let mut members: HashSet<String> = HashSet::new();
-    let mut names: HashSet<String> = HashSet::new();
-    for (member, key) in present {
-        match member {
-            Some(id) => members.insert(id),
-            None => names.insert(key),
-        };
-    }
-    let mut existing = 0;
-    let new = items
-        .iter()
-        .filter(|item| {
-            let new = match &item.draft.who {
-                ContactRef::Member(m) => members.insert(m.id.clone()),
-                ContactRef::Named(_) => names.insert(item.draft.who.name_key()),
-            };
-            existing += u64::from(!new);
-            new
-        })
+    let present = present
+        .into_iter()
+        .map(
+            |(member, name_key, email, profile_url)| kith_bot::namesakes::Present {
+                member,
+                name_key,
+                email,
+                profile_url,
+            },
+        )
         .collect();
-    (new, existing)
+    kith_bot::namesakes::not_present(present, items)
 }
 
 /// An imported contact as it will be stored (its id not yet known), with
@@ -775,6 +826,8 @@ fn imported<'a>(
         favours_given: 0,
         favours_received: 0,
         last_note: None,
+        email: None,
+        profile_url: None,
     };
     Ok(Imported {
         contact,
@@ -826,8 +879,9 @@ async fn import_one(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, snoozed_until, added_at, last_contact_at, due_at,
-                               given, received, last_note, last_note_at, company_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               given, received, last_note, last_note_at, company_key,
+                               email, profile_url)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(scope.workspace.0)
     .bind(scope.member.0)
@@ -846,6 +900,8 @@ async fn import_one(
     .bind(last_note.map(|e| e.what.as_str()))
     .bind(last_note.map(|e| to_secs(e.at)))
     .bind(reach::stored_company_key(draft.company.as_deref()))
+    .bind(&item.email)
+    .bind(&item.profile_url)
     .fetch_one(&mut *conn)
     .await?;
     add_tags(conn, ContactId(id), &draft.tags).await?;
@@ -1102,7 +1158,7 @@ impl Store for SqliteStore {
         self.writer
             .write(move |conn| {
                 Box::pin(async move {
-                    if load(conn, scope, &draft.who).await?.is_some() {
+                    if already_there(conn, scope, &draft).await? {
                         return Ok(None);
                     }
                     Ok(Some(
@@ -1111,6 +1167,15 @@ impl Store for SqliteStore {
                 })
             })
             .await
+    }
+
+    async fn contacts_named(
+        &self,
+        scope: Scope,
+        name_keys: &[String],
+    ) -> anyhow::Result<Vec<Contact>> {
+        let mut conn = self.pool.acquire().await?;
+        namesakes(&mut conn, scope, name_keys).await
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
@@ -1174,8 +1239,8 @@ impl Store for SqliteStore {
         let mut tx = self.write().await?;
         // Who is in the network already: fellow members by platform id,
         // outside people by name key. One read instead of one per row.
-        let present: Vec<(Option<String>, String)> = sqlx::query_as(
-            "SELECT m.external_id, c.name_key FROM contacts c
+        let present: Vec<PresentRow> = sqlx::query_as(
+            "SELECT m.external_id, c.name_key, c.email, c.profile_url FROM contacts c
              LEFT JOIN members m ON m.id = c.member_id
              WHERE c.workspace_id = ? AND c.owner_id = ?",
         )
@@ -1207,17 +1272,12 @@ impl Store for SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         // Others' contacts about this member become plain names (their
-        // ledgers are theirs), keyed so they cannot clash with one already
-        // there under the same name.
+        // ledgers are theirs): beside an outside person of the same name,
+        // a namesake (see `kith_bot::namesakes`).
         sqlx::query(
             "UPDATE contacts SET member_id = NULL,
                     name = (SELECT display_name FROM members WHERE id = ?1),
                     name_key = lower((SELECT display_name FROM members WHERE id = ?1))
-                               || CASE WHEN EXISTS (
-                                      SELECT 1 FROM contacts o
-                                      WHERE o.owner_id = contacts.owner_id AND o.member_id IS NULL
-                                        AND o.name_key = lower((SELECT display_name FROM members WHERE id = ?1)))
-                                  THEN ' #' || contacts.id ELSE '' END
              WHERE member_id = ?1 AND workspace_id = ?2",
         )
         .bind(member.0)
@@ -1506,10 +1566,11 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("plans.db").display().to_string())
             .await
             .expect("opens");
-        let queries: [(&str, &str, usize); 10] = [
+        let queries: [(&str, &str, usize); 11] = [
             ("contact by id", CONTACT_BY_ID, 3),
             ("contact by member", CONTACT_BY_MEMBER, 4),
             ("contact by name", CONTACT_BY_NAME, 3),
+            ("namesakes", CONTACTS_BY_NAME, 3),
             ("a whole network", NETWORK_AS_JSON, 2),
             ("the favour balance", BALANCE_AS_JSON, 7),
             ("who is due", DUE_AS_JSON, 9),

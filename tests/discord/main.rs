@@ -13,6 +13,7 @@ mod gateway;
 mod helpers;
 mod http_endpoint;
 mod names;
+mod namesakes;
 mod portability;
 mod reach;
 mod registration;

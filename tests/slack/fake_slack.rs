@@ -94,6 +94,8 @@ struct Inner {
     /// How long chat.postMessage waits, after recording a message, before
     /// it answers: the window in which a caller can die not knowing.
     post_delay: Duration,
+    /// Up to this much more, varying from post to post.
+    post_jitter: Duration,
 }
 
 #[derive(Clone)]
@@ -154,6 +156,14 @@ impl FakeSlack {
     #[allow(dead_code)]
     pub fn delay_posts(&self, delay: Duration) {
         self.lock().post_delay = delay;
+    }
+
+    /// Answers each chat.postMessage after a delay between `low` and `high`
+    /// (spread evenly over the posts).
+    pub fn delay_posts_between(&self, low: Duration, high: Duration) {
+        let mut inner = self.lock();
+        inner.post_delay = low;
+        inner.post_jitter = high.saturating_sub(low);
     }
 
     /// The delivery key in a posted message's metadata, if any.
@@ -378,7 +388,13 @@ async fn api(
                     params: p.clone(),
                     at: call.at,
                 });
-                (ts, inner.post_delay)
+                // A spread that needs no random source: the post's number
+                // scattered over the jitter (Knuth's multiplicative hash).
+                let spread = inner.next_ts.wrapping_mul(2_654_435_761) % 1_000;
+                (
+                    ts,
+                    inner.post_delay + inner.post_jitter * spread as u32 / 1_000,
+                )
             };
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;

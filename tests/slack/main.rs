@@ -13,6 +13,7 @@ mod helpers;
 mod import;
 mod install;
 mod names;
+mod namesakes;
 mod reach;
 mod reminders;
 mod socket_mode;

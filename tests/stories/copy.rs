@@ -15,9 +15,12 @@ fn kith(args: &[&str]) -> std::process::Output {
         .expect("kith runs")
 }
 
-const SCREENS: [&str; 7] = [
+const SCREENS: [&str; 9] = [
     "show @alice",
     "show \"Dana Reyes\"",
+    // Namesakes, with the profile links and emails that tell them apart.
+    "show \"Kwame Egger (Hooli)\"",
+    "show \"Kwame Egger (kwame@stark.example)\"",
     "list",
     "balance",
     "resources",
@@ -31,6 +34,16 @@ async fn a_sqlite_installation_copied_to_postgres_shows_the_same_screens() {
         return;
     };
     let mut app = App::on_sqlite().await;
+    let connections = app.dir().join("Connections.csv");
+    std::fs::write(
+        &connections,
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n\
+         Kwame,Egger,https://www.linkedin.com/in/kwame-1,kwame@stark.example,Stark,CTO,01 Jan 2024\n\
+         Kwame,Egger,https://www.linkedin.com/in/kwame-2,,Hooli,VP,02 Jan 2024\n",
+    )
+    .expect("fixture");
+    app.given(&[&format!("import {}", connections.display())])
+        .await;
     app.given(&[
         "add @alice inner #design",
         "gave @alice reviewed her resume",
@@ -51,6 +64,11 @@ async fn a_sqlite_installation_copied_to_postgres_shows_the_same_screens() {
     for screen in SCREENS {
         before.push(app.say(screen).await);
     }
+    assert_shows(
+        &before[2],
+        &["Profile: https://www.linkedin.com/in/kwame-2"],
+    );
+    assert_shows(&before[3], &["Email: kwame@stark.example"]);
     let from = app.url.clone();
     let counts: Vec<(String, i64)> = {
         let mut counts = Vec::new();

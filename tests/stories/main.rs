@@ -16,6 +16,7 @@ mod hostile;
 mod isolation;
 mod ledger;
 mod mistakes;
+mod namesakes;
 mod outbox;
 mod portability;
 mod properties;

@@ -175,7 +175,9 @@ async fn export_then_forget_then_import_restores_the_same_ledger() {
     let csv = std::fs::read_to_string(app.dir().join("kith-ledger-me-2026-11-02.csv"))
         .expect("csv written");
     assert!(
-        csv.starts_with("record,contact,member_id,company,tier,cadence_days,tags,when,what\n"),
+        csv.starts_with(
+            "record,contact,member_id,company,tier,cadence_days,tags,when,what,email,profile_url\n"
+        ),
         "{csv}"
     );
     assert!(

@@ -356,3 +356,27 @@ async fn goals_show_with_who_can_help_only_when_there_are_some() {
     assert_eq!(b.count("#goals").await, 0);
     b.close().await;
 }
+
+#[tokio::test]
+async fn namesakes_are_told_apart_on_the_page() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    for line in [
+        "add \"Kwame Egger\" at \"Stark Industries\"",
+        "add \"Kwame Egger (Hooli)\"",
+        "gave \"Kwame Egger (Hooli)\" a deck review",
+        "got \"Kwame Egger (Stark Industries)\" an intro",
+    ] {
+        let out = app.say("alice", line).await;
+        assert!(!out.contains("Which"), "{line}: {out}");
+    }
+    let link = app.link("alice").await;
+    b.open(&link).await;
+    let balance = b.text_of("#balance").await;
+    assert!(
+        balance.contains("Kwame Egger (Hooli)")
+            && balance.contains("Kwame Egger (Stark Industries)"),
+        "{balance}"
+    );
+    b.close().await;
+}

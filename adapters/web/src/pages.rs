@@ -152,6 +152,9 @@ pub fn render_home(
         goals,
     } = data;
     let tz = member.tz;
+    // Namesakes are told apart, as in a list in the chat.
+    let labels = kith_bot::namesakes::labels_for(due.top.iter().chain(&balance.top), contacts);
+    let named = |c: &Contact| labels.get(&c.id).cloned().unwrap_or_else(|| c.shown());
     let href = |c: &Contact| format!("/me/contacts/{}", c.id.0);
     let map = map::linked_svg(
         &member.display_name,
@@ -181,7 +184,14 @@ pub fn render_home(
         name: &member.display_name,
         csrf,
         flash,
-        due: due.top.iter().map(|c| Row::of(c, now, tz)).collect(),
+        due: due
+            .top
+            .iter()
+            .map(|c| Row {
+                name: named(c),
+                ..Row::of(c, now, tz)
+            })
+            .collect(),
         due_note,
         network: due.network,
         balance: balance
@@ -189,7 +199,7 @@ pub fn render_home(
             .iter()
             .map(|c| Balance {
                 id: c.id.0,
-                name: c.shown(),
+                name: named(c),
                 given: c.favours_given,
                 got: c.favours_received,
                 balance: signed(c.balance()),

@@ -6,6 +6,7 @@ use super::args::ParseError;
 use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec};
 use crate::domain::{Cadence, Contact, ContactChange, ContactDraft, ContactRef, Span, Tag, Tier};
 use crate::format::{date, plural, relative, signed};
+use crate::namesakes;
 use crate::reply::{Reply, Table};
 
 const WHO: &str = "Who? Mention a member like @alice, or put an outside person's name in quotes, like \"Jane Doe\".";
@@ -91,18 +92,40 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
     refuse_self(ctx, &add.who)?;
     let scope = ctx.member.scope();
     let cadence = add.every.map(Cadence::from_span);
-    if let Some(existing) = ctx.store.find_contact(scope, &add.who).await? {
+    let existing = match namesakes::find(ctx.store, scope, &add.who).await? {
+        namesakes::Found::One { contact, label } => Some((*contact, label)),
+        namesakes::Found::Nobody => None,
+        namesakes::Found::Which(question) => return Err(CommandError::User(question)),
+        // "Kwame Egger (Initech)" beside Kwame Eggers elsewhere: another one.
+        namesakes::Found::NoneOf(question) => {
+            let ContactRef::Named(name) = &add.who else {
+                return Err(CommandError::User(question));
+            };
+            let Some((base, company)) = namesakes::newcomer(name) else {
+                return Err(CommandError::User(question));
+            };
+            return add_new(
+                ctx,
+                Add {
+                    who: ContactRef::Named(base),
+                    company: add.company.or(Some(company)),
+                    ..add
+                },
+            )
+            .await;
+        }
+    };
+    if let Some((existing, label)) = existing {
         let nothing_new = add.tier.is_none()
             && cadence.is_none()
             && add.company.is_none()
             && add.tags.iter().all(|t| existing.tags.contains(t));
         if nothing_new {
             return Ok(Reply::text(format!(
-                "{} is already in your network ({}, {}). Change the tier with: tier {} inner",
-                existing.shown(),
+                "{label} is already in your network ({}, {}). Change the tier with: tier {} inner",
                 existing.tier,
                 existing.cadence(),
-                command_ref(&existing),
+                command_ref(&existing, &label),
             )));
         }
         let mut tags = existing.tags.clone();
@@ -135,10 +158,16 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
             next_check_in(ctx, &updated)
         )));
     }
+    add_new(ctx, add).await
+}
+
+/// Adds someone new to the network.
+async fn add_new(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
+    let scope = ctx.member.scope();
     let draft = ContactDraft {
         who: add.who,
         tier: add.tier.unwrap_or(Tier::Close),
-        cadence,
+        cadence: add.every.map(Cadence::from_span),
         company: add.company,
         tags: add.tags,
     };
@@ -148,9 +177,10 @@ pub async fn add(ctx: &Ctx<'_>, add: Add) -> Result<Reply, CommandError> {
             draft.who.shown()
         )));
     };
+    // A namesake is named apart from the others of their name.
+    let shown = label_of(ctx, &contact).await?;
     Ok(Reply::text(format!(
-        "Added {} to your network: {}. First check-in: {}.",
-        contact.shown(),
+        "Added {shown} to your network: {}. First check-in: {}.",
         describe(&contact),
         next_check_in(ctx, &contact)
     )))
@@ -181,12 +211,43 @@ pub(super) fn next_check_in(ctx: &Ctx<'_>, contact: &Contact) -> String {
     }
 }
 
-/// How to refer to a contact in a command: `@alice` or `"Jane Doe"`.
-pub(super) fn command_ref(contact: &Contact) -> String {
+/// How to refer to a contact in a command: `@alice`, `"Jane Doe"`, or for
+/// a namesake their label, `"Kwame Egger (Hooli)"`.
+pub(super) fn command_ref(contact: &Contact, label: &str) -> String {
     match contact.member_external_id {
         Some(_) => contact.shown(),
-        None => format!("\"{}\"", contact.name),
+        None => format!("\"{label}\""),
     }
+}
+
+/// How each of the outside contacts `shown` is named, told apart from any
+/// namesake in the network (one read for all of them; members and people
+/// whose name is theirs alone are left to [`Contact::shown`]).
+pub(super) async fn labels_shown(
+    ctx: &Ctx<'_>,
+    shown: &[Contact],
+) -> Result<std::collections::HashMap<crate::domain::ContactId, String>, CommandError> {
+    let mut keys: Vec<String> = shown
+        .iter()
+        .filter(|c| c.member_external_id.is_none())
+        .map(|c| crate::domain::normalise_name(&c.name))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    let group = ctx.store.contacts_named(ctx.member.scope(), &keys).await?;
+    Ok(namesakes::labels(&group))
+}
+
+/// How a contact is shown, told apart from any namesake.
+pub(super) async fn label_of(ctx: &Ctx<'_>, contact: &Contact) -> Result<String, CommandError> {
+    let labels = labels_shown(ctx, std::slice::from_ref(contact)).await?;
+    Ok(labels
+        .get(&contact.id)
+        .cloned()
+        .unwrap_or_else(|| contact.shown()))
 }
 
 pub(super) fn refuse_self(ctx: &Ctx<'_>, who: &ContactRef) -> Result<(), CommandError> {
@@ -198,11 +259,20 @@ pub(super) fn refuse_self(ctx: &Ctx<'_>, who: &ContactRef) -> Result<(), Command
     }
 }
 
-/// The contact, or an error telling how to add them.
+/// The contact, or an error telling how to add them (or, for a name that
+/// several people share, asking which one).
 pub(super) async fn find(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Contact, CommandError> {
+    Ok(find_labelled(ctx, who).await?.0)
+}
+
+/// [`find`], with how to show the contact told apart from any namesake.
+pub(super) async fn find_labelled(
+    ctx: &Ctx<'_>,
+    who: &ContactRef,
+) -> Result<(Contact, String), CommandError> {
     refuse_self(ctx, who)?;
-    match ctx.store.find_contact(ctx.member.scope(), who).await? {
-        Some(contact) => Ok(contact),
+    match lookup(ctx, who).await? {
+        Some(found) => Ok(found),
         None => {
             let typed = match who {
                 ContactRef::Member(_) => who.shown(),
@@ -212,6 +282,21 @@ pub(super) async fn find(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Contact, Com
                 "{} isn't in your network yet. Add them with: add {typed}",
                 who.shown()
             )))
+        }
+    }
+}
+
+/// The one person `who` names and their label, `None` for nobody; a name
+/// several people share is the which-one question (and nothing is written).
+pub(super) async fn lookup(
+    ctx: &Ctx<'_>,
+    who: &ContactRef,
+) -> Result<Option<(Contact, String)>, CommandError> {
+    match namesakes::find(ctx.store, ctx.member.scope(), who).await? {
+        namesakes::Found::One { contact, label } => Ok(Some((*contact, label))),
+        namesakes::Found::Nobody => Ok(None),
+        namesakes::Found::Which(question) | namesakes::Found::NoneOf(question) => {
+            Err(CommandError::User(question))
         }
     }
 }
@@ -229,7 +314,7 @@ pub const SHOW: Spec = Spec {
 const HISTORY: u32 = 10;
 
 pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError> {
-    let contact = find(ctx, who).await?;
+    let (contact, label) = find_labelled(ctx, who).await?;
     let tz = ctx.member.tz;
     let history = ctx
         .store
@@ -240,7 +325,7 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
         None => format!("none yet (added {})", date(ctx.now, contact.added_at, tz)),
     };
     let mut lines = vec![
-        format!("{} · {}", contact.shown(), describe(&contact)),
+        format!("{label} · {}", describe(&contact)),
         format!("Last contact: {last}"),
         format!("Next check-in: {}", next_check_in(ctx, &contact)),
         format!(
@@ -253,6 +338,12 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
     if let Some(until) = contact.snoozed_until.filter(|u| *u > ctx.now) {
         lines.push(format!("Snoozed until {}", date(ctx.now, until, tz)));
     }
+    if let Some(email) = &contact.email {
+        lines.push(format!("Email: {email}"));
+    }
+    if let Some(url) = &contact.profile_url {
+        lines.push(format!("Profile: {url}"));
+    }
     if let Some(note) = &contact.last_note {
         lines.push(format!("Last note: {note}"));
     }
@@ -260,7 +351,7 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
     if history.is_empty() {
         reply.push_text(format!(
             "Nothing logged yet. Log a check-in with: touch {} coffee",
-            command_ref(&contact)
+            command_ref(&contact, &label)
         ));
     } else {
         let mut table = Table::new(["When", "What", "Details"]);
@@ -346,6 +437,9 @@ pub const LIST: Spec = Spec {
 
 pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, CommandError> {
     let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
+    // Labelled among the whole network, so namesakes are told apart the
+    // same way whatever the filter.
+    let labels = namesakes::labels(&contacts);
     let everyone = contacts.len();
     contacts.retain(|c| match &filter {
         None => true,
@@ -366,7 +460,7 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
             }
         }));
     }
-    contacts.sort_by_key(|c| (c.tier, c.name.to_lowercase()));
+    contacts.sort_by_key(|c| (c.tier, c.name.to_lowercase(), c.id.0));
     let tz = ctx.member.tz;
     let mut table = Table::new([
         "Contact",
@@ -378,7 +472,7 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
     ]);
     for c in &contacts {
         table.row([
-            c.shown(),
+            labels.get(&c.id).cloned().unwrap_or_else(|| c.shown()),
             c.tier.to_string(),
             c.company.clone().unwrap_or_default(),
             c.tags

@@ -2,7 +2,7 @@
 //! contact and resets the cadence; someone not yet in the network is added.
 
 use super::args::{ParseError, When};
-use super::contacts::{WHO_SLOT, next_check_in, refuse_self};
+use super::contacts::{WHO_SLOT, lookup, next_check_in, refuse_self};
 use super::{Command, CommandError, Ctx, Form, Group, Kind, Slot, Spec, Values};
 use crate::domain::{ContactDraft, ContactRef, Entry, EntryKind, Tier};
 use crate::format::{date, relative, signed};
@@ -186,12 +186,37 @@ pub async fn log(ctx: &Ctx<'_>, log: Log) -> Result<Reply, CommandError> {
         what: log.what,
         at,
     };
-    let recorded = ctx
-        .store
-        .record(ctx.member.scope(), &draft, &entry, ctx.now)
-        .await?;
+    // An outside person already there is logged by id: a name that
+    // namesakes share gets the which-one question instead, and nothing is
+    // written. A member is found (or added) in the write itself.
+    let found = match &draft.who {
+        ContactRef::Member(_) => None,
+        ContactRef::Named(_) => lookup(ctx, &draft.who).await?,
+    };
+    let (recorded, who) = match found {
+        Some((found, label)) => {
+            let contact = ctx
+                .store
+                .log_entry(ctx.member.scope(), found.id, &entry, ctx.now)
+                .await?;
+            (
+                crate::ports::Recorded {
+                    contact,
+                    added: false,
+                },
+                label,
+            )
+        }
+        None => {
+            let recorded = ctx
+                .store
+                .record(ctx.member.scope(), &draft, &entry, ctx.now)
+                .await?;
+            let who = recorded.contact.shown();
+            (recorded, who)
+        }
+    };
     let contact = &recorded.contact;
-    let who = contact.shown();
     let when = if log.when.is_some() && crate::format::days_between(at, ctx.now, tz) != 0 {
         format!(
             " ({}, {})",

@@ -1,6 +1,6 @@
 //! Commands that look across the network: due, balance.
 
-use super::contacts::{command_ref, due_cell};
+use super::contacts::{command_ref, due_cell, labels_shown};
 use super::{Command, CommandError, Ctx, Form, Group, Spec};
 use crate::format::{date, plural, relative, signed};
 use crate::reply::{Reply, Table};
@@ -44,10 +44,14 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             next.unwrap_or_default()
         )));
     };
+    // Namesakes are told apart, here and in the hint below.
+    let labels = labels_shown(ctx, &list.top).await?;
+    let label =
+        |c: &crate::domain::Contact| labels.get(&c.id).cloned().unwrap_or_else(|| c.shown());
     let mut table = Table::new(["Contact", "Tier", "Last contact", "Due"]);
     for c in &list.top {
         table.row([
-            c.shown(),
+            label(c),
             c.tier.to_string(),
             c.last_contact
                 .map(|t| relative(ctx.now, t, tz))
@@ -70,7 +74,7 @@ pub async fn due(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     reply.push_table(table);
     reply.push_text(format!(
         "Log a check-in with: touch {} coffee",
-        command_ref(first)
+        command_ref(first, &label(first))
     ));
     Ok(reply)
 }
@@ -132,10 +136,13 @@ pub async fn balance(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "No favours logged yet. Log one with: gave @alice reviewed her resume (or got @alice ...)",
         ));
     }
+    let labels = labels_shown(ctx, &balance.top).await?;
+    let label =
+        |c: &crate::domain::Contact| labels.get(&c.id).cloned().unwrap_or_else(|| c.shown());
     let mut table = Table::new(["Contact", "Gave", "Got", "Balance"]);
     for c in &balance.top {
         table.row([
-            c.shown(),
+            label(c),
             c.favours_given.to_string(),
             c.favours_received.to_string(),
             signed(c.balance()),
@@ -160,7 +167,7 @@ pub async fn balance(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         .top
         .iter()
         .filter(|c| c.balance() < 0)
-        .map(|c| c.shown())
+        .map(label)
         .collect();
     if !owe.is_empty() {
         summary.push_str(&format!(" You owe: {}", owe.join(", ")));

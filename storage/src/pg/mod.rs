@@ -143,7 +143,7 @@ macro_rules! pg_contact_select {
         "SELECT c.id, m.external_id AS member_external_id,
                 COALESCE(m.display_name, c.name) AS name, c.company, c.tier,
                 c.cadence_days, c.snoozed_until, c.added_at, c.last_contact_at,
-                c.given, c.received, c.last_note, c.last_note_at,
+                c.given, c.received, c.last_note, c.last_note_at, c.email, c.profile_url,
                 (SELECT string_agg(t.tag, ' ' ORDER BY t.tag) FROM contact_tags t
                   WHERE t.contact_id = c.id) AS tags
          FROM contacts c LEFT JOIN members m ON m.id = c.member_id
@@ -207,6 +207,25 @@ pub(crate) async fn load(
         }
     };
     row.map(Stored::try_from).transpose()
+}
+
+/// Every outside person of the scope's network with this name key, in the
+/// order they were added.
+async fn namesakes(
+    conn: &mut PgConnection,
+    scope: Scope,
+    name_keys: &[String],
+) -> anyhow::Result<Vec<Contact>> {
+    let rows: Vec<ContactRow> = sqlx::query_as(concat!(
+        pg_contact_select!(),
+        " AND c.member_id IS NULL AND c.name_key = ANY($3) ORDER BY c.id"
+    ))
+    .bind(scope.workspace.0)
+    .bind(scope.member.0)
+    .bind(name_keys)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(Contact::try_from).collect()
 }
 
 async fn upsert_member(
@@ -384,8 +403,10 @@ async fn import_one(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contacts (workspace_id, owner_id, member_id, name, name_key, company, tier,
                                cadence_days, snoozed_until, added_at, last_contact_at, due_at,
-                               given, received, last_note, last_note_at, company_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                               given, received, last_note, last_note_at, company_key,
+                               email, profile_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19)
          RETURNING id",
     )
     .bind(scope.workspace.0)
@@ -405,6 +426,8 @@ async fn import_one(
     .bind(last_note.map(|e| e.what.as_str()))
     .bind(last_note.map(|e| to_secs(e.at)))
     .bind(crate::reach::stored_company_key(draft.company.as_deref()))
+    .bind(&item.email)
+    .bind(&item.profile_url)
     .fetch_one(&mut *conn)
     .await?;
     add_tags(conn, ContactId(id), &draft.tags).await?;
@@ -667,12 +690,28 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Contact>> {
         let mut tx = self.write().await?;
-        if load(&mut tx, scope, &draft.who).await?.is_some() {
+        let there = match &draft.who {
+            ContactRef::Member(_) => load(&mut tx, scope, &draft.who).await?.is_some(),
+            ContactRef::Named(_) => {
+                let named = namesakes(&mut tx, scope, &[draft.who.name_key()]).await?;
+                kith_bot::namesakes::among(draft, &named)
+            }
+        };
+        if there {
             return Ok(None);
         }
         let contact = insert_contact(&mut tx, scope, draft, now).await?.contact;
         tx.commit().await?;
         Ok(Some(contact))
+    }
+
+    async fn contacts_named(
+        &self,
+        scope: Scope,
+        name_keys: &[String],
+    ) -> anyhow::Result<Vec<Contact>> {
+        let mut conn = self.pool.acquire().await?;
+        namesakes(&mut conn, scope, name_keys).await
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
@@ -720,8 +759,8 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<(u64, u64)> {
         let mut tx = self.write().await?;
-        let present: Vec<(Option<String>, String)> = sqlx::query_as(
-            "SELECT m.external_id, c.name_key FROM contacts c
+        let present: Vec<crate::PresentRow> = sqlx::query_as(
+            "SELECT m.external_id, c.name_key, c.email, c.profile_url FROM contacts c
              LEFT JOIN members m ON m.id = c.member_id
              WHERE c.workspace_id = $1 AND c.owner_id = $2",
         )
@@ -756,11 +795,6 @@ impl Store for PgStore {
             "UPDATE contacts SET member_id = NULL,
                     name = (SELECT display_name FROM members WHERE id = $1),
                     name_key = lower((SELECT display_name FROM members WHERE id = $1))
-                               || CASE WHEN EXISTS (
-                                      SELECT 1 FROM contacts o
-                                      WHERE o.owner_id = contacts.owner_id AND o.member_id IS NULL
-                                        AND o.name_key = lower((SELECT display_name FROM members WHERE id = $1)))
-                                  THEN ' #' || contacts.id ELSE '' END
              WHERE member_id = $1 AND workspace_id = $2",
         )
         .bind(member.0)
