@@ -159,7 +159,8 @@ impl FakeSlack {
     }
 
     /// Answers each chat.postMessage after a delay between `low` and `high`
-    /// (spread evenly over the posts).
+    /// (spread evenly over the posts). (The replicas benchmark uses it.)
+    #[allow(dead_code)]
     pub fn delay_posts_between(&self, low: Duration, high: Duration) {
         let mut inner = self.lock();
         inner.post_delay = low;
