@@ -421,6 +421,13 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    // Kith's own warnings and errors (a command that failed under load).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,kith_bench=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let secs = setting("KITH_BENCH_SECS", 3);
     let rounds = setting("KITH_BENCH_ROUNDS", 3);
     let dir = tempfile::tempdir()?;

@@ -99,6 +99,23 @@ impl PgStore {
     }
 }
 
+/// Holds, until the transaction ends, the right to add to `scope`'s
+/// network. Finding a contact and adding it when missing is two
+/// statements; at READ COMMITTED two commands about the same new person
+/// would both find nothing and both add (a unique violation for a fellow
+/// member, two namesakes for an outside name). SQLite's single writer
+/// serialises them; here one member's additions queue on this lock, and
+/// nobody else's. The key pairs a constant with the member's id.
+async fn lock_network(conn: &mut PgConnection, scope: Scope) -> anyhow::Result<()> {
+    const NETWORK: i32 = 0x4b49_5448; // "KITH"
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(NETWORK)
+        .bind((scope.member.0 & 0x7fff_ffff) as i32)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Claims `seal`'s delivery key for its owner inside the open transaction
 /// (as the SQLite store's `seal::claim`): a concurrent claim of the same
 /// key on another replica waits for this transaction, then finds it.
@@ -690,6 +707,7 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Contact>> {
         let mut tx = self.write().await?;
+        lock_network(&mut tx, scope).await?;
         let there = match &draft.who {
             ContactRef::Member(_) => load(&mut tx, scope, &draft.who).await?.is_some(),
             ContactRef::Named(_) => {
@@ -745,7 +763,15 @@ impl Store for PgStore {
         let mut tx = self.write().await?;
         let (stored, added) = match load(&mut tx, scope, &draft.who).await? {
             Some(stored) => (stored, false),
-            None => (insert_contact(&mut tx, scope, draft, now).await?, true),
+            None => {
+                // Look again under the lock: a command about the same new
+                // person may have added them since.
+                lock_network(&mut tx, scope).await?;
+                match load(&mut tx, scope, &draft.who).await? {
+                    Some(stored) => (stored, false),
+                    None => (insert_contact(&mut tx, scope, draft, now).await?, true),
+                }
+            }
         };
         let contact = insert_entry(&mut tx, scope, stored, entry, now).await?;
         tx.commit().await?;
@@ -759,6 +785,7 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<(u64, u64)> {
         let mut tx = self.write().await?;
+        lock_network(&mut tx, scope).await?;
         let present: Vec<crate::PresentRow> = sqlx::query_as(
             "SELECT m.external_id, c.name_key, c.email, c.profile_url FROM contacts c
              LEFT JOIN members m ON m.id = c.member_id
