@@ -210,7 +210,7 @@ async fn run(replicas: usize, reminders: usize) -> Run {
         if pending == 0 {
             break started.elapsed();
         }
-        let posted = fake.posted().len();
+        let posted = fake.posted_count();
         if posted != last.0 {
             last = (posted, Instant::now());
         } else if last.1.elapsed() > Duration::from_secs(60) {

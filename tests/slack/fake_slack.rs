@@ -226,6 +226,13 @@ impl FakeSlack {
         self.lock().posted.clone()
     }
 
+    /// How many messages were posted, without copying them (a benchmark
+    /// polls this while the fake serves).
+    #[allow(dead_code)]
+    pub fn posted_count(&self) -> usize {
+        self.lock().posted.len()
+    }
+
     /// The messages posted in `channel`, oldest first.
     pub fn posted_in(&self, channel: &str) -> Vec<Posted> {
         self.posted()

@@ -463,7 +463,8 @@ async fn settle_row(
                         last_error = COALESCE($3, last_error), lease_owner = NULL, lease_until = NULL,
                         settled_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END,
                         sending_since = CASE WHEN $1 = 'pending' THEN sending_since ELSE NULL END
-                 WHERE id = $5 AND lease_owner = $6 AND state = 'pending'"
+                 WHERE id = $5 AND lease_owner = $6 AND state = 'pending'
+                 RETURNING workspace_id"
             )
         };
     }
@@ -472,21 +473,19 @@ async fn settle_row(
         Queue::Notices => settle_sql!("notices"),
     };
     let (state, next_attempt, error) = settled_state(outcome);
-    let settled = sqlx::query(sql)
+    let workspace: Option<i64> = sqlx::query_scalar(sql)
         .bind(state)
         .bind(next_attempt.map(to_secs))
         .bind(error)
         .bind(to_secs(now))
         .bind(id)
         .bind(lease)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
-    if settled {
-        hand_over(tx, lease, now).await?;
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(workspace) = workspace {
+        hand_over(tx, lease, workspace, now).await?;
     }
-    Ok(settled)
+    Ok(workspace.is_some())
 }
 
 /// The sending process a claim's token names: the core's tokens are the
@@ -498,10 +497,19 @@ fn sender_of(lease: &str) -> &str {
 /// Where the claim `lease` has nothing left to send, its process's hold on
 /// the workspace ends a second or two from `now`: another sender may then
 /// post there without two messages reaching one channel within a second.
-async fn hand_over(tx: &mut PgConnection, lease: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+///
+/// Only the settled row's workspace is looked at: a sender settles several
+/// rows at once, and settles that each touched every workspace of the
+/// claim locked them in different orders and deadlocked.
+async fn hand_over(
+    tx: &mut PgConnection,
+    lease: &str,
+    workspace: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE workspaces w SET send_until = LEAST(w.send_until, $3)
-         WHERE w.send_owner = $2
+         WHERE w.id = $4 AND w.send_owner = $2
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workspace_id = w.id
                              AND o.lease_owner = $1 AND o.state = 'pending')
            AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.workspace_id = w.id
@@ -511,6 +519,7 @@ async fn hand_over(tx: &mut PgConnection, lease: &str, now: DateTime<Utc>) -> an
     .bind(sender_of(lease))
     // Times are whole seconds: two of them make at least one.
     .bind(to_secs(now) + 2)
+    .bind(workspace)
     .execute(&mut *tx)
     .await?;
     Ok(())
