@@ -108,10 +108,6 @@ impl<'a> Leases<'a> {
         }
     }
 
-    pub fn holder(&self) -> &str {
-        &self.holder
-    }
-
     /// Takes (or renews) every lease: `true` if this holder has them all
     /// now; if any is another's, gives back those it took and says `false`.
     pub async fn take(&self, now: DateTime<Utc>) -> anyhow::Result<bool> {

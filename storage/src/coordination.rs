@@ -5,51 +5,57 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kith_bot::coordination::{Pace, micros};
-use kith_bot::ports::Coordination;
 
 use crate::SqliteStore;
 
-/// The statement that takes or renews a lease; it returns a row only when
-/// the lease is (now) the holder's. The same text serves PostgreSQL.
-pub(crate) const HOLD_LEASE: &str = "\
-    INSERT INTO leases (name, holder, until_ms) VALUES ($1, $2, $3)
-    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
-     WHERE leases.holder = excluded.holder OR leases.until_ms <= $4
-    RETURNING holder";
-
-pub(crate) const RELEASE_LEASE: &str = "DELETE FROM leases WHERE name = $1 AND holder = $2";
-
-#[async_trait]
-impl Coordination for SqliteStore {
-    async fn hold_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        hold: chrono::Duration,
-    ) -> anyhow::Result<bool> {
-        let held = sqlx::query(HOLD_LEASE)
+/// `Coordination` for a store with a `pool()`: leases by the same
+/// statements on SQLite and PostgreSQL (taking one returns a row only when
+/// the lease is, now, the holder's), and the store's own `reserve_slot`.
+macro_rules! coordination_store {
+    ($store:ty, $($reserve_slot:tt)*) => {
+        #[async_trait::async_trait]
+        impl kith_bot::ports::Coordination for $store {
+        async fn hold_lease(
+            &self,
+            name: &str,
+            holder: &str,
+            now: chrono::DateTime<chrono::Utc>,
+            hold: chrono::Duration,
+        ) -> anyhow::Result<bool> {
+            let held = sqlx::query(
+                "INSERT INTO leases (name, holder, until_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+                                                  until_ms = excluded.until_ms
+                  WHERE leases.holder = excluded.holder OR leases.until_ms <= $4
+                 RETURNING holder",
+            )
             .bind(name)
             .bind(holder)
             .bind((now + hold).timestamp_millis())
             .bind(now.timestamp_millis())
             .fetch_optional(self.pool())
             .await?;
-        Ok(held.is_some())
-    }
+            Ok(held.is_some())
+        }
 
-    async fn release_lease(&self, name: &str, holder: &str) -> anyhow::Result<()> {
-        sqlx::query(RELEASE_LEASE)
-            .bind(name)
-            .bind(holder)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
+        async fn release_lease(&self, name: &str, holder: &str) -> anyhow::Result<()> {
+            sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+                .bind(name)
+                .bind(holder)
+                .execute(self.pool())
+                .await?;
+            Ok(())
+        }
 
+        $($reserve_slot)*
+        }
+    };
+}
+
+coordination_store!(
+    SqliteStore,
     async fn reserve_slot(
         &self,
         name: &str,
@@ -62,4 +68,4 @@ impl Coordination for SqliteStore {
         *due = pace.advance(Some(*due), now);
         Ok(pace.wait(*due, now))
     }
-}
+);

@@ -206,6 +206,7 @@ macro_rules! member_columns {
 
 mod any;
 mod community;
+#[macro_use]
 mod coordination;
 pub mod copy;
 mod inbox;

@@ -4,42 +4,13 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kith_bot::coordination::{Pace, micros};
-use kith_bot::ports::Coordination;
 
 use super::PgStore;
-use crate::coordination::{HOLD_LEASE, RELEASE_LEASE};
 
-#[async_trait]
-impl Coordination for PgStore {
-    async fn hold_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        hold: chrono::Duration,
-    ) -> anyhow::Result<bool> {
-        let held = sqlx::query(HOLD_LEASE)
-            .bind(name)
-            .bind(holder)
-            .bind((now + hold).timestamp_millis())
-            .bind(now.timestamp_millis())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(held.is_some())
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str) -> anyhow::Result<()> {
-        sqlx::query(RELEASE_LEASE)
-            .bind(name)
-            .bind(holder)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
+coordination_store!(
+    PgStore,
     async fn reserve_slot(
         &self,
         name: &str,
@@ -64,4 +35,4 @@ impl Coordination for PgStore {
         .await?;
         Ok(pace.wait(due, now))
     }
-}
+);
