@@ -563,6 +563,9 @@ pub async fn run_platforms(
     if let Some(problem) = config.problems().into_iter().next() {
         anyhow::bail!(problem);
     }
+    // The recorder first: a gauge set before it is installed (a link
+    // connecting early) goes nowhere and never shows on /metrics.
+    telemetry::metrics();
     let store = open_store(&config.database_url).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One core for every platform, so one nudge wakes delivery after any command.
@@ -647,7 +650,6 @@ pub async fn run_platforms(
         ),
         None => None,
     };
-    telemetry::metrics();
     let metrics_here = metrics_listener.is_none();
     let mut platforms = Vec::new();
     if let Some(mode) = slack_mode(config) {
