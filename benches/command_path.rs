@@ -474,6 +474,18 @@ async fn main() -> anyhow::Result<()> {
             .send()
             .await?;
     }
+    // KITH_BENCH_KEEP_DB=/tmp/reader.db: a copy of the seeded database, to
+    // time the readers' queries by hand (sqlite3's .timer, EXPLAIN).
+    if let Ok(keep) = std::env::var("KITH_BENCH_KEEP_DB") {
+        let store = kith_storage::SqliteStore::open(&db.display().to_string()).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "VACUUM INTO '{}'",
+            keep.replace('\'', "''")
+        )))
+        .execute(store.pool())
+        .await?;
+        store.close().await;
+    }
     let discord_kith = discord_kith(dir.path()).await?;
 
     let url = |base: &str| format!("{base}/slack/commands");

@@ -975,16 +975,27 @@ impl Store for SqliteStore {
         if let Some(id) = workspace_id(&self.pool, platform, external_id).await? {
             return Ok(WorkspaceId(id));
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO workspaces (platform, external_id, created_at) VALUES (?, ?, ?)
-             ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform
-             RETURNING id",
-        )
-        .bind(platform.as_str())
-        .bind(external_id)
-        .bind(to_secs(now))
-        .fetch_one(&self.pool)
-        .await?;
+        // Through the writer, as every write on a command's path: a write
+        // of its own would wait for the writer's lock in SQLite's busy
+        // handler.
+        let external_id = external_id.to_string();
+        let id: i64 = self
+            .writer
+            .write_one(move |conn| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar(
+                        "INSERT INTO workspaces (platform, external_id, created_at) VALUES (?, ?, ?)
+                         ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform
+                         RETURNING id",
+                    )
+                    .bind(platform.as_str())
+                    .bind(external_id)
+                    .bind(to_secs(now))
+                    .fetch_one(&mut *conn)
+                    .await?)
+                })
+            })
+            .await?;
         Ok(WorkspaceId(id))
     }
 
@@ -1000,22 +1011,38 @@ impl Store for SqliteStore {
         let mut member = match found {
             Some(member) if member.display_name == display_name => member,
             _ => {
-                let mut conn = self.pool.acquire().await?;
-                upsert_member(&mut conn, workspace, external_id, Some(display_name), now).await?
+                let (external_id, display_name) =
+                    (external_id.to_string(), display_name.to_string());
+                self.writer
+                    .write_one(move |conn| {
+                        Box::pin(async move {
+                            upsert_member(conn, workspace, &external_id, Some(&display_name), now)
+                                .await
+                        })
+                    })
+                    .await?
             }
         };
         if let Some(tz) = tz_hint
             && tz_hint_applies(&member, tz)
         {
-            sqlx::query(
-                "UPDATE members SET tz = ?, tz_source = 'platform'
-                 WHERE id = ? AND workspace_id = ? AND tz_source <> 'member'",
-            )
-            .bind(tz.name())
-            .bind(member.id.0)
-            .bind(workspace.0)
-            .execute(&self.pool)
-            .await?;
+            let id = member.id;
+            self.writer
+                .write_one(move |conn| {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "UPDATE members SET tz = ?, tz_source = 'platform'
+                             WHERE id = ? AND workspace_id = ? AND tz_source <> 'member'",
+                        )
+                        .bind(tz.name())
+                        .bind(id.0)
+                        .bind(workspace.0)
+                        .execute(&mut *conn)
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .await?;
             member.tz = tz;
             member.tz_source = TzSource::Platform;
         }
@@ -1055,12 +1082,20 @@ impl Store for SqliteStore {
     }
 
     async fn mark_welcomed(&self, workspace: WorkspaceId, member: MemberId) -> anyhow::Result<()> {
-        sqlx::query("UPDATE members SET welcomed = 1 WHERE workspace_id = ? AND id = ?")
-            .bind(workspace.0)
-            .bind(member.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.writer
+            .write_one(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE members SET welcomed = 1 WHERE workspace_id = ? AND id = ?",
+                    )
+                    .bind(workspace.0)
+                    .bind(member.0)
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     async fn find_workspace(
@@ -1386,12 +1421,20 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         member: MemberId,
     ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE members SET dm_failure = NULL WHERE id = ? AND workspace_id = ?")
-            .bind(member.0)
-            .bind(workspace.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.writer
+            .write_one(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE members SET dm_failure = NULL WHERE id = ? AND workspace_id = ?",
+                    )
+                    .bind(member.0)
+                    .bind(workspace.0)
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     async fn favours_since(

@@ -14,6 +14,7 @@
 //! Reads do not queue here: they run on the pool, beside the writer (WAL).
 
 use futures_util::future::BoxFuture;
+use kith_bot::once::{AlreadyCarriedOut, Seal};
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -28,9 +29,17 @@ trait Work: Send {
     /// Whether its writes are one statement (or reads and at most one
     /// write): atomic by themselves, so they need no savepoint.
     fn single(&self) -> bool;
+    /// The delivery its writes claim (see `kith_bot::once`), in the same
+    /// round trip as its savepoint is opened.
+    fn seal(&self) -> Option<&Seal>;
     /// Runs the writes in a savepoint; returns how to answer once the
-    /// batch's fate is known, and whether the transaction survived.
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran>;
+    /// batch's fate is known, and whether the transaction survived. A
+    /// refused claim runs nothing and undoes the savepoint.
+    fn run<'c>(
+        self: Box<Self>,
+        conn: &'c mut SqliteConnection,
+        claim: Result<(), AlreadyCarriedOut>,
+    ) -> BoxFuture<'c, Ran>;
     /// Answers without running (the batch could not start).
     fn fail(self: Box<Self>, error: String);
 }
@@ -47,6 +56,7 @@ struct Task<T, F> {
     writes: F,
     reply: oneshot::Sender<anyhow::Result<T>>,
     single: bool,
+    seal: Option<Seal>,
 }
 
 impl<T, F> Work for Task<T, F>
@@ -60,17 +70,29 @@ where
         self.single
     }
 
+    fn seal(&self) -> Option<&Seal> {
+        self.seal.as_ref()
+    }
+
     /// Runs inside the savepoint `command` the writer opened for it (a
     /// single statement: inside whatever is open, undone by SQLite itself
     /// if it fails).
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Ran> {
+    fn run<'c>(
+        self: Box<Self>,
+        conn: &'c mut SqliteConnection,
+        claim: Result<(), AlreadyCarriedOut>,
+    ) -> BoxFuture<'c, Ran> {
         Box::pin(async move {
             let Task {
                 writes,
                 reply,
                 single,
+                seal: _,
             } = *self;
-            let outcome = (writes)(&mut *conn).await;
+            let outcome = match claim {
+                Ok(()) => (writes)(&mut *conn).await,
+                Err(refused) => Err(refused.into()),
+            };
             let transaction_alive = match &outcome {
                 Ok(_) => true,
                 Err(_) if single => true,
@@ -158,13 +180,13 @@ impl Writer {
     {
         // A command's writes claim its delivery in their own transaction
         // (see `kith_bot::once`): two statements, so a savepoint.
-        match kith_bot::once::Seal::current() {
-            Some(seal) => self.enqueue(sealed(seal, writes), false).await,
-            None => self.enqueue(writes, single).await,
+        match Seal::current() {
+            Some(seal) => self.enqueue(writes, false, Some(seal)).await,
+            None => self.enqueue(writes, single, None).await,
         }
     }
 
-    async fn enqueue<T, F>(&self, writes: F, single: bool) -> anyhow::Result<T>
+    async fn enqueue<T, F>(&self, writes: F, single: bool, seal: Option<Seal>) -> anyhow::Result<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
@@ -177,6 +199,7 @@ impl Writer {
                 writes,
                 reply,
                 single,
+                seal,
             }))
             .await
             .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?;
@@ -189,25 +212,6 @@ impl Writer {
     /// and benchmarks: fewer than the commands means they were batched).
     pub fn batches(&self) -> u64 {
         self.batches.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-/// `writes`, preceded by the claim of `seal`'s delivery.
-fn sealed<T, F>(
-    seal: kith_bot::once::Seal,
-    writes: F,
-) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>> + Send + 'static
-where
-    T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, anyhow::Result<T>>
-        + Send
-        + 'static,
-{
-    move |conn| {
-        Box::pin(async move {
-            crate::seal::claim(&mut *conn, &seal).await?;
-            writes(conn).await
-        })
     }
 }
 
@@ -249,21 +253,46 @@ async fn run(
         let mut open = false;
         let mut unrun: Option<Box<dyn Work>> = None;
         for job in rest.by_ref() {
+            let mut claim = Ok(());
             if !job.single() {
-                let sql = if open {
-                    "RELEASE command; SAVEPOINT command"
-                } else {
-                    "SAVEPOINT command"
+                let opened = match (job.seal(), open) {
+                    (Some(seal), false) => {
+                        crate::seal::claim_with(&mut conn, crate::seal::OPEN_AND_CLAIM, seal).await
+                    }
+                    (Some(seal), true) => {
+                        crate::seal::claim_with(&mut conn, crate::seal::NEXT_AND_CLAIM, seal).await
+                    }
+                    (None, false) => sqlx::query("SAVEPOINT command")
+                        .execute(&mut conn)
+                        .await
+                        .map(|_| Ok(())),
+                    (None, true) => sqlx::query("RELEASE command; SAVEPOINT command")
+                        .execute(&mut conn)
+                        .await
+                        .map(|_| Ok(())),
                 };
-                if sqlx::query(sql).execute(&mut conn).await.is_err() {
-                    // Not run: it goes in the next batch with the rest.
-                    lost = true;
-                    unrun = Some(job);
-                    break;
+                match opened {
+                    Ok(verdict) => claim = verdict,
+                    Err(e) if job.seal().is_some() => {
+                        // The database failed to open a savepoint or to
+                        // insert a claim that cannot conflict (disk, I/O):
+                        // the transaction cannot be trusted. This command
+                        // gets the error (carried, it could fail again and
+                        // again); the rest go in the next batch.
+                        lost = true;
+                        job.fail(e.to_string());
+                        break;
+                    }
+                    Err(_) => {
+                        // Not run: it goes in the next batch with the rest.
+                        lost = true;
+                        unrun = Some(job);
+                        break;
+                    }
                 }
                 open = true;
             }
-            let ran = job.run(&mut conn).await;
+            let ran = job.run(&mut conn, claim).await;
             answers.push(ran.answer);
             if !ran.transaction_alive {
                 lost = true;
@@ -370,9 +399,67 @@ mod tests {
                 writes,
                 reply,
                 single: false,
+                seal: None,
             }),
             answer,
         )
+    }
+
+    fn sealed_task(
+        seal: &Seal,
+        v: &str,
+    ) -> (Box<dyn Work>, oneshot::Receiver<anyhow::Result<i64>>) {
+        let (reply, answer) = oneshot::channel();
+        (
+            Box::new(Task {
+                writes: insert(v.into()),
+                reply,
+                single: false,
+                seal: Some(seal.clone()),
+            }),
+            answer,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_delivery_claimed_in_its_savepoints_round_trip_writes_once_per_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut conn = open(dir.path()).await;
+        sqlx::query(
+            "CREATE TABLE command_answers (platform TEXT NOT NULL, delivery_key TEXT NOT NULL,
+                 answer TEXT, started_at INTEGER NOT NULL, answered_at INTEGER, owner TEXT,
+                 PRIMARY KEY (platform, delivery_key))",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("table");
+        let now = chrono::Utc::now();
+        let first = Seal::new(kith_bot::domain::Platform::Slack, "t1", now);
+        let again = Seal::new(kith_bot::domain::Platform::Slack, "t1", now);
+        // The first delivery's write; the same key delivered again; an
+        // unsealed batch-mate; the first delivery's second write.
+        let (a, a_answer) = sealed_task(&first, "a");
+        let (b, b_answer) = sealed_task(&again, "b");
+        let (c, c_answer) = task(insert("c".into()));
+        let (d, d_answer) = sealed_task(&first, "d");
+        let batches = writer_with(conn, vec![a, b, c, d]);
+        assert!(a_answer.await.expect("answered").is_ok());
+        let refused = b_answer
+            .await
+            .expect("answered")
+            .expect_err("already carried out");
+        assert!(refused.is::<AlreadyCarriedOut>(), "{refused}");
+        assert!(c_answer.await.expect("answered").is_ok());
+        assert!(d_answer.await.expect("answered").is_ok());
+        assert!(first.claimed() && again.refused());
+        let mut reader = open(dir.path()).await;
+        assert_eq!(values(&mut reader).await, vec!["a", "c", "d"]);
+        let owner: String = sqlx::query_scalar("SELECT owner FROM command_answers")
+            .fetch_one(&mut reader)
+            .await
+            .expect("one claim");
+        assert_eq!(owner, first.owner);
+        assert_eq!(batches.load(std::sync::atomic::Ordering::Relaxed), 1);
     }
 
     #[tokio::test]
@@ -436,6 +523,7 @@ mod tests {
             writes: insert("a".into()),
             reply,
             single: true,
+            seal: None,
         });
         let (three, three_answer) = task(insert("c".into()));
         writer_with(conn, vec![two, one, three]);
