@@ -30,34 +30,10 @@ impl SlackApp {
         let key = event.trigger_id.0.clone();
         let (team, user) = (event.team_id.0.clone(), event.user_id.0.clone());
         let deadline = tokio::time::Instant::now() + self.ack_budget;
-        // A command that only reads (or does not parse) keeps no answer:
-        // there is nothing to look up.
-        let reads_only = super::command_line(&event.command.0, event.text.as_deref().unwrap_or(""))
-            .ok()
-            .and_then(|(line, _)| kith_bot::commands::parse(&line).ok())
-            .is_none_or(|command| command.read_only());
-        let slot = match reads_only {
-            true => Ok(CommandSlot::New),
-            false => self.kith.store().command_slot(Platform::Slack, &key).await,
-        };
-        match slot {
-            Ok(CommandSlot::New) => {}
-            Ok(CommandSlot::Answered(answer)) => return self.answer_again(&answer),
-            Ok(CommandSlot::Unanswered { since }) => {
-                // A delivery that would have answered by now was cut short
-                // after its writes: there is no answer to wait for.
-                let running = self.kith.clock().now() - since
-                    < chrono::Duration::from_std(self.ack_budget).unwrap_or_default() * 2;
-                let deadline = if running {
-                    deadline
-                } else {
-                    tokio::time::Instant::now()
-                };
-                return self.await_answer(&key, deadline).await;
-            }
-            // Nothing can be written without the store anyway.
-            Err(e) => warn!(error = %e, "could not check for a repeated command"),
-        }
+        // No look-up first: a delivery seen before is refused by its first
+        // write (its claim), having written nothing, and then gets the
+        // first delivery's answer. Most deliveries are new, and a look-up
+        // would cost every command a read.
         let seal = Seal::new(Platform::Slack, key.clone(), self.kith.clock().now());
         let answer = self.command_now(event, user_name, seal.clone()).await;
         if seal.refused() {
@@ -112,6 +88,14 @@ impl SlackApp {
         loop {
             match self.kith.store().command_slot(Platform::Slack, key).await {
                 Ok(CommandSlot::Answered(answer)) => return self.answer_again(&answer),
+                // A delivery that would have answered by now was cut short
+                // after its writes: there is no answer to wait for.
+                Ok(CommandSlot::Unanswered { since })
+                    if self.kith.clock().now() - since
+                        >= chrono::Duration::from_std(self.ack_budget).unwrap_or_default() * 2 =>
+                {
+                    break;
+                }
                 Ok(_) if tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
