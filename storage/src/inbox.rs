@@ -176,23 +176,13 @@ impl Inbox for SqliteStore {
         answer: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let (key, answer) = (key.to_string(), answer.to_string());
         self.writer
-            .write_one(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE command_answers SET answer = ?1, answered_at = ?2
-                         WHERE platform = ?3 AND delivery_key = ?4",
-                    )
-                    .bind(answer)
-                    .bind(to_secs(now))
-                    .bind(platform.as_str())
-                    .bind(key)
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(())
-                })
-            })
+            .keep_answer(
+                platform.as_str(),
+                key.to_string(),
+                answer.to_string(),
+                to_secs(now),
+            )
             .await
     }
 

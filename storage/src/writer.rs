@@ -129,6 +129,104 @@ where
 pub struct Writer {
     queue: mpsc::Sender<Box<dyn Work>>,
     batches: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    kept: Kept,
+}
+
+/// A command's answer, kept for a redelivery of its command (see
+/// `kith_bot::once`): the answers waiting for the next batch, which writes
+/// all of them in one statement. They are written after the member has
+/// been answered, one per command: one statement each had been a quarter
+/// of the writer's round trips.
+#[derive(Clone, Debug, Default)]
+struct Kept(std::sync::Arc<std::sync::Mutex<Vec<KeptAnswer>>>);
+
+#[derive(Debug)]
+struct KeptAnswer {
+    platform: &'static str,
+    key: String,
+    answer: String,
+    at: i64,
+    reply: oneshot::Sender<anyhow::Result<()>>,
+}
+
+impl Kept {
+    fn take(&self) -> Vec<KeptAnswer> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Adds one; whether it is the first waiting (so the writer must be
+    /// woken for it).
+    fn add(&self, answer: KeptAnswer) -> bool {
+        let mut waiting = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        waiting.push(answer);
+        waiting.len() == 1
+    }
+}
+
+/// Wakes the writer for kept answers: a batch writes them whatever it holds.
+struct Wake;
+
+impl Work for Wake {
+    fn single(&self) -> bool {
+        true
+    }
+
+    fn seal(&self) -> Option<&Seal> {
+        None
+    }
+
+    fn run<'c>(
+        self: Box<Self>,
+        _conn: &'c mut SqliteConnection,
+        _claim: Result<(), AlreadyCarriedOut>,
+    ) -> BoxFuture<'c, Ran> {
+        Box::pin(async {
+            Ran {
+                answer: Box::new(|_| {}),
+                transaction_alive: true,
+            }
+        })
+    }
+
+    fn fail(self: Box<Self>, _error: String) {}
+}
+
+/// Writes the kept answers in one statement; how to tell each whether
+/// its answer was written, once the batch's fate is known.
+async fn keep(
+    conn: &mut SqliteConnection,
+    kept: Vec<KeptAnswer>,
+) -> Vec<Box<dyn FnOnce(Result<(), String>) + Send>> {
+    let rows: Vec<serde_json::Value> = kept
+        .iter()
+        .map(|k| serde_json::json!([k.platform, k.key, k.answer, k.at]))
+        .collect();
+    let written = sqlx::query(
+        "UPDATE command_answers SET answer = k.value ->> 2, answered_at = k.value ->> 3
+         FROM json_each(?) k
+         WHERE command_answers.platform = k.value ->> 0
+           AND command_answers.delivery_key = k.value ->> 1",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string());
+    // A failed single statement undoes only itself: the batch goes on.
+    kept.into_iter()
+        .map(|k| {
+            let written = written.clone();
+            Box::new(move |committed: Result<(), String>| {
+                let outcome = match (written, committed) {
+                    (Err(why), _) | (Ok(()), Err(why)) => {
+                        Err(anyhow::anyhow!("the answer was not kept: {why}"))
+                    }
+                    (Ok(()), Ok(())) => Ok(()),
+                };
+                let _ = k.reply.send(outcome);
+            }) as Box<dyn FnOnce(Result<(), String>) + Send>
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for dyn Work {
@@ -142,8 +240,41 @@ impl Writer {
     pub fn start(conn: SqliteConnection) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let batches = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        tokio::spawn(run(conn, jobs, batches.clone()));
-        Writer { queue, batches }
+        let kept = Kept::default();
+        tokio::spawn(run(conn, jobs, batches.clone(), kept.clone()));
+        Writer {
+            queue,
+            batches,
+            kept,
+        }
+    }
+
+    /// Keeps a command's answer for a redelivery, with the other answers
+    /// of the next batch in one statement; returns once it is committed.
+    pub async fn keep_answer(
+        &self,
+        platform: &'static str,
+        key: String,
+        answer: String,
+        at: i64,
+    ) -> anyhow::Result<()> {
+        let (reply, written) = oneshot::channel();
+        let first = self.kept.add(KeptAnswer {
+            platform,
+            key,
+            answer,
+            at,
+            reply,
+        });
+        if first {
+            self.queue
+                .send(Box::new(Wake))
+                .await
+                .map_err(|_| anyhow::anyhow!("the database writer has stopped"))?;
+        }
+        written
+            .await
+            .map_err(|_| anyhow::anyhow!("the database writer stopped before committing"))?
     }
 
     /// Runs `writes` in the next batch and returns their result once the
@@ -219,6 +350,7 @@ async fn run(
     mut conn: SqliteConnection,
     mut jobs: mpsc::Receiver<Box<dyn Work>>,
     batches: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    kept: Kept,
 ) {
     let mut waiting: Vec<Box<dyn Work>> = Vec::new();
     loop {
@@ -245,9 +377,18 @@ async fn run(
             for job in waiting.drain(..) {
                 job.fail(why.clone());
             }
+            for answer in kept.take() {
+                let _ = answer
+                    .reply
+                    .send(Err(anyhow::anyhow!("the answer could not be kept: {why}")));
+            }
             continue;
         }
         let mut answers = Vec::with_capacity(waiting.len());
+        let waiting_answers = kept.take();
+        if !waiting_answers.is_empty() {
+            answers.extend(keep(&mut conn, waiting_answers).await);
+        }
         let mut rest = waiting.drain(..);
         let mut lost = false;
         let mut open = false;
@@ -381,7 +522,7 @@ mod tests {
         }
         drop(queue);
         let batches = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        tokio::spawn(run(conn, rx, batches.clone()));
+        tokio::spawn(run(conn, rx, batches.clone(), Kept::default()));
         batches
     }
 
@@ -460,6 +601,54 @@ mod tests {
             .expect("one claim");
         assert_eq!(owner, first.owner);
         assert_eq!(batches.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn kept_answers_are_written_together_and_only_once_committed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut conn = open(dir.path()).await;
+        sqlx::query(
+            "CREATE TABLE command_answers (platform TEXT NOT NULL, delivery_key TEXT NOT NULL,
+                 answer TEXT, started_at INTEGER NOT NULL, answered_at INTEGER, owner TEXT,
+                 PRIMARY KEY (platform, delivery_key));
+             INSERT INTO command_answers (platform, delivery_key, started_at)
+             VALUES ('slack', 'k1', 1), ('slack', 'k2', 1), ('discord', 'k1', 1)",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("table");
+        let writer = Writer::start(conn);
+        let keep = |platform: &'static str, key: &str, answer: &str| {
+            writer.keep_answer(platform, key.to_string(), answer.to_string(), 7)
+        };
+        let (a, b, c) = tokio::join!(
+            keep("slack", "k1", "{\"text\":\"one\"}"),
+            keep("slack", "k2", "two"),
+            keep("discord", "k1", "three"),
+        );
+        assert!(a.is_ok() && b.is_ok() && c.is_ok());
+        assert!(writer.batches() <= 2, "{} batches", writer.batches());
+        let mut reader = open(dir.path()).await;
+        let rows: Vec<(String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT platform, delivery_key, answer, answered_at FROM command_answers
+             ORDER BY platform, delivery_key",
+        )
+        .fetch_all(&mut reader)
+        .await
+        .expect("rows");
+        assert_eq!(
+            rows,
+            vec![
+                ("discord".into(), "k1".into(), Some("three".into()), Some(7)),
+                (
+                    "slack".into(),
+                    "k1".into(),
+                    Some("{\"text\":\"one\"}".into()),
+                    Some(7)
+                ),
+                ("slack".into(), "k2".into(), Some("two".into()), Some(7)),
+            ]
+        );
     }
 
     #[tokio::test]
