@@ -29,6 +29,17 @@ pub struct Ledger {
     pub member: LedgerMember,
     pub settings: LedgerSettings,
     pub contacts: Vec<LedgerContact>,
+    /// The member's open goals (absent from exports made before goals).
+    #[serde(default)]
+    pub goals: Vec<LedgerGoal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerGoal {
+    pub what: String,
+    pub company: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +58,11 @@ pub struct LedgerSettings {
     pub window_daily: bool,
     pub digest: Option<String>,
     pub dms: bool,
+    /// Whether other members may hear that someone knows people at the
+    /// companies of this member's contacts (`settings reach`); absent from
+    /// exports made before reach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,11 +93,19 @@ pub struct LedgerEntry {
 
 /// Builds the export of `member`'s ledger from their contacts and each
 /// contact's entries.
+/// What an export says of the member's goals and reach.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub goals: Vec<crate::reach::Goal>,
+    pub shared: bool,
+}
+
 pub fn export(
     member: &Member,
     platform: Platform,
     workspace: &str,
     contacts: &[(Contact, Vec<Entry>)],
+    reach: &Reach,
     now: DateTime<Utc>,
 ) -> Ledger {
     let (start, end) = (
@@ -104,7 +128,18 @@ pub fn export(
             window_daily: member.window.daily,
             digest: member.digest.as_ref().map(|d| d.expression().to_string()),
             dms: member.dms,
+            reach: Some(reach.shared),
         },
+        goals: reach
+            .goals
+            .iter()
+            .map(|g| LedgerGoal {
+                what: g.what.clone(),
+                company: g.company.clone(),
+                tags: g.tags.iter().map(|t| t.as_str().to_string()).collect(),
+                created_at: g.created_at,
+            })
+            .collect(),
         contacts: contacts
             .iter()
             .map(|(c, entries)| LedgerContact {
@@ -176,7 +211,13 @@ impl Ledger {
                 self.settings.digest.clone().unwrap_or_else(|| "off".into()),
             ),
             ("dms", if self.settings.dms { "on" } else { "off" }.into()),
-        ] {
+        ]
+        .into_iter()
+        .chain(
+            self.settings
+                .reach
+                .map(|on| ("reach", if on { "on" } else { "off" }.to_string())),
+        ) {
             rows.push([
                 "setting".into(),
                 key.into(),
@@ -187,6 +228,25 @@ impl Ledger {
                 String::new(),
                 String::new(),
                 value,
+                String::new(),
+                String::new(),
+            ]);
+        }
+        for g in &self.goals {
+            rows.push([
+                "goal".into(),
+                String::new(),
+                String::new(),
+                g.company.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                g.tags
+                    .iter()
+                    .map(|t| format!("#{t}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                g.created_at.to_rfc3339(),
+                g.what.clone(),
                 String::new(),
                 String::new(),
             ]);
@@ -321,6 +381,10 @@ pub struct Parsed {
     pub settings: Vec<SettingsChange>,
     /// Whose ledger a Kith export is (their platform id).
     pub owner: Option<String>,
+    /// Whether the exporting member shared their reach (a Kith export).
+    pub reach: Option<bool>,
+    /// The goals a Kith export carries.
+    pub goals: Vec<crate::reach::NewGoal>,
 }
 
 const LINKEDIN_HEADER: &str =
@@ -524,6 +588,8 @@ impl Collector {
                 repeats: 0,
                 settings: Vec::new(),
                 owner: None,
+                reach: None,
+                goals: Vec::new(),
             },
             seen: Default::default(),
         }
@@ -842,6 +908,43 @@ fn vcard(text: &str) -> Result<Parsed, String> {
     Ok(out.parsed)
 }
 
+/// A goal from a Kith export, checked as the `goal` command checks one.
+fn ledger_goal(g: &LedgerGoal) -> Result<crate::reach::NewGoal, String> {
+    let what = g.what.trim();
+    if what.is_empty() {
+        return Err("it says nothing".into());
+    }
+    if what.chars().count() > crate::limits::TEXT {
+        return Err(format!("longer than {} characters", crate::limits::TEXT));
+    }
+    let company = match g.company.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) if c.chars().count() > crate::limits::COMPANY => {
+            return Err(format!(
+                "its company is longer than {} characters",
+                crate::limits::COMPANY
+            ));
+        }
+        Some(c) if crate::domain::company_key(c).is_none() => {
+            return Err("its company has no letters or digits".into());
+        }
+        Some(c) => Some(c.to_string()),
+    };
+    if g.tags.len() > crate::limits::TAGS {
+        return Err(format!("more than {} tags", crate::limits::TAGS));
+    }
+    let tags = g
+        .tags
+        .iter()
+        .map(|t| Tag::parse(&format!("#{t}")).ok_or_else(|| format!("\"{t}\" is not a tag")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::reach::NewGoal {
+        what: what.to_string(),
+        company,
+        tags,
+    })
+}
+
 fn kith(name: &str, text: &str, now: DateTime<Utc>) -> Result<Parsed, String> {
     let ledger: Ledger = serde_json::from_str(text).map_err(|e| {
         format!("{name} is not a Kith export I can read ({e}); nothing was imported.")
@@ -873,6 +976,19 @@ fn kith(name: &str, text: &str, now: DateTime<Utc>) -> Result<Parsed, String> {
         Err(e) => out.problem(0, format!("settings: {e}")),
     }
     out.parsed.settings.push(SettingsChange::Dms(s.dms));
+    out.parsed.reach = s.reach;
+    for g in &ledger.goals {
+        match ledger_goal(g) {
+            Ok(goal) => out.parsed.goals.push(goal),
+            Err(reason) => out.problem(
+                0,
+                format!(
+                    "goal \"{}\" skipped: {reason}",
+                    g.what.chars().take(40).collect::<String>()
+                ),
+            ),
+        }
+    }
     for (i, c) in ledger.contacts.iter().enumerate() {
         let line = i + 1; // the contact's position in the export
         match ledger_contact(c, now) {
@@ -1031,6 +1147,34 @@ mod tests {
         })
         .to_string()
         .into_bytes()
+    }
+
+    #[test]
+    fn goals_in_a_kith_export_are_checked_like_typed_ones() {
+        let mut ledger: serde_json::Value =
+            serde_json::from_slice(&export_with(serde_json::json!({}))).expect("json");
+        ledger["settings"]["reach"] = serde_json::json!(true);
+        ledger["goals"] = serde_json::json!([
+            {"what": "  ", "company": null, "tags": [], "created_at": "2026-01-01T00:00:00Z"},
+            {"what": "Pitch", "company": "!!!", "tags": [], "created_at": "2026-01-01T00:00:00Z"},
+            {"what": "Sell", "company": null, "tags": ["no spaces"], "created_at": "2026-01-01T00:00:00Z"},
+            {"what": "Move into sales", "company": "Acme Corp", "tags": ["sales"],
+             "created_at": "2026-01-01T00:00:00Z"}
+        ]);
+        let parsed = parse("l.json", ledger.to_string().as_bytes()).expect("reads");
+        assert_eq!(parsed.reach, Some(true));
+        assert_eq!(parsed.goals.len(), 1, "{:?}", parsed.problems);
+        assert_eq!(parsed.goals[0].what, "Move into sales");
+        assert_eq!(parsed.goals[0].company.as_deref(), Some("Acme Corp"));
+        let reasons: Vec<&str> = parsed.problems.iter().map(|p| p.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert!(reasons[0].contains("says nothing"), "{reasons:?}");
+        assert!(reasons[1].contains("no letters or digits"), "{reasons:?}");
+        assert!(reasons[2].contains("is not a tag"), "{reasons:?}");
+        // An export made before reach says nothing about it.
+        let older = parse("l.json", &export_with(serde_json::json!({}))).expect("reads");
+        assert_eq!(older.reach, None);
+        assert!(older.goals.is_empty());
     }
 
     #[test]

@@ -160,16 +160,24 @@ async fn export_then_forget_then_import_restores_the_same_ledger() {
         "every \"Jane Doe\" 6w",
         "snooze @alice 2w",
         "touch @bob call",
+        "settings reach on",
+        "goal Move into sales enablement at \"Acme Corp\" #design",
     ])
     .await;
     let show_alice = app.say("show @alice").await;
     let list = app.say("list").await;
     let settings = app.say("settings").await;
+    let goals = app.say("goals").await;
+    assert_shows(&settings, &["Reach: on"]);
+    assert_shows(&goals, &["Move into sales enablement"]);
 
     let out = app.say("export").await;
     assert_shows(
         &out,
-        &["Your ledger: 3 contacts and 4 logged entries.", "Saved "],
+        &[
+            "Your ledger: 3 contacts, 1 goal and 4 logged entries.",
+            "Saved ",
+        ],
     );
     let json = app.dir().join("kith-ledger-me-2026-11-02.json");
     let csv = std::fs::read_to_string(app.dir().join("kith-ledger-me-2026-11-02.csv"))
@@ -189,6 +197,13 @@ async fn export_then_forget_then_import_restores_the_same_ledger() {
         "{csv}"
     );
     assert!(csv.contains("setting,tz,,,,,,,Europe/Berlin"), "{csv}");
+    assert!(csv.contains("setting,reach,,,,,,,on"), "{csv}");
+    assert!(
+        csv.contains(
+            "goal,,,Acme Corp,,,#design,2026-11-02T08:00:00+00:00,Move into sales enablement"
+        ),
+        "{csv}"
+    );
 
     let out = app.say("forget me").await;
     assert_shows(
@@ -215,12 +230,17 @@ async fn export_then_forget_then_import_restores_the_same_ledger() {
         &out,
         &[
             "Imported 3 contacts from a Kith export.",
-            "Your settings from the export are restored.",
+            "Your settings and 1 goal from the export are restored.",
         ],
     );
     assert_eq!(app.say("show @alice").await, show_alice);
     assert_eq!(app.say("list").await, list);
     assert_eq!(app.say("settings").await, settings);
+    assert_eq!(app.say("goals").await, goals);
+    // Importing it again adds no goal twice.
+    let out = app.say(&format!("import {}", json.display())).await;
+    assert_shows(&out, &["Your settings from the export are restored."]);
+    assert_eq!(app.say("goals").await, goals);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use crate::reply::{Block, Button, File, Reply};
 pub const EXPORT: Spec = Spec {
     name: "export",
     summary: "Your whole ledger as files: JSON (imports back into Kith) and CSV.",
-    details: "Contacts, check-ins, favours, notes and your settings. Only you get the files.",
+    details: "Contacts, check-ins, favours, notes, your goals and your settings. Only you get the files.",
     examples: &["export"],
     group: Group::Account,
     form: Form::Slots(&[]),
@@ -23,11 +23,16 @@ pub async fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         let entries: Vec<Entry> = ctx.store.history(scope, contact.id, u32::MAX).await?;
         contacts.push((contact, entries));
     }
+    let reach = portability::Reach {
+        goals: ctx.store.goals(scope).await?,
+        shared: ctx.store.reach_shared(scope).await?,
+    };
     let ledger = portability::export(
         ctx.member,
         ctx.actor.platform,
         &ctx.actor.workspace,
         &contacts,
+        &reach,
         ctx.now,
     );
     let stem = format!(
@@ -35,8 +40,12 @@ pub async fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         file_safe(&ctx.member.display_name),
         ctx.now.with_timezone(&ctx.member.tz).format("%Y-%m-%d")
     );
+    let goals = match ledger.goals.len() {
+        0 => String::new(),
+        n => format!(", {}", plural(n as i64, "goal", "goals")),
+    };
     let mut reply = Reply::text(format!(
-        "Your ledger: {} and {}. The JSON file imports back into Kith (import, with it attached); the CSV opens in a spreadsheet.",
+        "Your ledger: {}{goals} and {}. The JSON file imports back into Kith (import, with it attached); the CSV opens in a spreadsheet.",
         plural(ledger.contacts.len() as i64, "contact", "contacts"),
         plural(ledger.entries() as i64, "logged entry", "logged entries"),
     ));
@@ -143,11 +152,37 @@ pub async fn import_parsed(
     let (added, existing) = store.import(member.scope(), &items, now).await?;
     // Settings come back only from the member's own export.
     let own = parsed.owner.as_deref() == Some(member.external_id.as_str());
+    let mut goals_added = 0;
     if own {
         for change in &parsed.settings {
             store
                 .change_settings(member.workspace, member.id, change)
                 .await?;
+        }
+        if let Some(on) = parsed.reach {
+            store.share_reach(member.scope(), on).await?;
+        }
+        // Goals come back beside those open now, each once, up to the most
+        // Kith keeps.
+        let mut open = store.goals(member.scope()).await?;
+        for goal in &parsed.goals {
+            let same = |g: &crate::reach::Goal| g.what.to_lowercase() == goal.what.to_lowercase();
+            if open.iter().any(same) {
+                continue;
+            }
+            if open.len() >= crate::reach::MAX_GOALS {
+                problems.push(portability::Problem {
+                    line: 0,
+                    reason: format!(
+                        "goal \"{}\" skipped: you have {} goals, the most Kith keeps",
+                        goal.what.chars().take(40).collect::<String>(),
+                        crate::reach::MAX_GOALS
+                    ),
+                });
+                continue;
+            }
+            open.push(store.add_goal(member.scope(), goal, now).await?);
+            goals_added += 1;
         }
     }
     let mut lines = vec![format!(
@@ -156,7 +191,12 @@ pub async fn import_parsed(
         parsed.format.describe()
     )];
     if parsed.format == Format::Kith {
-        lines.push(if own {
+        lines.push(if own && goals_added > 0 {
+            format!(
+                "Your settings and {} from the export are restored.",
+                plural(goals_added as i64, "goal", "goals")
+            )
+        } else if own {
             "Your settings from the export are restored.".into()
         } else {
             "The export is someone else's, so your settings are unchanged.".to_string()
