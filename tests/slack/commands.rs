@@ -376,6 +376,32 @@ async fn a_slash_command_delivered_twice_writes_once_and_answers_the_same() {
 }
 
 #[tokio::test]
+async fn a_redelivery_that_would_now_fail_gets_the_first_answer_not_an_error() {
+    let app = TestApp::spawn().await;
+    app.slash_ok(TEAM, "U1", "/kith", "goal Move into sales")
+        .await;
+    let body = command_form_with_trigger(
+        &app.fake,
+        TEAM,
+        "U1",
+        "/kith",
+        "goal done 1",
+        "901.902.retried",
+    );
+    let first = app.post_signed("/slack/commands", FORM, &body).await;
+    let first: Value = first.json().await.expect("json");
+    assert!(text_of(&first).contains("Move into sales"), "{first}");
+    // Run again, the command would find no goal 1 any more; the member is
+    // given the first answer instead.
+    let again = app.post_signed("/slack/commands", FORM, &body).await;
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again, first, "the same answer");
+    // A new delivery of the same text is a new command, and says so.
+    let fresh = app.slash_ok(TEAM, "U1", "/kith", "goal done 1").await;
+    assert_ne!(text_of(&fresh), text_of(&first), "{fresh}");
+}
+
+#[tokio::test]
 async fn a_command_cut_short_after_its_write_is_not_written_again_on_redelivery() {
     let app = TestApp::spawn().await;
     let body = command_form_with_trigger(

@@ -114,22 +114,25 @@ impl SlackApp {
     /// "working on it" and the reply later through `response_url`. (Called
     /// once per delivery id by [`SlackApp::command`].)
     #[instrument(skip_all, fields(team = %event.team_id, command = %event.command))]
+    /// Runs a command within the acknowledgement budget (else answers
+    /// "Working on it" and delivers the reply later); the answer, and
+    /// whether it is an error.
     async fn command_now(
         self: &Arc<Self>,
         event: SlackCommandEvent,
         user_name: Option<String>,
         seal: Seal,
-    ) -> SlackCommandEventResponse {
+    ) -> (SlackCommandEventResponse, bool) {
         let response_url = event.response_url.clone();
         let typed = typed_command(&event);
         let app = Arc::clone(self);
         let mut work =
             tokio::spawn(seal.offer(async move { app.run_command(event, user_name).await }));
         match tokio::time::timeout(self.ack_budget, &mut work).await {
-            Ok(Ok(reply)) => ephemeral(&reply, &typed),
+            Ok(Ok(reply)) => (ephemeral(&reply, &typed), reply.is_error),
             Ok(Err(e)) => {
                 error!(error = %e, "a command panicked or was cancelled");
-                ephemeral(&Reply::error(OOPS), &typed)
+                (ephemeral(&Reply::error(OOPS), &typed), true)
             }
             Err(_) => {
                 let app = Arc::clone(self);
@@ -149,7 +152,7 @@ impl SlackApp {
                         warn!(error = %e, "could not deliver a slow command's reply");
                     }
                 });
-                ephemeral(&Reply::text("Working on it…"), "")
+                (ephemeral(&Reply::text("Working on it…"), ""), false)
             }
         }
     }

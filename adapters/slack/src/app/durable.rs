@@ -35,9 +35,23 @@ impl SlackApp {
         // first delivery's answer. Most deliveries are new, and a look-up
         // would cost every command a read.
         let seal = Seal::new(Platform::Slack, key.clone(), self.kith.clock().now());
-        let answer = self.command_now(event, user_name, seal.clone()).await;
+        let (answer, failed) = self.command_now(event, user_name, seal.clone()).await;
         if seal.refused() {
             return self.await_answer(&key, deadline).await;
+        }
+        // A delivery seen before can also fail before its first write,
+        // because the first delivery's writes changed what it finds
+        // (`goal done 1` when goal 1 is done): it gets the first answer,
+        // not that error. Only failures pay for the look-up.
+        if failed && !seal.claimed() {
+            match self.kith.store().command_slot(Platform::Slack, &key).await {
+                Ok(CommandSlot::Answered(first)) => return self.answer_again(&first),
+                Ok(CommandSlot::Unanswered { .. }) => {
+                    return self.await_answer(&key, deadline).await;
+                }
+                Ok(CommandSlot::New) => {}
+                Err(e) => warn!(error = %e, "could not check for a repeated command"),
+            }
         }
         if seal.claimed() {
             self.refresh_home(&team, &user);
