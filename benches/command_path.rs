@@ -509,14 +509,7 @@ async fn main() -> anyhow::Result<()> {
     let balance: Maker =
         Arc::new(|n| slack(command_body("T1", "UREADER", "balance", &format!("t.{n}"))));
     let due: Maker = Arc::new(|n| slack(command_body("T1", "UREADER", "due", &format!("t.{n}"))));
-    let list: Maker = Arc::new(|n| {
-        slack(command_body(
-            "T1",
-            "UREADER",
-            &std::env::var("LISTCMD").unwrap_or("list".into()),
-            &format!("t.{n}"),
-        ))
-    });
+    let list: Maker = Arc::new(|n| slack(command_body("T1", "UREADER", "list", &format!("t.{n}"))));
     let baseline_body: Maker = gave_one.clone();
     let discord_gave: Maker = Arc::new(|n| discord(interaction(n)));
     let discord_url = |base: &str| format!("{base}/discord/interactions");
