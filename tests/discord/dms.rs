@@ -442,6 +442,34 @@ async fn a_second_press_on_the_same_row_changes_nothing() {
 }
 
 #[tokio::test]
+async fn someone_else_pressing_first_does_not_use_up_the_owners_press() {
+    let app = App::spawn().await;
+    let ids = network(&app).await;
+    app.discord
+        .messenger()
+        .send_dm(&alice(), &reminder(&[(ids[0], "Bob")]), "r:11")
+        .await
+        .expect("delivered");
+    let message = app.fake.messages().remove(0);
+    let done = message["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .expect("custom id")
+        .to_string();
+    // Bob's client presses Alice's button (as it could on a message in a
+    // thread they share): not his contact, so nothing is logged.
+    let (_, bobs) = app.post_signed(&press(730, BOB, &message, &done)).await;
+    assert!(
+        bobs.to_string().contains("no longer in your network"),
+        "{bobs}"
+    );
+    assert!(app.entries().await.is_empty());
+    // Alice's own press still works.
+    let (_, alices) = app.post_signed(&press(731, ALICE, &message, &done)).await;
+    assert_eq!(alices["type"], 7, "{alices}");
+    assert_eq!(app.entries().await, ["touch: checked in (from a reminder)"]);
+}
+
+#[tokio::test]
 async fn a_channel_post_is_public_and_pings_nobody() {
     let app = App::spawn().await;
     app.discord

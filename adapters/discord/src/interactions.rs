@@ -655,9 +655,16 @@ impl Discord {
             ),
         );
         info!("button pressed");
-        // One press per contact per message: the row is gone once pressed,
-        // and a stale client or a double click must not log twice.
-        let once = format!("press:{}:{}", interaction.message.id.get(), button.block);
+        // One press per contact per message and per member: the row is
+        // gone once pressed, and a stale client or a double click must not
+        // log twice. Per member, so that someone else pressing first (a
+        // message in a shared thread) cannot use up the owner's press.
+        let once = format!(
+            "press:{}:{}:{}",
+            interaction.message.id.get(),
+            button.block,
+            interaction.user.id.get()
+        );
         let now = self.kith.clock().now();
         match self
             .kith
