@@ -429,7 +429,15 @@ impl Kith {
         let Some(contact) = self.store.contact(scope, id).await? else {
             return Ok(None);
         };
-        let who = contact.shown();
+        // Told apart from any namesake, as the reminder showed them.
+        let who = crate::namesakes::labels_read(
+            self.store.as_ref(),
+            scope,
+            std::slice::from_ref(&contact),
+        )
+        .await?
+        .remove(&contact.id)
+        .unwrap_or_else(|| contact.shown());
         let (until, text) = match action {
             Action::Done(_) => {
                 let entry = Entry {

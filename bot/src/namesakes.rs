@@ -225,6 +225,27 @@ pub fn labels_for<'a>(
     labels(&namesakes)
 }
 
+/// [`labels`] for the contacts `shown`, told apart from their namesakes
+/// anywhere in the scope's network: one read for all their names (none
+/// when no outside person is shown).
+pub async fn labels_read(
+    store: &dyn Store,
+    scope: Scope,
+    shown: &[Contact],
+) -> anyhow::Result<HashMap<ContactId, String>> {
+    let mut keys: Vec<String> = shown
+        .iter()
+        .filter(|c| c.member_external_id.is_none())
+        .map(|c| normalise_name(&c.name))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(labels(&store.contacts_named(scope, &keys).await?))
+}
+
 /// What a typed name found in the member's network.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {

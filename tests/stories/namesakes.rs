@@ -280,7 +280,7 @@ async fn a_reminder_tells_namesakes_apart_and_each_button_is_for_its_own() {
         .expect("Hooli's Kwame is listed")
         + 1;
     let out = app.say(&format!(":press {hooli} done")).await;
-    assert_shows(&out, &["Done: logged a check-in with Kwame Egger"]);
+    assert_shows(&out, &["Done: logged a check-in with Kwame Egger (Hooli)."]);
     let out = app.say("show \"Kwame Egger (Hooli)\"").await;
     assert_shows(&out, &["Last contact: today"]);
     let out = app.say("show \"Kwame Egger (Stark Industries)\"").await;

@@ -227,18 +227,7 @@ pub(super) async fn labels_shown(
     ctx: &Ctx<'_>,
     shown: &[Contact],
 ) -> Result<std::collections::HashMap<crate::domain::ContactId, String>, CommandError> {
-    let mut keys: Vec<String> = shown
-        .iter()
-        .filter(|c| c.member_external_id.is_none())
-        .map(|c| crate::domain::normalise_name(&c.name))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(Default::default());
-    }
-    let group = ctx.store.contacts_named(ctx.member.scope(), &keys).await?;
-    Ok(namesakes::labels(&group))
+    Ok(namesakes::labels_read(ctx.store, ctx.member.scope(), shown).await?)
 }
 
 /// How a contact is shown, told apart from any namesake.
