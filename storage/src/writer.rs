@@ -132,11 +132,10 @@ pub struct Writer {
     kept: Kept,
 }
 
-/// A command's answer, kept for a redelivery of its command (see
-/// `kith_bot::once`): the answers waiting for the next batch, which writes
-/// all of them in one statement. They are written after the member has
-/// been answered, one per command: one statement each had been a quarter
-/// of the writer's round trips.
+/// Commands' answers, kept for a redelivery (see `kith_bot::once`),
+/// waiting for the next batch, which writes all of them in one statement.
+/// Every Slack command keeps one after its member is answered; a statement
+/// each had been a quarter of the writer's round trips.
 #[derive(Clone, Debug, Default)]
 struct Kept(std::sync::Arc<std::sync::Mutex<Vec<KeptAnswer>>>);
 
