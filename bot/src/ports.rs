@@ -303,6 +303,10 @@ pub trait Store:
 
     /// Entries about one contact, latest first.
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>>;
+
+    /// Every entry about every contact of the scope's network, latest
+    /// first within each contact: what an export reads, in one query.
+    async fn network_history(&self, scope: Scope) -> anyhow::Result<Vec<(ContactId, Entry)>>;
 }
 
 /// Persistence of what members do for each other: introductions, the

@@ -330,6 +330,10 @@ impl Store for AnyStore {
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {
         to_store!(self.history(scope, id, limit))
     }
+
+    async fn network_history(&self, scope: Scope) -> anyhow::Result<Vec<(ContactId, Entry)>> {
+        to_store!(self.network_history(scope))
+    }
 }
 
 #[async_trait]

@@ -509,6 +509,11 @@ const LOG_ENTRY: &str = concat!(
     "INSERT INTO entries (contact_id, kind, what, at, logged_at) VALUES (?, ?, ?, ?, ?);\n",
     update_after_entry!()
 );
+/// Every entry of a network, by contact, latest first within each.
+const NETWORK_HISTORY: &str =
+    "SELECT e.contact_id, e.kind, e.what, e.at FROM entries e JOIN contacts c ON c.id = e.contact_id
+ WHERE c.workspace_id = ? AND c.owner_id = ?
+ ORDER BY e.contact_id, e.at DESC, e.id DESC";
 const HISTORY: &str =
     "SELECT e.kind, e.what, e.at FROM entries e JOIN contacts c ON c.id = e.contact_id
  WHERE c.id = ? AND c.workspace_id = ? AND c.owner_id = ?
@@ -1608,16 +1613,30 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter()
-            .map(|(kind, what, at)| {
-                Ok(Entry {
-                    kind: EntryKind::parse(&kind)
-                        .ok_or_else(|| anyhow!("stored entry kind {kind} is unknown"))?,
-                    what,
-                    at: from_secs(at)?,
-                })
-            })
+            .map(|(kind, what, at)| entry_of(kind, what, at))
             .collect()
     }
+
+    async fn network_history(&self, scope: Scope) -> anyhow::Result<Vec<(ContactId, Entry)>> {
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(NETWORK_HISTORY)
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|(id, kind, what, at)| Ok((ContactId(id), entry_of(kind, what, at)?)))
+            .collect()
+    }
+}
+
+/// An entry as stored.
+fn entry_of(kind: String, what: String, at: i64) -> anyhow::Result<Entry> {
+    Ok(Entry {
+        kind: EntryKind::parse(&kind)
+            .ok_or_else(|| anyhow!("stored entry kind {kind} is unknown"))?,
+        what,
+        at: from_secs(at)?,
+    })
 }
 
 #[cfg(test)]
@@ -1630,7 +1649,7 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("plans.db").display().to_string())
             .await
             .expect("opens");
-        let queries: [(&str, &str, usize); 11] = [
+        let queries: [(&str, &str, usize); 12] = [
             ("contact by id", CONTACT_BY_ID, 3),
             ("contact by member", CONTACT_BY_MEMBER, 4),
             ("contact by name", CONTACT_BY_NAME, 3),
@@ -1642,6 +1661,7 @@ mod tests {
             ("member by platform ids", MEMBER_BY_PLATFORM_IDS, 3),
             ("update after an entry", UPDATE_AFTER_ENTRY, 9),
             ("history", HISTORY, 4),
+            ("a whole network's history", NETWORK_HISTORY, 2),
         ];
         for (name, sql, params) in queries {
             let mut explain = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(

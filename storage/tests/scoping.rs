@@ -392,3 +392,56 @@ async fn the_platforms_time_zone_is_used_until_the_member_sets_one() {
         tokyo
     );
 }
+
+#[tokio::test]
+async fn a_networks_history_is_its_own_entries_latest_first_per_contact() {
+    let store = store().await;
+    let me = scope(&store.store, Platform::Slack, "T1", "me").await;
+    let bob = scope(&store.store, Platform::Slack, "T1", "bob").await;
+    let log = |what: &str, days_ago: i64| Entry {
+        kind: EntryKind::Gave,
+        what: what.into(),
+        at: now() - chrono::Duration::days(days_ago),
+    };
+    let alice = store
+        .record(me, &draft(), &log("first", 3), now())
+        .await
+        .expect("recorded")
+        .contact;
+    store
+        .log_entry(me, alice.id, &log("second", 1), now())
+        .await
+        .expect("logged");
+    let jane = ContactDraft {
+        who: ContactRef::Named("Jane Doe".into()),
+        ..draft()
+    };
+    let jane = store
+        .record(me, &jane, &log("to jane", 2), now())
+        .await
+        .expect("recorded")
+        .contact;
+    // Bob's ledger about the same person is his.
+    store
+        .record(bob, &draft(), &log("bob's", 0), now())
+        .await
+        .expect("recorded");
+    let mine: Vec<(i64, String)> = store
+        .network_history(me)
+        .await
+        .expect("reads")
+        .into_iter()
+        .map(|(id, e)| (id.0, e.what))
+        .collect();
+    assert_eq!(
+        mine,
+        vec![
+            (alice.id.0, "second".to_string()),
+            (alice.id.0, "first".to_string()),
+            (jane.id.0, "to jane".to_string()),
+        ]
+    );
+    let bobs = store.network_history(bob).await.expect("reads");
+    assert_eq!(bobs.len(), 1);
+    assert_eq!(bobs[0].1.what, "bob's");
+}

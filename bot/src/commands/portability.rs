@@ -18,11 +18,22 @@ pub const EXPORT: Spec = Spec {
 
 pub async fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let scope = ctx.member.scope();
-    let mut contacts = Vec::new();
-    for contact in ctx.store.contacts(scope).await? {
-        let entries: Vec<Entry> = ctx.store.history(scope, contact.id, u32::MAX).await?;
-        contacts.push((contact, entries));
+    // Two reads whatever the network's size: the contacts, then every entry.
+    let mut entries: std::collections::HashMap<crate::domain::ContactId, Vec<Entry>> =
+        std::collections::HashMap::new();
+    for (id, entry) in ctx.store.network_history(scope).await? {
+        entries.entry(id).or_default().push(entry);
     }
+    let contacts: Vec<_> = ctx
+        .store
+        .contacts(scope)
+        .await?
+        .into_iter()
+        .map(|contact| {
+            let mine = entries.remove(&contact.id).unwrap_or_default();
+            (contact, mine)
+        })
+        .collect();
     let reach = portability::Reach {
         goals: ctx.store.goals(scope).await?,
         shared: ctx.store.reach_shared(scope).await?,

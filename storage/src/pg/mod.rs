@@ -11,16 +11,16 @@ use anyhow::{Context, anyhow, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kith_bot::domain::{
-    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind, Installation,
-    Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, WorkspaceId,
+    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, Member,
+    MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, WorkspaceId,
 };
 use kith_bot::ports::{DueList, FavourBalance, Recorded, Store};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::{
-    ContactRow, Imported, MemberRow, Stored, due_list, favour_balance, from_secs, imported,
-    new_contact, not_present, to_secs, tz_hint_applies,
+    ContactRow, Imported, MemberRow, Stored, due_list, favour_balance, imported, new_contact,
+    not_present, to_secs, tz_hint_applies,
 };
 
 mod community;
@@ -1117,14 +1117,23 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(kind, what, at)| {
-                Ok(Entry {
-                    kind: EntryKind::parse(&kind)
-                        .ok_or_else(|| anyhow!("stored entry kind {kind} is unknown"))?,
-                    what,
-                    at: from_secs(at)?,
-                })
-            })
+            .map(|(kind, what, at)| crate::entry_of(kind, what, at))
+            .collect()
+    }
+
+    async fn network_history(&self, scope: Scope) -> anyhow::Result<Vec<(ContactId, Entry)>> {
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT e.contact_id, e.kind, e.what, e.at FROM entries e
+             JOIN contacts c ON c.id = e.contact_id
+             WHERE c.workspace_id = $1 AND c.owner_id = $2
+             ORDER BY e.contact_id, e.at DESC, e.id DESC",
+        )
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, kind, what, at)| Ok((ContactId(id), crate::entry_of(kind, what, at)?)))
             .collect()
     }
 }
