@@ -77,6 +77,28 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// One statement on a member's row (`sql` binds the workspace, then
+    /// the member), through the writer as every write on a command's path.
+    async fn update_member(
+        &self,
+        sql: &'static str,
+        workspace: WorkspaceId,
+        member: MemberId,
+    ) -> anyhow::Result<()> {
+        self.writer
+            .write_one(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(sql)
+                        .bind(workspace.0)
+                        .bind(member.0)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
     /// How many transactions the group-commit writer has made (benchmarks).
     pub fn write_batches(&self) -> u64 {
         self.writer.batches()
@@ -1087,20 +1109,12 @@ impl Store for SqliteStore {
     }
 
     async fn mark_welcomed(&self, workspace: WorkspaceId, member: MemberId) -> anyhow::Result<()> {
-        self.writer
-            .write_one(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE members SET welcomed = 1 WHERE workspace_id = ? AND id = ?",
-                    )
-                    .bind(workspace.0)
-                    .bind(member.0)
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        self.update_member(
+            "UPDATE members SET welcomed = 1 WHERE workspace_id = ? AND id = ?",
+            workspace,
+            member,
+        )
+        .await
     }
 
     async fn find_workspace(
@@ -1426,20 +1440,12 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         member: MemberId,
     ) -> anyhow::Result<()> {
-        self.writer
-            .write_one(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE members SET dm_failure = NULL WHERE id = ? AND workspace_id = ?",
-                    )
-                    .bind(member.0)
-                    .bind(workspace.0)
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        self.update_member(
+            "UPDATE members SET dm_failure = NULL WHERE workspace_id = ? AND id = ?",
+            workspace,
+            member,
+        )
+        .await
     }
 
     async fn favours_since(

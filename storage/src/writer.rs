@@ -561,18 +561,23 @@ mod tests {
         )
     }
 
-    #[tokio::test]
-    async fn a_delivery_claimed_in_its_savepoints_round_trip_writes_once_per_key() {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut conn = open(dir.path()).await;
+    /// The table delivery claims and kept answers go to, as migrated.
+    async fn answers_table(conn: &mut SqliteConnection) {
         sqlx::query(
             "CREATE TABLE command_answers (platform TEXT NOT NULL, delivery_key TEXT NOT NULL,
                  answer TEXT, started_at INTEGER NOT NULL, answered_at INTEGER, owner TEXT,
                  PRIMARY KEY (platform, delivery_key))",
         )
-        .execute(&mut conn)
+        .execute(conn)
         .await
         .expect("table");
+    }
+
+    #[tokio::test]
+    async fn a_delivery_claimed_in_its_savepoints_round_trip_writes_once_per_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut conn = open(dir.path()).await;
+        answers_table(&mut conn).await;
         let now = chrono::Utc::now();
         let first = Seal::new(kith_bot::domain::Platform::Slack, "t1", now);
         let again = Seal::new(kith_bot::domain::Platform::Slack, "t1", now);
@@ -606,16 +611,14 @@ mod tests {
     async fn kept_answers_are_written_together_and_only_once_committed() {
         let dir = tempfile::tempdir().expect("dir");
         let mut conn = open(dir.path()).await;
+        answers_table(&mut conn).await;
         sqlx::query(
-            "CREATE TABLE command_answers (platform TEXT NOT NULL, delivery_key TEXT NOT NULL,
-                 answer TEXT, started_at INTEGER NOT NULL, answered_at INTEGER, owner TEXT,
-                 PRIMARY KEY (platform, delivery_key));
-             INSERT INTO command_answers (platform, delivery_key, started_at)
+            "INSERT INTO command_answers (platform, delivery_key, started_at)
              VALUES ('slack', 'k1', 1), ('slack', 'k2', 1), ('discord', 'k1', 1)",
         )
         .execute(&mut conn)
         .await
-        .expect("table");
+        .expect("claims");
         let writer = Writer::start(conn);
         let keep = |platform: &'static str, key: &str, answer: &str| {
             writer.keep_answer(platform, key.to_string(), answer.to_string(), 7)
@@ -648,6 +651,45 @@ mod tests {
                 ("slack".into(), "k2".into(), Some("two".into()), Some(7)),
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_claim_the_database_cannot_make_fails_its_command_and_the_rest_go_on() {
+        // No command_answers table: the claim fails inside the database.
+        let dir = tempfile::tempdir().expect("dir");
+        let conn = open(dir.path()).await;
+        let seal = Seal::new(kith_bot::domain::Platform::Slack, "t1", chrono::Utc::now());
+        let (a, a_answer) = task(insert("a".into()));
+        let (b, b_answer) = sealed_task(&seal, "b");
+        let (c, c_answer) = task(insert("c".into()));
+        let batches = writer_with(conn, vec![a, b, c]);
+        // The sealed command gets the database's error; its batch, which
+        // could not be trusted, is not committed, so "a" is told so; "c"
+        // had not run and is written in the next batch.
+        let b_error = b_answer.await.expect("answered").expect_err("no claim");
+        assert!(b_error.to_string().contains("command_answers"), "{b_error}");
+        let a_error = a_answer.await.expect("answered").expect_err("rolled back");
+        assert!(a_error.to_string().contains("not committed"), "{a_error}");
+        assert!(c_answer.await.expect("answered").is_ok());
+        let mut reader = open(dir.path()).await;
+        assert_eq!(values(&mut reader).await, vec!["c"]);
+        assert_eq!(batches.load(std::sync::atomic::Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_cannot_be_kept_is_an_error_for_it_alone() {
+        // No command_answers table: the kept answers' statement fails.
+        let dir = tempfile::tempdir().expect("dir");
+        let conn = open(dir.path()).await;
+        let writer = Writer::start(conn);
+        let kept = writer.keep_answer("slack", "k1".into(), "one".into(), 7);
+        let written = writer.write(insert("a".into()));
+        let (kept, written) = tokio::join!(kept, written);
+        let error = kept.expect_err("not kept");
+        assert!(error.to_string().contains("not kept"), "{error}");
+        assert!(written.is_ok(), "a batch-mate is committed");
+        let mut reader = open(dir.path()).await;
+        assert_eq!(values(&mut reader).await, vec!["a"]);
     }
 
     #[tokio::test]

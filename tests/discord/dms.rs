@@ -86,6 +86,14 @@ fn message_posts(app: &App) -> Vec<crate::fake_discord::Call> {
     app.fake.calls_to("POST", "/messages")
 }
 
+/// The custom id of the `n`th button of a message's first row.
+fn button(message: &Value, n: usize) -> String {
+    message["components"][0]["components"][n]["custom_id"]
+        .as_str()
+        .expect("custom id")
+        .to_string()
+}
+
 #[tokio::test]
 async fn a_due_reminder_arrives_as_a_dm_with_buttons_and_a_nonce() {
     let app = App::spawn().await;
@@ -172,10 +180,7 @@ async fn pressing_done_logs_a_check_in_and_removes_the_buttons_it_settled() {
         .await
         .expect("delivered");
     let message = app.fake.messages().remove(0);
-    let done = message["components"][0]["components"][0]["custom_id"]
-        .as_str()
-        .expect("custom id")
-        .to_string();
+    let done = button(&message, 0);
 
     app.fake
         .dispatch("INTERACTION_CREATE", press(701, ALICE, &message, &done));
@@ -214,10 +219,7 @@ async fn pressing_snooze_at_the_http_endpoint_updates_the_message_too() {
         .await
         .expect("delivered");
     let message = app.fake.messages().remove(0);
-    let snooze = message["components"][0]["components"][1]["custom_id"]
-        .as_str()
-        .expect("custom id")
-        .to_string();
+    let snooze = button(&message, 1);
     let (status, answer) = app.post_signed(&press(702, ALICE, &message, &snooze)).await;
     assert_eq!(status, 200);
     assert_eq!(answer["type"], 7);
@@ -414,14 +416,8 @@ async fn a_second_press_on_the_same_row_changes_nothing() {
         .await
         .expect("delivered");
     let message = app.fake.messages().remove(0);
-    let done = message["components"][0]["components"][0]["custom_id"]
-        .as_str()
-        .expect("custom id")
-        .to_string();
-    let skip = message["components"][0]["components"][2]["custom_id"]
-        .as_str()
-        .expect("custom id")
-        .to_string();
+    let done = button(&message, 0);
+    let skip = button(&message, 2);
     let (_, first) = app.post_signed(&press(720, ALICE, &message, &done)).await;
     assert_eq!(first["type"], 7);
     let after_first = app.ledger().await;
@@ -451,10 +447,7 @@ async fn someone_else_pressing_first_does_not_use_up_the_owners_press() {
         .await
         .expect("delivered");
     let message = app.fake.messages().remove(0);
-    let done = message["components"][0]["components"][0]["custom_id"]
-        .as_str()
-        .expect("custom id")
-        .to_string();
+    let done = button(&message, 0);
     // Bob's client presses Alice's button (as it could on a message in a
     // thread they share): not his contact, so nothing is logged.
     let (_, bobs) = app.post_signed(&press(730, BOB, &message, &done)).await;
