@@ -436,6 +436,15 @@ impl fmt::Display for Tag {
     }
 }
 
+/// The part of a network `list` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListFilter {
+    Tag(Tag),
+    Tier(Tier),
+    /// Those at a company, however it is spelt (see [`company_key`]).
+    Company(String),
+}
+
 /// Someone a command is about, as typed: a fellow member by mention, or an
 /// outside person by quoted name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,8 +15,8 @@ use crate::community::{
     ResourceQuery, Shared,
 };
 use crate::domain::{
-    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, Member,
-    MemberId, Platform, Scope, WorkspaceId,
+    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, ListFilter,
+    Member, MemberId, Platform, Scope, WorkspaceId,
 };
 use crate::reply::Reply;
 
@@ -285,6 +285,18 @@ pub trait Store:
 
     /// The whole network of the scope's member.
     async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>>;
+
+    /// One page of the member's network in `list` order (tier, then name,
+    /// then as added): `limit` contacts from `offset`, only those `filter`
+    /// lets through; with how many it lets through and how many contacts
+    /// there are.
+    async fn contacts_page(
+        &self,
+        scope: Scope,
+        filter: Option<&ListFilter>,
+        offset: u32,
+        limit: u32,
+    ) -> anyhow::Result<ContactsPage>;
 
     /// The member's contacts with favours logged: the `limit` most lopsided
     /// (by the size of their balance, then owing before owed, then name),
@@ -618,6 +630,17 @@ pub struct Job {
     pub workspace: String,
     pub payload: String,
     pub attempts: u32,
+}
+
+/// A page of a network, as `list` shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactsPage {
+    /// In `list` order.
+    pub contacts: Vec<Contact>,
+    /// How many contacts the filter lets through, on every page.
+    pub matching: u32,
+    /// How many contacts the member has.
+    pub network: u32,
 }
 
 /// A member's favour balance: the top of it, and totals over all of it.

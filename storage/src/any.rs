@@ -15,13 +15,13 @@ use kith_bot::community::{
 };
 use kith_bot::coordination::Pace;
 use kith_bot::domain::{
-    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, Member,
-    MemberId, Platform, Scope, SettingsChange, WorkspaceId,
+    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, ListFilter,
+    Member, MemberId, Platform, Scope, SettingsChange, WorkspaceId,
 };
 use kith_bot::ports::{
-    AnswerEffects, Claimed, CommandSlot, CommunityStore, Coordination, DueList, FavourBalance,
-    Horizon, Inbox, Job, NewJob, Outbox, Pending, Plan, Queue, Recorded, Settle, Store,
-    WorkspaceEffect,
+    AnswerEffects, Claimed, CommandSlot, CommunityStore, ContactsPage, Coordination, DueList,
+    FavourBalance, Horizon, Inbox, Job, NewJob, Outbox, Pending, Plan, Queue, Recorded, Settle,
+    Store, WorkspaceEffect,
 };
 
 use crate::{PgStore, SqliteStore};
@@ -312,6 +312,16 @@ impl Store for AnyStore {
 
     async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>> {
         to_store!(self.contacts(scope))
+    }
+
+    async fn contacts_page(
+        &self,
+        scope: Scope,
+        filter: Option<&ListFilter>,
+        offset: u32,
+        limit: u32,
+    ) -> anyhow::Result<ContactsPage> {
+        to_store!(self.contacts_page(scope, filter, offset, limit))
     }
 
     async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {

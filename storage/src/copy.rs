@@ -37,6 +37,11 @@ pub const TABLES: [&str; 21] = [
     "delivery_memos",
 ];
 
+/// Columns SQLite's triggers keep for its reads' indexes, worked out from
+/// the rest of the row; PostgreSQL sorts on the fly and has no need of them
+/// (nor of SQLite's `network_totals`, kept the same way).
+const DERIVED: [(&str, &str); 1] = [("contacts", "sort_name")];
+
 /// Rows written per INSERT.
 const BATCH: usize = 500;
 
@@ -148,7 +153,8 @@ async fn copy_table(
     .await?;
     // Columns only PostgreSQL has (its replicas' own bookkeeping, like the
     // senders' workspace leases) keep their defaults; a column only SQLite
-    // has would be data left behind, so the copy stops.
+    // has would be data left behind, so the copy stops, unless SQLite's
+    // triggers work it out from the rest (see [`DERIVED`]).
     let source: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
         .bind(table)
         .fetch_all(from.pool())
@@ -156,6 +162,7 @@ async fn copy_table(
     let left: Vec<&String> = source
         .iter()
         .filter(|c| !columns.iter().any(|(name, _)| name == *c))
+        .filter(|c| !DERIVED.contains(&(table, c.as_str())))
         .collect();
     if !left.is_empty() {
         bail!("PostgreSQL has no column for {table}'s {left:?}: is this Kith older than the file?");

@@ -14,10 +14,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kith_bot::domain::{
     Cadence, Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, EntryKind,
-    Installation, Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, TzSource,
-    WorkspaceId,
+    Installation, ListFilter, Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier,
+    TzSource, WorkspaceId,
 };
-use kith_bot::ports::{DueList, FavourBalance, Recorded, Store};
+use kith_bot::ports::{ContactsPage, DueList, FavourBalance, Recorded, Store};
 use kith_bot::schedule::{Digest, Window};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -387,6 +387,42 @@ fn due_list(
     })
 }
 
+/// A count the store keeps, read where its row may not exist yet.
+type Count = Option<i64>;
+
+/// A page of a network from the rows read and the counts, whichever
+/// engine read them.
+pub(crate) fn contacts_page(
+    rows: Vec<ContactRow>,
+    matching: i64,
+    network: i64,
+) -> anyhow::Result<ContactsPage> {
+    Ok(ContactsPage {
+        contacts: rows
+            .into_iter()
+            .map(Contact::try_from)
+            .collect::<anyhow::Result<_>>()?,
+        matching: count(matching)?,
+        network: count(network)?,
+    })
+}
+
+/// `list`'s filter as the stores bind it: tier, tag and company key, each
+/// `None` when the filter is not of that kind. A company with no key
+/// (nothing but a legal form) matches nobody.
+pub(crate) fn listed_filter(filter: Option<&ListFilter>) -> [Option<String>; 3] {
+    match filter {
+        None => [None, None, None],
+        Some(ListFilter::Tier(tier)) => [Some(tier.as_str().to_string()), None, None],
+        Some(ListFilter::Tag(tag)) => [None, Some(tag.as_str().to_string()), None],
+        Some(ListFilter::Company(company)) => [
+            None,
+            None,
+            Some(kith_bot::domain::company_key(company).unwrap_or_default()),
+        ],
+    }
+}
+
 impl TryFrom<ContactRow> for Contact {
     type Error = anyhow::Error;
 
@@ -409,11 +445,49 @@ macro_rules! contact_columns {
 }
 macro_rules! contact_select {
     () => {
+        // `+` keeps the planner off the index by workspace: the owner's
+        // indexes below give each read its order as well.
         concat!(
             contact_columns!(),
             " FROM contacts c LEFT JOIN members m ON m.id = c.member_id
-         WHERE c.workspace_id = ? AND c.owner_id = ?"
+         WHERE +c.workspace_id = ? AND c.owner_id = ?"
         )
+    };
+}
+/// The rows of a contact query, as one JSON array: sqlx hands each row
+/// across threads from SQLite's worker one at a time, which for a few
+/// hundred rows cost more than the query itself.
+macro_rules! contacts_as_json {
+    ($($query:expr),+) => {
+        concat!(
+            "(SELECT COALESCE(json_group_array(json_object(
+                'id', id, 'member_external_id', member_external_id, 'name', name,
+                'company', company, 'tier', tier, 'cadence_days', cadence_days,
+                'snoozed_until', snoozed_until, 'added_at', added_at,
+                'last_contact_at', last_contact_at, 'given', given, 'received', received,
+                'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags,
+                'email', email, 'profile_url', profile_url)), '[]')
+              FROM (",
+            $($query),+,
+            "))"
+        )
+    };
+}
+/// The order `list` shows a network in (tier, then name, then as added),
+/// as the `contacts_owner_listed` index keeps it.
+macro_rules! listed_order {
+    () => {
+        " ORDER BY CASE c.tier WHEN 'inner' THEN 0 WHEN 'close' THEN 1 ELSE 2 END, c.sort_name, c.id"
+    };
+}
+/// Which of a network `list` shows; binds tier, tier, tag, tag, company
+/// key, company key (each NULL for no such filter).
+macro_rules! listed_filter {
+    () => {
+        " AND (? IS NULL OR c.tier = ?)
+          AND (? IS NULL OR EXISTS (SELECT 1 FROM contact_tags t
+                                    WHERE t.contact_id = c.id AND t.tag = ?))
+          AND (? IS NULL OR c.company_key = ?)"
     };
 }
 
@@ -438,77 +512,58 @@ const CONTACTS_NAMED: &str = concat!(
            AND c.member_id IS NULL
      ORDER BY c.id"
 );
-const NETWORK_AS_JSON: &str = concat!(
-    "SELECT COALESCE(json_group_array(json_object(
-        'id', id, 'member_external_id', member_external_id, 'name', name,
-        'company', company, 'tier', tier, 'cadence_days', cadence_days,
-        'snoozed_until', snoozed_until, 'added_at', added_at,
-        'last_contact_at', last_contact_at, 'given', given, 'received', received,
-        'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags,
-        'email', email, 'profile_url', profile_url)), '[]')
-     FROM (",
-    contact_select!(),
-    " ORDER BY c.id)"
+/// A whole network, in no order (the store sorts it by id).
+const NETWORK_AS_JSON: &str = concat!("SELECT ", contacts_as_json!(contact_select!()));
+/// One page of a network in `list` order, off the `contacts_owner_listed`
+/// index, as one row of JSON; then how many the filter lets through (the
+/// kept count when there is no filter) and how many contacts there are.
+const LIST_PAGE_AS_JSON: &str = concat!(
+    "SELECT ",
+    contacts_as_json!(
+        contact_select!(),
+        listed_filter!(),
+        listed_order!(),
+        " LIMIT ? OFFSET ?"
+    ),
+    ", CASE WHEN ? IS NULL AND ? IS NULL AND ? IS NULL
+            THEN (SELECT people FROM network_totals WHERE owner_id = ?)
+            ELSE (SELECT count(*) FROM contacts c WHERE c.owner_id = ?",
+    listed_filter!(),
+    ") END,
+       (SELECT people FROM network_totals WHERE owner_id = ?)"
 );
 /// The most lopsided of a member's contacts with favours logged (at most
-/// the bound limit) as one row of JSON, in order, with totals over all of
-/// them: people, given, received, and how many the member owes. The top is
-/// chosen on narrow rows (a bounded sort, no window to materialise); only
-/// its few rows are read whole.
+/// the bound limit), off the `contacts_owner_lopsided` index, as one row of
+/// JSON; then the totals over all of them that the store keeps (people,
+/// given, received, and how many the member owes).
 const BALANCE_AS_JSON: &str = concat!(
-    "WITH top AS MATERIALIZED (
-        SELECT c.id, abs(c.given - c.received) AS size, c.given - c.received AS balance,
-               lower(COALESCE(m.display_name, c.name)) AS sort_name
-        FROM contacts c LEFT JOIN members m ON m.id = c.member_id
-        WHERE c.workspace_id = ? AND c.owner_id = ? AND c.given + c.received > 0
-        ORDER BY size DESC, balance, sort_name LIMIT ?
-     )
-     SELECT COALESCE((SELECT json_group_array(json_object(
-                'id', id, 'member_external_id', member_external_id, 'name', name,
-                'company', company, 'tier', tier, 'cadence_days', cadence_days,
-                'snoozed_until', snoozed_until, 'added_at', added_at,
-                'last_contact_at', last_contact_at, 'given', given, 'received', received,
-                'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags))
-              FROM (SELECT x.* FROM top JOIN (",
-    contact_select!(),
-    " AND c.id IN (SELECT id FROM top)) x ON x.id = top.id
-                    ORDER BY top.size DESC, top.balance, top.sort_name)), '[]'),
-            totals.people, totals.given, totals.received, totals.owing
-     FROM (SELECT count(*) AS people, COALESCE(sum(given), 0) AS given,
-                  COALESCE(sum(received), 0) AS received,
-                  COALESCE(sum(given < received), 0) AS owing
-           FROM contacts
-           WHERE workspace_id = ? AND owner_id = ? AND given + received > 0) totals"
+    "SELECT ",
+    contacts_as_json!(
+        contact_select!(),
+        " AND c.given + c.received > 0
+         ORDER BY abs(c.given - c.received) DESC, c.given - c.received, c.sort_name, c.id
+         LIMIT ?"
+    ),
+    ", t.favour_people, t.given, t.received, t.owing
+     FROM (SELECT ? AS owner_id) owner LEFT JOIN network_totals t ON t.owner_id = owner.owner_id"
 );
-/// Who is due at the bound time, most overdue first (at most the bound
-/// limit), as one row of JSON, with how many are due in all; through the
-/// `(owner_id, due_at)` index. As for the balance, the top is chosen on
-/// narrow rows and only its few rows are read whole: sorting whole rows
-/// would work out every due contact's tags first.
+/// Who is due at the bound time, most overdue first then by name (at most
+/// the bound limit), off the `contacts_owner_due` index, as one row of
+/// JSON; then how many are due in all (counted on the index) and how many
+/// contacts there are (kept).
 const DUE_AS_JSON: &str = concat!(
-    "WITH top AS MATERIALIZED (
-        SELECT c.id, c.due_at, lower(COALESCE(m.display_name, c.name)) AS sort_name
-        FROM contacts c LEFT JOIN members m ON m.id = c.member_id
-        WHERE c.workspace_id = ? AND c.owner_id = ? AND c.due_at <= ?
-        ORDER BY c.due_at, sort_name LIMIT ?
-     )
-     SELECT COALESCE((SELECT json_group_array(json_object(
-                'id', id, 'member_external_id', member_external_id, 'name', name,
-                'company', company, 'tier', tier, 'cadence_days', cadence_days,
-                'snoozed_until', snoozed_until, 'added_at', added_at,
-                'last_contact_at', last_contact_at, 'given', given, 'received', received,
-                'last_note', last_note, 'last_note_at', last_note_at, 'tags', tags))
-              FROM (SELECT x.* FROM top JOIN (",
-    contact_select!(),
-    " AND c.id IN (SELECT id FROM top)) x ON x.id = top.id
-                    ORDER BY top.due_at, top.sort_name)), '[]'),
-            (SELECT count(*) FROM contacts WHERE owner_id = ? AND workspace_id = ? AND due_at <= ?),
-            (SELECT count(*) FROM contacts WHERE owner_id = ? AND workspace_id = ?)"
+    "SELECT ",
+    contacts_as_json!(
+        contact_select!(),
+        " AND c.due_at <= ? ORDER BY c.due_at, c.sort_name, c.id LIMIT ?"
+    ),
+    ", (SELECT count(*) FROM contacts WHERE owner_id = ? AND due_at <= ?),
+       (SELECT people FROM network_totals WHERE owner_id = ?)"
 );
 /// The next contact to come due after the bound time.
 const NEXT_DUE: &str = concat!(
     contact_select!(),
-    " AND c.due_at > ? ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name)) LIMIT 1"
+    " AND c.due_at > ? ORDER BY c.due_at, c.sort_name, c.id LIMIT 1"
 );
 const MEMBER_BY_PLATFORM_IDS: &str = concat!(
     "SELECT ",
@@ -1546,9 +1601,6 @@ impl Store for SqliteStore {
     }
 
     async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>> {
-        // The whole network comes back as one row of JSON: sqlx hands each
-        // row across threads from SQLite's worker one at a time, which for
-        // 500 contacts cost more than the query itself.
         let json: String = sqlx::query_scalar(NETWORK_AS_JSON)
             .bind(scope.workspace.0)
             .bind(scope.member.0)
@@ -1559,21 +1611,59 @@ impl Store for SqliteStore {
         rows.into_iter().map(Contact::try_from).collect()
     }
 
+    async fn contacts_page(
+        &self,
+        scope: Scope,
+        filter: Option<&ListFilter>,
+        offset: u32,
+        limit: u32,
+    ) -> anyhow::Result<ContactsPage> {
+        let [tier, tag, company] = listed_filter(filter);
+        let (json, matching, network): (String, Count, Count) = sqlx::query_as(LIST_PAGE_AS_JSON)
+            .bind(scope.workspace.0)
+            .bind(scope.member.0)
+            .bind(&tier)
+            .bind(&tier)
+            .bind(&tag)
+            .bind(&tag)
+            .bind(&company)
+            .bind(&company)
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .bind(&tier)
+            .bind(&tag)
+            .bind(&company)
+            .bind(scope.member.0)
+            .bind(scope.member.0)
+            .bind(&tier)
+            .bind(&tier)
+            .bind(&tag)
+            .bind(&tag)
+            .bind(&company)
+            .bind(&company)
+            .bind(scope.member.0)
+            .fetch_one(&self.pool)
+            .await?;
+        contacts_page(
+            serde_json::from_str(&json)?,
+            matching.unwrap_or(0),
+            network.unwrap_or(0),
+        )
+    }
+
     async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {
-        let (json, people, given, received, owing): (String, i64, i64, i64, i64) =
+        // The totals row is missing for a member who never had a contact.
+        let (json, people, given, received, owing): (String, Count, Count, Count, Count) =
             sqlx::query_as(BALANCE_AS_JSON)
                 .bind(scope.workspace.0)
                 .bind(scope.member.0)
                 .bind(i64::from(limit))
-                .bind(scope.workspace.0)
-                .bind(scope.member.0)
-                .bind(scope.workspace.0)
                 .bind(scope.member.0)
                 .fetch_one(&self.pool)
                 .await?;
         favour_balance(
             serde_json::from_str(&json)?,
-            [people, given, received, owing],
+            [people, given, received, owing].map(|n| n.unwrap_or(0)),
         )
     }
 
@@ -1583,20 +1673,17 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         limit: u32,
     ) -> anyhow::Result<DueList> {
-        let (json, due, network): (String, i64, i64) = sqlx::query_as(DUE_AS_JSON)
+        let (json, due, network): (String, i64, Count) = sqlx::query_as(DUE_AS_JSON)
             .bind(scope.workspace.0)
             .bind(scope.member.0)
             .bind(to_secs(now))
             .bind(i64::from(limit))
-            .bind(scope.workspace.0)
             .bind(scope.member.0)
-            .bind(scope.member.0)
-            .bind(scope.workspace.0)
             .bind(to_secs(now))
             .bind(scope.member.0)
-            .bind(scope.workspace.0)
             .fetch_one(&self.pool)
             .await?;
+        let network = network.unwrap_or(0);
         let next = if due == 0 && network > 0 {
             sqlx::query_as(NEXT_DUE)
                 .bind(scope.workspace.0)
@@ -1655,14 +1742,15 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("plans.db").display().to_string())
             .await
             .expect("opens");
-        let queries: [(&str, &str, usize); 12] = [
+        let queries: [(&str, &str, usize); 13] = [
             ("contact by id", CONTACT_BY_ID, 3),
             ("contact by member", CONTACT_BY_MEMBER, 4),
             ("contact by name", CONTACT_BY_NAME, 3),
             ("namesakes", CONTACTS_NAMED, 3),
             ("a whole network", NETWORK_AS_JSON, 2),
-            ("the favour balance", BALANCE_AS_JSON, 7),
-            ("who is due", DUE_AS_JSON, 11),
+            ("a page of the list", LIST_PAGE_AS_JSON, 22),
+            ("the favour balance", BALANCE_AS_JSON, 4),
+            ("who is due", DUE_AS_JSON, 7),
             ("the next due", NEXT_DUE, 3),
             ("member by platform ids", MEMBER_BY_PLATFORM_IDS, 3),
             ("update after an entry", UPDATE_AFTER_ENTRY, 9),
@@ -1685,6 +1773,26 @@ mod tests {
                 .collect();
             assert!(!plan.is_empty(), "{name}");
             println!("{name}: {}", plan.join(" / "));
+            // What a read shows comes in order off an index, read no
+            // further than the rows shown: no sort of a whole network.
+            let ordered_by = match name {
+                "a page of the list" => Some("contacts_owner_listed"),
+                "the favour balance" => Some("contacts_owner_lopsided"),
+                "who is due" | "the next due" => Some("contacts_owner_due"),
+                _ => None,
+            };
+            if let Some(index) = ordered_by {
+                assert!(
+                    plan.iter().any(
+                        |step| step.starts_with("SEARCH c USING INDEX") && step.contains(index)
+                    ),
+                    "{name} does not read {index}: {plan:?}"
+                );
+                assert!(
+                    !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                    "{name} sorts: {plan:?}"
+                );
+            }
             for step in &plan {
                 // "SCAN c" reads every contact of every member; scanning a
                 // subquery's or a CTE's own rows (one member's), or the
@@ -1694,10 +1802,7 @@ mod tests {
                         && !step.contains("USING")
                         && !step.starts_with("SCAN (subquery")
                         && !step.starts_with("SCAN k VIRTUAL TABLE")
-                        && !matches!(
-                            step.as_str(),
-                            "SCAN top" | "SCAN totals" | "SCAN CONSTANT ROW"
-                        )),
+                        && !matches!(step.as_str(), "SCAN owner" | "SCAN CONSTANT ROW")),
                     "{name} scans a table: {plan:?}"
                 );
             }

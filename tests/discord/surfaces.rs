@@ -180,7 +180,7 @@ async fn show_in_kith_on_a_member_shows_them() {
 }
 
 #[tokio::test]
-async fn a_list_of_300_contacts_reaches_the_member_whole_as_a_file() {
+async fn a_list_page_longer_than_a_message_reaches_the_member_whole_as_a_file() {
     let app = App::spawn().await;
     let member = kith_bot::Actor::new(
         kith_bot::domain::Platform::Discord,
@@ -188,11 +188,16 @@ async fn a_list_of_300_contacts_reaches_the_member_whole_as_a_file() {
         ALICE.to_string(),
         "alice",
     );
-    for i in 0..300 {
+    // A page of 20 people with long names and companies: ~5,000 characters.
+    let long = "x".repeat(85);
+    for i in 0..30 {
         let reply = app
             .discord
             .kith()
-            .handle(&member, &format!("add \"Person {i:03}\" wider"))
+            .handle(
+                &member,
+                &format!("add \"Person {i:03} {long}\" wider at \"Company {long}\""),
+            )
             .await;
         assert!(!reply.is_error, "{reply:?}");
     }
@@ -222,10 +227,14 @@ async fn a_list_of_300_contacts_reaches_the_member_whole_as_a_file() {
     assert_eq!(edit.files.len(), 1);
     assert_eq!(edit.files[0].0, "kith-list.txt");
     let whole = String::from_utf8_lossy(&edit.files[0].1);
-    for i in 0..300 {
-        assert!(
+    assert!(whole.contains("page 1 of 2"), "{whole}");
+    for i in 0..30 {
+        assert_eq!(
             whole.contains(&format!("Person {i:03}")),
-            "Person {i:03} missing"
+            i < 20,
+            "Person {i:03} is on page {}",
+            1 + i / 20
         );
     }
+    assert!(whole.contains("More: list page 2"), "{whole}");
 }

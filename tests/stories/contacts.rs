@@ -85,6 +85,73 @@ async fn list_shows_the_network_by_tier_and_filters_by_tier_or_tag() {
 }
 
 #[tokio::test]
+async fn a_long_list_comes_a_page_at_a_time() {
+    let mut app = App::spawn().await;
+    let mut adds: Vec<String> = (0..45)
+        .map(|i| format!("add \"Person {i:02}\" wider #p{}", i % 2))
+        .collect();
+    adds.push("add @alice inner".into());
+    let adds: Vec<&str> = adds.iter().map(String::as_str).collect();
+    app.given(&adds).await;
+
+    let out = app.say("list").await;
+    assert_shows(
+        &out,
+        &[
+            "Your network: 46 people (1-20, page 1 of 3)",
+            "@alice",
+            "Person 00",
+            "Person 18",
+            "More: list page 2",
+        ],
+    );
+    assert!(!out.contains("Person 19"), "{out}");
+    assert!(
+        out.find("@alice") < out.find("Person 00"),
+        "inner first: {out}"
+    );
+
+    let out = app.say("list page 3").await;
+    assert_shows(
+        &out,
+        &[
+            "Your network: 46 people (41-46, page 3 of 3)",
+            "Person 39",
+            "Person 44",
+        ],
+    );
+    assert!(
+        !out.contains("More:") && !out.contains("Person 38"),
+        "{out}"
+    );
+
+    // A filter pages too, and the hint keeps it.
+    let out = app.say("list #p1 page 2").await;
+    assert_shows(
+        &out,
+        &[
+            "#p1: 22 people (21-22, page 2 of 2)",
+            "Person 41",
+            "Person 43",
+        ],
+    );
+    let out = app.say("list wider").await;
+    assert_shows(
+        &out,
+        &[
+            "wider: 45 people (1-20, page 1 of 3)",
+            "More: list wider page 2",
+        ],
+    );
+
+    assert_eq!(
+        app.say("list page 4").await,
+        "There is no page 4: the list has 3 pages. The last is: list page 3\n"
+    );
+    assert_shows(&app.say("list page 0").await, &["\"0\" is not a page."]);
+}
+
+#[tokio::test]
 async fn an_empty_network_says_how_to_start() {
     let mut app = App::spawn().await;
     app.given(&["help"]).await;

@@ -61,7 +61,7 @@ const MISTAKES: &[(&str, &[&str])] = &[
     (
         "list friends",
         &[
-            "I didn't understand \"friends\". You can give a tier (inner, close, wider), #tags and at \"Company\".",
+            "I didn't understand \"friends\". You can give a tier (inner, close, wider), #tags, at \"Company\" and page N.",
         ],
     ),
     ("due now", &["I didn't expect \"now\" there.", "Usage: due"]),

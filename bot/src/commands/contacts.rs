@@ -361,21 +361,15 @@ pub async fn show(ctx: &Ctx<'_>, who: &ContactRef) -> Result<Reply, CommandError
     Ok(reply)
 }
 
-/// What `list` shows.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ListFilter {
-    Tag(Tag),
-    Tier(Tier),
-    /// Those at a company, however it is spelt (see `domain::company_key`).
-    Company(String),
-}
+pub use crate::domain::ListFilter;
 
 pub const LIST: Spec = Spec {
     name: "list",
-    summary: "Your network, or the part with one tag, tier or company.",
-    details: "Sorted by tier, then name. A company matches however it is written: Acme, Acme Corp and ACME, Inc. are one.",
+    summary: "Your network, or the part with one tag, tier or company, a page at a time.",
+    details: "Sorted by tier, then name, 20 to a page. A company matches however it is written: Acme, Acme Corp and ACME, Inc. are one. Everyone at once is in your export.",
     examples: &[
         "list",
+        "list page 2",
         "list inner",
         "list #design",
         "list at \"Acme Corp\"",
@@ -403,6 +397,16 @@ pub const LIST: Spec = Spec {
         .optional()
         .after("at")
         .ask("At which company? Write it like list at \"Acme Corp\"."),
+        Slot::new(
+            "page",
+            Kind::Number { max: MAX_PAGE },
+            "Page",
+            "N",
+            "Which page of the list, from 1",
+        )
+        .optional()
+        .after("page")
+        .ask("Which page? Write it like list page 2."),
     ]),
     build: |values| {
         let company = values
@@ -420,27 +424,39 @@ pub const LIST: Spec = Spec {
                 ));
             }
         };
-        Ok(Command::List(filter))
+        let page = values
+            .text("page")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        Ok(Command::List { filter, page })
     },
 };
 
-pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, CommandError> {
-    let mut contacts = ctx.store.contacts(ctx.member.scope()).await?;
-    // Labelled among the whole network, so namesakes are told apart the
-    // same way whatever the filter.
-    let labels = namesakes::labels(&contacts);
-    let everyone = contacts.len();
-    contacts.retain(|c| match &filter {
-        None => true,
-        Some(ListFilter::Tier(tier)) => c.tier == *tier,
-        Some(ListFilter::Tag(tag)) => c.tags.contains(tag),
-        Some(ListFilter::Company(company)) => {
-            let key = crate::domain::company_key(company);
-            key.is_some() && c.company.as_deref().and_then(crate::domain::company_key) == key
-        }
-    });
-    if contacts.is_empty() {
-        return Ok(Reply::text(match (&filter, everyone) {
+/// How many people a page of `list` shows: a table that reads in a chat
+/// (Discord cuts messages at 2,000 characters); `export` has everyone.
+pub const LIST_ROWS: u32 = 20;
+
+/// The highest page `list` takes: a network of the most an import brings,
+/// with room to grow.
+const MAX_PAGE: u32 = 10_000;
+
+pub async fn list(
+    ctx: &Ctx<'_>,
+    filter: Option<ListFilter>,
+    page: u32,
+) -> Result<Reply, CommandError> {
+    let page = page.max(1);
+    let found = ctx
+        .store
+        .contacts_page(
+            ctx.member.scope(),
+            filter.as_ref(),
+            (page - 1).saturating_mul(LIST_ROWS),
+            LIST_ROWS,
+        )
+        .await?;
+    if found.matching == 0 {
+        return Ok(Reply::text(match (&filter, found.network) {
             (None, _) | (_, 0) => "Your network is empty. Start with: add @alice inner".to_string(),
             (Some(ListFilter::Tier(tier)), _) => format!("Nobody in your network is {tier}."),
             (Some(ListFilter::Tag(tag)), _) => format!("Nobody in your network is tagged {tag}."),
@@ -449,7 +465,23 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
             }
         }));
     }
-    contacts.sort_by_key(|c| (c.tier, c.name.to_lowercase(), c.id.0));
+    let pages = found.matching.div_ceil(LIST_ROWS);
+    let again = |page: u32| match &filter {
+        None => format!("list page {page}"),
+        Some(ListFilter::Tier(tier)) => format!("list {tier} page {page}"),
+        Some(ListFilter::Tag(tag)) => format!("list {tag} page {page}"),
+        Some(ListFilter::Company(company)) => format!("list at \"{company}\" page {page}"),
+    };
+    if found.contacts.is_empty() {
+        return Ok(Reply::text(format!(
+            "There is no page {page}: the list has {}. The last is: {}",
+            plural(i64::from(pages), "page", "pages"),
+            again(pages)
+        )));
+    }
+    // Namesakes are told apart among the whole network, whatever the page
+    // or filter.
+    let labels = labels_shown(ctx, &found.contacts).await?;
     let tz = ctx.member.tz;
     let mut table = Table::new([
         "Contact",
@@ -459,7 +491,7 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
         "Last contact",
         "Next check-in",
     ]);
-    for c in &contacts {
+    for c in &found.contacts {
         table.row([
             labels.get(&c.id).cloned().unwrap_or_else(|| c.shown()),
             c.tier.to_string(),
@@ -475,24 +507,23 @@ pub async fn list(ctx: &Ctx<'_>, filter: Option<ListFilter>) -> Result<Reply, Co
             due_cell(ctx, c),
         ]);
     }
-    let title = match &filter {
-        None => format!(
-            "Your network: {}",
-            plural(contacts.len() as i64, "person", "people")
-        ),
-        Some(ListFilter::Tier(t)) => {
-            format!("{t}: {}", plural(contacts.len() as i64, "person", "people"))
-        }
-        Some(ListFilter::Tag(t)) => {
-            format!("{t}: {}", plural(contacts.len() as i64, "person", "people"))
-        }
-        Some(ListFilter::Company(company)) => format!(
-            "At {company}: {}",
-            plural(contacts.len() as i64, "person", "people")
-        ),
+    let people = plural(i64::from(found.matching), "person", "people");
+    let mut title = match &filter {
+        None => format!("Your network: {people}"),
+        Some(ListFilter::Tier(t)) => format!("{t}: {people}"),
+        Some(ListFilter::Tag(t)) => format!("{t}: {people}"),
+        Some(ListFilter::Company(company)) => format!("At {company}: {people}"),
     };
+    if pages > 1 {
+        let first = (page - 1) * LIST_ROWS + 1;
+        let last = first + found.contacts.len() as u32 - 1;
+        title.push_str(&format!(" ({first}-{last}, page {page} of {pages})"));
+    }
     let mut reply = Reply::text(title);
     reply.push_table(table);
+    if page < pages {
+        reply.push_text(format!("More: {}", again(page + 1)));
+    }
     Ok(reply)
 }
 
@@ -770,12 +801,30 @@ mod tests {
     }
 
     #[test]
-    fn list_takes_one_tier_or_tag() {
-        assert_eq!(parse("list"), Ok(Command::List(None)));
+    fn list_takes_one_tier_or_tag_and_a_page() {
+        let list = |filter, page| Ok(Command::List { filter, page });
+        assert_eq!(parse("list"), list(None, 1));
         assert_eq!(
             parse("list close"),
-            Ok(Command::List(Some(ListFilter::Tier(Tier::Close))))
+            list(Some(ListFilter::Tier(Tier::Close)), 1)
         );
+        assert_eq!(parse("list page 3"), list(None, 3));
+        assert_eq!(
+            parse("list #design page 2"),
+            list(
+                Some(ListFilter::Tag(Tag::parse("#design").expect("a tag"))),
+                2
+            )
+        );
+        for bad in [
+            "list page 0",
+            "list page two",
+            "list page 10001",
+            "list page",
+        ] {
+            let error = parse(bad).expect_err(bad).message;
+            assert!(error.contains("page"), "{bad}: {error}");
+        }
         assert!(parse("list friends").is_err());
         assert!(
             parse("list inner #x")

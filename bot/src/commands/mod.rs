@@ -39,7 +39,11 @@ pub enum Command {
     Add(contacts::Add),
     Log(ledger::Log),
     Show(ContactRef),
-    List(Option<contacts::ListFilter>),
+    List {
+        filter: Option<contacts::ListFilter>,
+        /// From 1.
+        page: u32,
+    },
     Due,
     Balance,
     Snooze(ContactRef, Span),
@@ -91,7 +95,7 @@ impl Command {
                 crate::domain::EntryKind::Note => "note",
             },
             Command::Show(_) => "show",
-            Command::List(_) => "list",
+            Command::List { .. } => "list",
             Command::Due => "due",
             Command::Balance => "balance",
             Command::Snooze(..) => "snooze",
@@ -125,7 +129,7 @@ impl Command {
         matches!(
             self,
             Command::Show(_)
-                | Command::List(_)
+                | Command::List { .. }
                 | Command::Due
                 | Command::Balance
                 | Command::Map
@@ -321,7 +325,7 @@ pub async fn run(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError>
         Command::Add(add) => contacts::add(ctx, add).await,
         Command::Log(log) => ledger::log(ctx, log).await,
         Command::Show(who) => contacts::show(ctx, &who).await,
-        Command::List(filter) => contacts::list(ctx, filter).await,
+        Command::List { filter, page } => contacts::list(ctx, filter, page).await,
         Command::Due => overview::due(ctx).await,
         Command::Balance => overview::balance(ctx).await,
         Command::Snooze(who, span) => contacts::snooze(ctx, &who, span).await,

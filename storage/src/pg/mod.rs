@@ -11,10 +11,10 @@ use anyhow::{Context, anyhow, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kith_bot::domain::{
-    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, Member,
-    MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, WorkspaceId,
+    Contact, ContactChange, ContactDraft, ContactId, ContactRef, Entry, Installation, ListFilter,
+    Member, MemberId, Platform, Scope, Secret, SettingsChange, Tag, Tier, WorkspaceId,
 };
-use kith_bot::ports::{DueList, FavourBalance, Recorded, Store};
+use kith_bot::ports::{ContactsPage, DueList, FavourBalance, Recorded, Store};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
@@ -1034,6 +1034,55 @@ impl Store for PgStore {
         rows.into_iter().map(Contact::try_from).collect()
     }
 
+    async fn contacts_page(
+        &self,
+        scope: Scope,
+        filter: Option<&ListFilter>,
+        offset: u32,
+        limit: u32,
+    ) -> anyhow::Result<ContactsPage> {
+        // As SQLite's store: tier, tag, company key, each NULL when unused;
+        // names compared byte by byte as SQLite compares them.
+        macro_rules! filtered {
+            () => {
+                " AND ($3::text IS NULL OR c.tier = $3)
+                  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM contact_tags t
+                                                   WHERE t.contact_id = c.id AND t.tag = $4))
+                  AND ($5::text IS NULL OR c.company_key = $5)"
+            };
+        }
+        let [tier, tag, company] = crate::listed_filter(filter);
+        let rows: Vec<ContactRow> = sqlx::query_as(concat!(
+            pg_contact_select!(),
+            filtered!(),
+            " ORDER BY CASE c.tier WHEN 'inner' THEN 0 WHEN 'close' THEN 1 ELSE 2 END,
+                       lower(COALESCE(m.display_name, c.name)) COLLATE \"C\", c.id
+             LIMIT $6 OFFSET $7"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(&tier)
+        .bind(&tag)
+        .bind(&company)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        let (matching, network): (i64, i64) = sqlx::query_as(concat!(
+            "SELECT count(*) FILTER (WHERE TRUE",
+            filtered!(),
+            "), count(*) FROM contacts c WHERE c.workspace_id = $1 AND c.owner_id = $2"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(&tier)
+        .bind(&tag)
+        .bind(&company)
+        .fetch_one(&self.pool)
+        .await?;
+        crate::contacts_page(rows, matching, network)
+    }
+
     async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {
         let (people, given, received, owing): (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(c.given), 0)::bigint,
@@ -1050,7 +1099,7 @@ impl Store for PgStore {
             pg_contact_select!(),
             " AND c.given + c.received > 0
              ORDER BY abs(c.given - c.received) DESC, c.given - c.received,
-                      lower(COALESCE(m.display_name, c.name))
+                      lower(COALESCE(m.display_name, c.name)) COLLATE \"C\", c.id
              LIMIT $3"
         ))
         .bind(scope.workspace.0)
@@ -1078,7 +1127,8 @@ impl Store for PgStore {
         .await?;
         let rows: Vec<ContactRow> = sqlx::query_as(concat!(
             pg_contact_select!(),
-            " AND c.due_at <= $3 ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name))
+            " AND c.due_at <= $3
+             ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name)) COLLATE \"C\", c.id
              LIMIT $4"
         ))
         .bind(scope.workspace.0)
@@ -1090,7 +1140,8 @@ impl Store for PgStore {
         let next = if due == 0 && network > 0 {
             sqlx::query_as(concat!(
                 pg_contact_select!(),
-                " AND c.due_at > $3 ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name))
+                " AND c.due_at > $3
+                 ORDER BY c.due_at, lower(COALESCE(m.display_name, c.name)) COLLATE \"C\", c.id
                  LIMIT 1"
             ))
             .bind(scope.workspace.0)
