@@ -24,6 +24,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
+use crate::readers::read;
+
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// The SQLite store: a pool for reads (and the rarer writes), and one
@@ -33,9 +35,14 @@ pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrati
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: writer::Writer,
+    /// Where commands' reads run (see [`readers`]).
+    readers: std::sync::Arc<readers::Readers>,
     /// Each pace's next due time (see [`coordination`]).
     paces: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
+
+/// How many reads run at once, each on its own connection (and thread).
+const READERS: usize = 8;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` — `sqlite://kith.db`
@@ -70,6 +77,7 @@ impl SqliteStore {
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
         let store = SqliteStore {
             pool,
+            readers: std::sync::Arc::new(readers::Readers::new(options.clone(), READERS)),
             writer: writer::Writer::start(conn),
             paces: Default::default(),
         };
@@ -110,6 +118,7 @@ impl SqliteStore {
     }
 
     pub async fn close(&self) {
+        self.readers.close().await;
         self.pool.close().await;
     }
 
@@ -240,6 +249,7 @@ mod outbox;
 mod reach;
 pub mod pg;
 pub mod probe;
+mod readers;
 mod seal;
 mod web;
 pub mod writer;
@@ -1137,12 +1147,11 @@ impl Store for SqliteStore {
         workspace_external_id: &str,
         external_id: &str,
     ) -> anyhow::Result<Option<Member>> {
-        let row: Option<MemberRow> = sqlx::query_as(MEMBER_BY_PLATFORM_IDS)
+        let row: Option<MemberRow> = read!(self, |conn| sqlx::query_as(MEMBER_BY_PLATFORM_IDS)
             .bind(platform.as_str())
             .bind(workspace_external_id)
             .bind(external_id)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(conn));
         Ok(row.map(MemberRow::into_member))
     }
 
@@ -1151,15 +1160,14 @@ impl Store for SqliteStore {
         workspace: WorkspaceId,
         external_id: &str,
     ) -> anyhow::Result<Option<Member>> {
-        let row: Option<MemberRow> = sqlx::query_as(concat!(
+        let row: Option<MemberRow> = read!(self, |conn| sqlx::query_as(concat!(
             "SELECT ",
             member_columns!(""),
             " FROM members WHERE workspace_id = ? AND external_id = ?"
         ))
         .bind(workspace.0)
         .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(conn));
         Ok(row.map(MemberRow::into_member))
     }
 
@@ -1224,15 +1232,14 @@ impl Store for SqliteStore {
         platform: Platform,
         external_id: &str,
     ) -> anyhow::Result<Option<Installation>> {
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
+        let row: Option<(String, Option<String>)> = read!(self, |conn| sqlx::query_as(
             "SELECT i.bot_token, i.bot_user_id FROM installations i
              JOIN workspaces w ON w.id = i.workspace_id
              WHERE w.platform = ? AND w.external_id = ?",
         )
         .bind(platform.as_str())
         .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(conn));
         Ok(row.map(|(token, bot_user_id)| Installation {
             bot_token: Secret::new(token),
             bot_user_id,
@@ -1272,8 +1279,8 @@ impl Store for SqliteStore {
         scope: Scope,
         who: &ContactRef,
     ) -> anyhow::Result<Option<Contact>> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(load(&mut conn, scope, who).await?.map(|s| s.contact))
+        let found = read!(self, |conn| load(conn, scope, who));
+        Ok(found.map(|s| s.contact))
     }
 
     async fn add_contact(
@@ -1302,17 +1309,18 @@ impl Store for SqliteStore {
         scope: Scope,
         name_keys: &[String],
     ) -> anyhow::Result<Vec<Contact>> {
-        let mut conn = self.pool.acquire().await?;
-        namesakes(&mut conn, scope, name_keys).await
+        Ok(read!(self, |conn| namesakes(conn, scope, name_keys)))
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> anyhow::Result<Option<Contact>> {
-        let row: Option<ContactRow> = sqlx::query_as(concat!(contact_select!(), " AND c.id = ?"))
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<ContactRow> = read!(self, |conn| sqlx::query_as(concat!(
+            contact_select!(),
+            " AND c.id = ?"
+        ))
+        .bind(scope.workspace.0)
+        .bind(scope.member.0)
+        .bind(id.0)
+        .fetch_optional(conn));
         row.map(Contact::try_from).transpose()
     }
 
@@ -1508,7 +1516,7 @@ impl Store for SqliteStore {
         scope: Scope,
         since: DateTime<Utc>,
     ) -> anyhow::Result<(u32, u32)> {
-        let (given, received): (i64, i64) = sqlx::query_as(
+        let (given, received): (i64, i64) = read!(self, |conn| sqlx::query_as(
             "SELECT COALESCE(SUM(e.kind = 'gave'), 0), COALESCE(SUM(e.kind = 'got'), 0)
              FROM entries e JOIN contacts c ON c.id = e.contact_id
              WHERE c.workspace_id = ? AND c.owner_id = ? AND e.at >= ?",
@@ -1516,8 +1524,7 @@ impl Store for SqliteStore {
         .bind(scope.workspace.0)
         .bind(scope.member.0)
         .bind(to_secs(since))
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(conn));
         Ok((u32::try_from(given)?, u32::try_from(received)?))
     }
 
@@ -1601,11 +1608,10 @@ impl Store for SqliteStore {
     }
 
     async fn contacts(&self, scope: Scope) -> anyhow::Result<Vec<Contact>> {
-        let json: String = sqlx::query_scalar(NETWORK_AS_JSON)
+        let json: String = read!(self, |conn| sqlx::query_scalar(NETWORK_AS_JSON)
             .bind(scope.workspace.0)
             .bind(scope.member.0)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(conn));
         let mut rows: Vec<ContactRow> = serde_json::from_str(&json)?;
         rows.sort_by_key(|r| r.id);
         rows.into_iter().map(Contact::try_from).collect()
@@ -1619,31 +1625,31 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> anyhow::Result<ContactsPage> {
         let [tier, tag, company] = listed_filter(filter);
-        let (json, matching, network): (String, Count, Count) = sqlx::query_as(LIST_PAGE_AS_JSON)
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .bind(&tier)
-            .bind(&tier)
-            .bind(&tag)
-            .bind(&tag)
-            .bind(&company)
-            .bind(&company)
-            .bind(i64::from(limit))
-            .bind(i64::from(offset))
-            .bind(&tier)
-            .bind(&tag)
-            .bind(&company)
-            .bind(scope.member.0)
-            .bind(scope.member.0)
-            .bind(&tier)
-            .bind(&tier)
-            .bind(&tag)
-            .bind(&tag)
-            .bind(&company)
-            .bind(&company)
-            .bind(scope.member.0)
-            .fetch_one(&self.pool)
-            .await?;
+        let (json, matching, network): (String, Count, Count) =
+            read!(self, |conn| sqlx::query_as(LIST_PAGE_AS_JSON)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .bind(&tier)
+                .bind(&tier)
+                .bind(&tag)
+                .bind(&tag)
+                .bind(&company)
+                .bind(&company)
+                .bind(i64::from(limit))
+                .bind(i64::from(offset))
+                .bind(&tier)
+                .bind(&tag)
+                .bind(&company)
+                .bind(scope.member.0)
+                .bind(scope.member.0)
+                .bind(&tier)
+                .bind(&tier)
+                .bind(&tag)
+                .bind(&tag)
+                .bind(&company)
+                .bind(&company)
+                .bind(scope.member.0)
+                .fetch_one(conn));
         contacts_page(
             serde_json::from_str(&json)?,
             matching.unwrap_or(0),
@@ -1654,13 +1660,12 @@ impl Store for SqliteStore {
     async fn favour_balance(&self, scope: Scope, limit: u32) -> anyhow::Result<FavourBalance> {
         // The totals row is missing for a member who never had a contact.
         let (json, people, given, received, owing): (String, Count, Count, Count, Count) =
-            sqlx::query_as(BALANCE_AS_JSON)
+            read!(self, |conn| sqlx::query_as(BALANCE_AS_JSON)
                 .bind(scope.workspace.0)
                 .bind(scope.member.0)
                 .bind(i64::from(limit))
                 .bind(scope.member.0)
-                .fetch_one(&self.pool)
-                .await?;
+                .fetch_one(conn));
         favour_balance(
             serde_json::from_str(&json)?,
             [people, given, received, owing].map(|n| n.unwrap_or(0)),
@@ -1673,24 +1678,23 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         limit: u32,
     ) -> anyhow::Result<DueList> {
-        let (json, due, network): (String, i64, Count) = sqlx::query_as(DUE_AS_JSON)
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .bind(to_secs(now))
-            .bind(i64::from(limit))
-            .bind(scope.member.0)
-            .bind(to_secs(now))
-            .bind(scope.member.0)
-            .fetch_one(&self.pool)
-            .await?;
-        let network = network.unwrap_or(0);
-        let next = if due == 0 && network > 0 {
-            sqlx::query_as(NEXT_DUE)
+        let (json, due, network): (String, i64, Count) =
+            read!(self, |conn| sqlx::query_as(DUE_AS_JSON)
                 .bind(scope.workspace.0)
                 .bind(scope.member.0)
                 .bind(to_secs(now))
-                .fetch_optional(&self.pool)
-                .await?
+                .bind(i64::from(limit))
+                .bind(scope.member.0)
+                .bind(to_secs(now))
+                .bind(scope.member.0)
+                .fetch_one(conn));
+        let network = network.unwrap_or(0);
+        let next = if due == 0 && network > 0 {
+            read!(self, |conn| sqlx::query_as(NEXT_DUE)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .bind(to_secs(now))
+                .fetch_optional(conn))
         } else {
             None
         };
@@ -1698,24 +1702,23 @@ impl Store for SqliteStore {
     }
 
     async fn history(&self, scope: Scope, id: ContactId, limit: u32) -> anyhow::Result<Vec<Entry>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(HISTORY)
+        let rows: Vec<(String, String, i64)> = read!(self, |conn| sqlx::query_as(HISTORY)
             .bind(id.0)
             .bind(scope.workspace.0)
             .bind(scope.member.0)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(conn));
         rows.into_iter()
             .map(|(kind, what, at)| entry_of(kind, what, at))
             .collect()
     }
 
     async fn network_history(&self, scope: Scope) -> anyhow::Result<Vec<(ContactId, Entry)>> {
-        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(NETWORK_HISTORY)
-            .bind(scope.workspace.0)
-            .bind(scope.member.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(i64, String, String, i64)> =
+            read!(self, |conn| sqlx::query_as(NETWORK_HISTORY)
+                .bind(scope.workspace.0)
+                .bind(scope.member.0)
+                .fetch_all(conn));
         rows.into_iter()
             .map(|(id, kind, what, at)| Ok((ContactId(id), entry_of(kind, what, at)?)))
             .collect()
