@@ -367,10 +367,7 @@ fn count(n: i64) -> anyhow::Result<u32> {
 fn favour_balance(rows: Vec<ContactRow>, totals: [i64; 4]) -> anyhow::Result<FavourBalance> {
     let [people, given, received, owing] = totals;
     Ok(FavourBalance {
-        top: rows
-            .into_iter()
-            .map(Contact::try_from)
-            .collect::<anyhow::Result<_>>()?,
+        top: contacts_of(rows)?,
         people: count(people)?,
         given: count(given)?,
         received: count(received)?,
@@ -387,14 +384,16 @@ fn due_list(
     next: Option<ContactRow>,
 ) -> anyhow::Result<DueList> {
     Ok(DueList {
-        top: rows
-            .into_iter()
-            .map(Contact::try_from)
-            .collect::<anyhow::Result<_>>()?,
+        top: contacts_of(rows)?,
         due: count(due)?,
         network: count(network)?,
         next: next.map(Contact::try_from).transpose()?,
     })
+}
+
+/// Contacts as read, in the order read.
+fn contacts_of(rows: Vec<ContactRow>) -> anyhow::Result<Vec<Contact>> {
+    rows.into_iter().map(Contact::try_from).collect()
 }
 
 /// A count the store keeps, read where its row may not exist yet.
@@ -408,10 +407,7 @@ pub(crate) fn contacts_page(
     network: i64,
 ) -> anyhow::Result<ContactsPage> {
     Ok(ContactsPage {
-        contacts: rows
-            .into_iter()
-            .map(Contact::try_from)
-            .collect::<anyhow::Result<_>>()?,
+        contacts: contacts_of(rows)?,
         matching: count(matching)?,
         network: count(network)?,
     })
@@ -1614,7 +1610,7 @@ impl Store for SqliteStore {
             .fetch_one(conn));
         let mut rows: Vec<ContactRow> = serde_json::from_str(&json)?;
         rows.sort_by_key(|r| r.id);
-        rows.into_iter().map(Contact::try_from).collect()
+        contacts_of(rows)
     }
 
     async fn contacts_page(

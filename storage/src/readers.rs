@@ -116,6 +116,11 @@ mod tests {
         readers: &'r Readers,
     }
 
+    /// A read that takes seconds.
+    const SLOW: &str =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000)
+                        SELECT count(*) FROM n";
+
     #[tokio::test]
     async fn a_finished_read_gives_its_connection_back_and_a_cut_one_does_not() {
         let dir = tempfile::tempdir().expect("dir");
@@ -126,11 +131,7 @@ mod tests {
         // A long read abandoned half-way: its connection is not lent again.
         let slow = async {
             let store = Store { readers: &readers };
-            let n: i64 = read!(store, |conn| sqlx::query_scalar(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000)
-                 SELECT count(*) FROM n"
-            )
-            .fetch_one(conn));
+            let n: i64 = read!(store, |conn| sqlx::query_scalar(SLOW).fetch_one(conn));
             anyhow::Ok(n)
         };
         let cut = tokio::time::timeout(std::time::Duration::from_millis(20), slow).await;

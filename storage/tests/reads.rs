@@ -141,15 +141,9 @@ async fn agree(store: &dyn Store, scope: Scope, now: DateTime<Utc>, step: &str) 
     }
 }
 
-async fn add_member(store: &dyn Store, workspace: WorkspaceId, id: &str, name: &str) {
-    store
-        .member(workspace, id, name, None, start())
-        .await
-        .expect("member");
-}
-
-#[tokio::test]
-async fn balance_due_and_list_agree_with_the_network_through_every_kind_of_change() {
+/// A fresh store (SQLite, or PostgreSQL with `TEST_DATABASE=postgres`)
+/// with one workspace and its member `me`; the directory keeps SQLite's file.
+async fn opened() -> (tempfile::TempDir, AnyStore, WorkspaceId, Scope) {
     let dir = tempfile::tempdir().expect("dir");
     let url = testing::database_url(&dir.path().join("k.db")).await;
     let store = AnyStore::open(&url).await.expect("opens");
@@ -162,6 +156,19 @@ async fn balance_due_and_list_agree_with_the_network_through_every_kind_of_chang
         .await
         .expect("me")
         .scope();
+    (dir, store, workspace, me)
+}
+
+async fn add_member(store: &dyn Store, workspace: WorkspaceId, id: &str, name: &str) {
+    store
+        .member(workspace, id, name, None, start())
+        .await
+        .expect("member");
+}
+
+#[tokio::test]
+async fn balance_due_and_list_agree_with_the_network_through_every_kind_of_change() {
+    let (_dir, store, workspace, me) = opened().await;
     let other = store
         .member(workspace, "other", "other", None, start())
         .await
@@ -278,18 +285,7 @@ async fn balance_due_and_list_agree_with_the_network_through_every_kind_of_chang
 
 #[tokio::test]
 async fn a_page_filters_by_tag_and_company_however_it_is_written() {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = testing::database_url(&dir.path().join("k.db")).await;
-    let store = AnyStore::open(&url).await.expect("opens");
-    let workspace = store
-        .workspace(Platform::Console, "w", start())
-        .await
-        .expect("workspace");
-    let me = store
-        .member(workspace, "me", "me", None, start())
-        .await
-        .expect("me")
-        .scope();
+    let (_dir, store, _, me) = opened().await;
     for (name, company, tag) in [
         ("Zoe", Some("ACME, Inc."), Some("#design")),
         ("amy", Some("Acme Corp"), None),
