@@ -28,8 +28,9 @@ use crate::readers::read;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
-/// The SQLite store: a pool for reads (and the rarer writes), and one
-/// writer connection that batches the ledger's writes (group commit, see
+/// The SQLite store: connections lent to commands' reads (see
+/// [`readers`]), a pool for the rarer reads and writes, and one writer
+/// connection that batches the ledger's writes (group commit, see
 /// [`writer`]).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
