@@ -180,6 +180,38 @@ async fn show_in_kith_on_a_member_shows_them() {
 }
 
 #[tokio::test]
+async fn list_takes_its_page_as_an_integer_option_and_keeps_the_filter() {
+    let app = App::spawn().await;
+    let member = kith_bot::Actor::new(
+        kith_bot::domain::Platform::Discord,
+        crate::fake_discord::GUILD_ID.to_string(),
+        ALICE.to_string(),
+        "alice",
+    );
+    for i in 0..25 {
+        let reply = app
+            .discord
+            .kith()
+            .handle(&member, &format!("add \"Person {i:02}\" wider #team"))
+            .await;
+        assert!(!reply.is_error, "{reply:?}");
+    }
+    let (status, answer) = app
+        .post_signed(&slash(
+            1551,
+            ALICE,
+            "kith",
+            "list",
+            &[Opt::Str("tag", "#team"), Opt::Int("page", 2)],
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let text = answer["data"]["content"].as_str().expect("content");
+    assert!(text.contains("#team: 25 people (21-25, page 2 of 2)"), "{text}");
+    assert!(text.contains("Person 24") && !text.contains("Person 19"), "{text}");
+}
+
+#[tokio::test]
 async fn a_list_page_longer_than_a_message_reaches_the_member_whole_as_a_file() {
     let app = App::spawn().await;
     let member = kith_bot::Actor::new(
