@@ -510,11 +510,13 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(|n| slack(command_body("T1", "UREADER", "balance", &format!("t.{n}"))));
     let due: Maker = Arc::new(|n| slack(command_body("T1", "UREADER", "due", &format!("t.{n}"))));
     let list: Maker = Arc::new(|n| slack(command_body("T1", "UREADER", "list", &format!("t.{n}"))));
+    let settings: Maker =
+        Arc::new(|n| slack(command_body("T1", "UREADER", "settings", &format!("t.{n}"))));
     let baseline_body: Maker = gave_one.clone();
     let discord_gave: Maker = Arc::new(|n| discord(interaction(n)));
     let discord_url = |base: &str| format!("{base}/discord/interactions");
 
-    // Indices 0-2 are Slack's baselines, 6-7 Discord's (see the ratios).
+    // Indices 0-2 are Slack's baselines, 6-7 Discord's; 13 is the floor (see the ratios).
     let targets: Vec<(&str, String, Maker)> = vec![
         ("A bare signed endpoint", url(&a), baseline_body.clone()),
         ("B A + one durable insert", url(&b), baseline_body.clone()),
@@ -553,6 +555,9 @@ async fn main() -> anyhow::Result<()> {
                 url(&kith_pg),
                 gave_spread_pg,
             ),
+            // Kith's floor for any command: the member's row and a short
+            // answer, no other read.
+            ("Kith settings (the floor)", url(&kith), settings),
         ])
         .collect();
     // KITH_BENCH_ONLY=balance KITH_BENCH_CONCURRENCY=64: one target at one
@@ -597,7 +602,7 @@ async fn main() -> anyhow::Result<()> {
             let r = rate(i);
             let ratio = match i {
                 0..=2 | 6 | 7 => String::new(),
-                5 | 9 | 10 => format!("{:.2}x B-read", r / read_rate),
+                5 | 9 | 10 | 13 => format!("{:.2}x B-read", r / read_rate),
                 8 => format!("{:.2}x B-Discord", r / rate(7)),
                 11 | 12 => format!(
                     "{:.2}x B, {:.2}x Kith on SQLite",

@@ -207,8 +207,14 @@ async fn list_takes_its_page_as_an_integer_option_and_keeps_the_filter() {
         .await;
     assert_eq!(status, 200);
     let text = answer["data"]["content"].as_str().expect("content");
-    assert!(text.contains("#team: 25 people (21-25, page 2 of 2)"), "{text}");
-    assert!(text.contains("Person 24") && !text.contains("Person 19"), "{text}");
+    assert!(
+        text.contains("#team: 25 people (21-25, page 2 of 2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Person 24") && !text.contains("Person 19"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
