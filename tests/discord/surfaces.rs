@@ -179,23 +179,28 @@ async fn show_in_kith_on_a_member_shows_them() {
     assert!(text.contains("coffee"), "{text}");
 }
 
-#[tokio::test]
-async fn list_takes_its_page_as_an_integer_option_and_keeps_the_filter() {
-    let app = App::spawn().await;
+/// Alice's lines, run by the core as her Discord commands would be.
+async fn alice_says(app: &App, lines: impl Iterator<Item = String>) {
     let member = kith_bot::Actor::new(
         kith_bot::domain::Platform::Discord,
         crate::fake_discord::GUILD_ID.to_string(),
         ALICE.to_string(),
         "alice",
     );
-    for i in 0..25 {
-        let reply = app
-            .discord
-            .kith()
-            .handle(&member, &format!("add \"Person {i:02}\" wider #team"))
-            .await;
-        assert!(!reply.is_error, "{reply:?}");
+    for line in lines {
+        let reply = app.discord.kith().handle(&member, &line).await;
+        assert!(!reply.is_error, "{line}: {reply:?}");
     }
+}
+
+#[tokio::test]
+async fn list_takes_its_page_as_an_integer_option_and_keeps_the_filter() {
+    let app = App::spawn().await;
+    alice_says(
+        &app,
+        (0..25).map(|i| format!("add \"Person {i:02}\" wider #team")),
+    )
+    .await;
     let (status, answer) = app
         .post_signed(&slash(
             1551,
@@ -220,25 +225,13 @@ async fn list_takes_its_page_as_an_integer_option_and_keeps_the_filter() {
 #[tokio::test]
 async fn a_list_page_longer_than_a_message_reaches_the_member_whole_as_a_file() {
     let app = App::spawn().await;
-    let member = kith_bot::Actor::new(
-        kith_bot::domain::Platform::Discord,
-        crate::fake_discord::GUILD_ID.to_string(),
-        ALICE.to_string(),
-        "alice",
-    );
     // A page of 20 people with long names and companies: ~5,000 characters.
     let long = "x".repeat(85);
-    for i in 0..30 {
-        let reply = app
-            .discord
-            .kith()
-            .handle(
-                &member,
-                &format!("add \"Person {i:03} {long}\" wider at \"Company {long}\""),
-            )
-            .await;
-        assert!(!reply.is_error, "{reply:?}");
-    }
+    alice_says(
+        &app,
+        (0..30).map(|i| format!("add \"Person {i:03} {long}\" wider at \"Company {long}\"")),
+    )
+    .await;
     let (status, answer) = app
         .post_signed(&slash(1550, ALICE, "kith", "list", &[]))
         .await;
